@@ -1,0 +1,94 @@
+// Package capture holds the Exchange record and the asynchronous pipeline
+// that takes finished exchanges off the request path into the store and the
+// live feed.
+package capture
+
+import (
+	"encoding/json"
+	"github.com/gatescope/gatescope/server/apigw"
+	"time"
+)
+
+// Exchange is one request through gatescope: the HTTP request, the Lambda
+// event built from it, the function's answer, the HTTP response and how long
+// each step took. It is the one model used by the store, the JSON API, the
+// live feed and exports.
+type Exchange struct {
+	ID          string          `json:"id"`
+	Session     string          `json:"session"`
+	API         APIRef          `json:"api"`
+	RouteKey    string          `json:"routeKey"`
+	RequestID   string          `json:"requestId"`
+	TraceID     string          `json:"traceId"`
+	StartedAt   time.Time       `json:"startedAt"`
+	DurationMs  float64         `json:"durationMs"`
+	Request     HTTPRequest     `json:"request"`
+	Event       json.RawMessage `json:"event"`
+	Function    FunctionCall    `json:"function"`
+	Response    HTTPResponse    `json:"response"`
+	Outcome     apigw.Outcome   `json:"outcome"`
+	Explanation string          `json:"explanation"`
+	Timings     Timings         `json:"timings"`
+	Logs        string          `json:"logs"`
+	ReplayOf    string          `json:"replayOf,omitempty"`
+}
+
+// APIRef names the API an exchange went through.
+type APIRef struct {
+	ID    string `json:"id"`
+	Type  string `json:"type"`
+	Stage string `json:"stage"`
+}
+
+// HTTPRequest is the request as the gateway received it. URL is the path and
+// query exactly as sent. Body is base64 when IsBase64 is set (binary bodies).
+type HTTPRequest struct {
+	Method   string              `json:"method"`
+	URL      string              `json:"url"`
+	Headers  map[string][]string `json:"headers"`
+	Body     string              `json:"body"`
+	IsBase64 bool                `json:"isBase64"`
+	// Truncated is the original size when the stored body was cut; 0 otherwise.
+	Truncated int `json:"truncated,omitempty"`
+}
+
+// HTTPResponse is the response the gateway sent.
+type HTTPResponse struct {
+	Status    int                 `json:"status"`
+	Headers   map[string][]string `json:"headers"`
+	Body      string              `json:"body"`
+	IsBase64  bool                `json:"isBase64"`
+	Truncated int                 `json:"truncated,omitempty"`
+}
+
+// FunctionCall is what the function was asked and answered.
+type FunctionCall struct {
+	Name string `json:"name"`
+	// Target is "local" or the ARN of a deployed function.
+	Target string `json:"target"`
+	// RawResponse is the function's output exactly as returned (JSON, or a
+	// JSON string holding non-JSON output).
+	RawResponse json.RawMessage `json:"rawResponse,omitempty"`
+	// Error is set when the function or the invoke failed.
+	Error *FunctionError `json:"error,omitempty"`
+	Cold  bool           `json:"cold"`
+}
+
+// FunctionError is a function error payload or an invoke failure.
+type FunctionError struct {
+	Type       string   `json:"type"`
+	Message    string   `json:"message"`
+	StackTrace []string `json:"stackTrace,omitempty"`
+}
+
+// Timings are offsets from StartedAt in milliseconds, plus the durations the
+// runtime reported. Zero means the step did not happen.
+type Timings struct {
+	RouteMatchedMs   float64 `json:"routeMatchedMs"`
+	InvokeStartMs    float64 `json:"invokeStartMs"`
+	InitDurationMs   float64 `json:"initDurationMs,omitempty"`
+	FunctionMs       float64 `json:"functionMs"`
+	InvokeEndMs      float64 `json:"invokeEndMs"`
+	ResponseMappedMs float64 `json:"responseMappedMs"`
+	SentMs           float64 `json:"sentMs"`
+}

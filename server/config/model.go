@@ -1,0 +1,136 @@
+// Package config loads a SAM template (or native config) into one model of
+// functions and APIs. It knows nothing of what happens at run time.
+package config
+
+import (
+	"strconv"
+	"time"
+)
+
+// Project is everything gatescope serves, as read from a template.
+type Project struct {
+	// Path is the template file the project was loaded from ("" for built-ins).
+	Path string
+	// Functions in template order.
+	Functions []*Function
+	// APIs in template order; implicit APIs (ServerlessHttpApi,
+	// ServerlessRestApi) come after the explicit ones.
+	APIs []*API
+	// Warnings name what could not be resolved (file:line, resource, property).
+	Warnings []Warning
+}
+
+// Function returns the function with the given logical name, or nil.
+func (p *Project) Function(name string) *Function {
+	for _, f := range p.Functions {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Warning is a non-fatal problem found while loading, such as an intrinsic
+// function that cannot be resolved locally.
+type Warning struct {
+	File     string
+	Line     int
+	Resource string
+	Property string
+	Message  string
+}
+
+func (w Warning) String() string {
+	s := w.File
+	if w.Line > 0 {
+		s += ":" + strconv.Itoa(w.Line)
+	}
+	if w.Resource != "" {
+		s += ": " + w.Resource
+		if w.Property != "" {
+			s += "." + w.Property
+		}
+	}
+	return s + ": " + w.Message
+}
+
+// Function is one AWS::Serverless::Function, local or remote.
+type Function struct {
+	// Name is the logical id in the template (what routes and the Invoke API use).
+	Name string
+	// FunctionName is the physical name (FunctionName property, else Name).
+	FunctionName string
+	// ARN, when set, makes the function remote: it is invoked through the AWS SDK.
+	ARN string
+
+	Runtime      string // e.g. "provided.al2023", "nodejs20.x", "python3.12"
+	Handler      string // e.g. "bootstrap", "index.handler", "app.lambda_handler"
+	CodeDir      string // absolute directory of CodeUri
+	BuildMethod  string // Metadata.BuildMethod, e.g. "go1.x"
+	Architecture string // "x86_64" or "arm64"
+	Timeout      time.Duration
+	MemoryMB     int
+	Env          map[string]string
+	// Concurrency is the most execution environments run at once
+	// (ReservedConcurrentExecutions, else the default of 10).
+	Concurrency int
+}
+
+// Remote reports whether the function is invoked in AWS rather than run locally.
+func (f *Function) Remote() bool { return f.ARN != "" }
+
+// APIType is the kind of API Gateway API.
+type APIType string
+
+const (
+	HTTPAPI APIType = "HTTP"      // API Gateway v2 HTTP API
+	RESTAPI APIType = "REST"      // API Gateway v1 REST API
+	WSAPI   APIType = "WEBSOCKET" // API Gateway v2 WebSocket API
+)
+
+// API is one API Gateway API and its routes.
+type API struct {
+	// ID is the logical id (ServerlessHttpApi / ServerlessRestApi for implicit APIs).
+	ID    string
+	Type  APIType
+	Stage string // "$default" for HTTP APIs unless set; "Prod" for implicit REST APIs
+	// StageVariables (HttpApi StageVariables, Api Variables); nil when none.
+	StageVariables map[string]string
+	// BinaryMediaTypes for REST APIs, with SAM's "~1" already turned into "/".
+	BinaryMediaTypes []string
+	Cors             *Cors
+	Routes           []*Route
+}
+
+// Route is one method + path bound to a Lambda proxy integration.
+type Route struct {
+	// Method is upper case, or "ANY".
+	Method string
+	// Path is the resource path as declared, e.g. "/items/{id}", "/{proxy+}";
+	// "$default" for an HTTP API's default route.
+	Path string
+	// Function is the logical name of the integrated function.
+	Function string
+	// PayloadVersion is "1.0" or "2.0".
+	PayloadVersion string
+	// Timeout is the integration timeout (HTTP API TimeoutInMillis; 30 s / 29 s default).
+	Timeout time.Duration
+}
+
+// Key is the route key as API Gateway writes it: "GET /items/{id}" or "$default".
+func (r *Route) Key() string {
+	if r.Path == "$default" {
+		return "$default"
+	}
+	return r.Method + " " + r.Path
+}
+
+// Cors is an API's CORS configuration (HttpApi CorsConfiguration or Api Cors).
+type Cors struct {
+	AllowOrigins     []string
+	AllowMethods     []string
+	AllowHeaders     []string
+	ExposeHeaders    []string
+	MaxAge           int // seconds; 0 = not set
+	AllowCredentials bool
+}
