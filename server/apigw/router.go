@@ -22,8 +22,8 @@ type compiledAPI struct {
 	// addresses those APIs as /{stage}/..., and gatescope serves them both
 	// there and at the root.
 	stagePrefix string
-	// methods is, per REST resource path, the methods declared on it; used
-	// for SAM's CORS OPTIONS mock.
+	// methods is, per REST resource (pathKey), the methods declared on it;
+	// used for SAM's CORS OPTIONS mock.
 	methods map[string][]string
 }
 
@@ -124,7 +124,7 @@ func compileAPI(api *config.API) (*compiledAPI, error) {
 				}
 				parent += "/" + segName(s)
 			}
-			ca.methods[rt.Path] = append(ca.methods[rt.Path], rt.Method)
+			ca.methods[cr.pathKey] = append(ca.methods[cr.pathKey], rt.Method)
 		}
 		ca.routes = append(ca.routes, cr)
 	}
@@ -220,6 +220,10 @@ func (a score) less(b score) bool {
 	return !a.anyVerb && b.anyVerb
 }
 
+// anyMethod matches routes of every method; Preflight uses it to find the
+// API and resource a path belongs to.
+const anyMethod = "*"
+
 type candidate struct {
 	m     *Match
 	score score
@@ -230,16 +234,22 @@ type candidate struct {
 // match wins across APIs (a stage prefix counts as a literal segment); ties go
 // to the earlier API, then to the stage-prefixed form.
 func (r *Router) Match(method, rawPath string) (*Match, bool) {
+	m, _, ok := r.match(method, rawPath)
+	return m, ok
+}
+
+func (r *Router) match(method, rawPath string) (*Match, *compiledAPI, bool) {
 	if rawPath == "" {
 		rawPath = "/"
 	}
 	var best *candidate
-	consider := func(c *candidate) {
-		if c != nil && (best == nil || c.score.less(best.score)) {
-			best = c
-		}
-	}
+	var bestAPI *compiledAPI
 	for _, ca := range r.apis {
+		consider := func(c *candidate) {
+			if c != nil && (best == nil || c.score.less(best.score)) {
+				best, bestAPI = c, ca
+			}
+		}
 		if p := ca.stagePrefix; p != "" && strings.HasPrefix(rawPath, p) &&
 			(len(rawPath) == len(p) || rawPath[len(p)] == '/') {
 			rest := rawPath[len(p):]
@@ -255,9 +265,9 @@ func (r *Router) Match(method, rawPath string) (*Match, bool) {
 		consider(ca.match(method, rawPath))
 	}
 	if best == nil {
-		return nil, false
+		return nil, nil, false
 	}
-	return best.m, true
+	return best.m, bestAPI, true
 }
 
 // match finds the best route of one API for path (stage already removed).
@@ -271,7 +281,7 @@ func (ca *compiledAPI) match(method, path string) *candidate {
 	var bestScore score
 	var bestParams map[string]string
 	for _, cr := range ca.routes {
-		methodOK := cr.route.Method == method || cr.route.Method == "ANY"
+		methodOK := method == anyMethod || cr.route.Method == method || cr.route.Method == "ANY"
 		if !methodOK && !rest {
 			continue
 		}
@@ -296,7 +306,7 @@ func (ca *compiledAPI) match(method, path string) *candidate {
 			if cr.pathKey != best.pathKey {
 				continue
 			}
-			if cr.route.Method == method {
+			if cr.route.Method == method || method == anyMethod {
 				chosen = cr
 				break
 			}

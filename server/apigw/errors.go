@@ -1,0 +1,209 @@
+package apigw
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatescope/gatescope/server/config"
+)
+
+// Bodies API Gateway answers with itself, byte for byte (spec: "gateway
+// answers"). REST's 5xx bodies have a space after the colon; the others not.
+const (
+	bodyHTTPInternal     = `{"message":"Internal Server Error"}`
+	bodyHTTPUnavailable  = `{"message":"Service Unavailable"}`
+	bodyHTTPNotFound     = `{"message":"Not Found"}`
+	bodyHTTPTooLarge     = `{"message":"Request Entity Too Large"}`
+	bodyRESTInternal     = `{"message": "Internal server error"}`
+	bodyRESTTimeout      = `{"message": "Endpoint request timed out"}`
+	bodyRESTMissingToken = `{"message":"Missing Authentication Token"}`
+	bodyRESTTooLarge     = `{"message":"Request Too Long"}`
+)
+
+// Default integration timeouts when a route sets none.
+const (
+	restIntegrationTimeout = 29 * time.Second
+	httpIntegrationTimeout = 30 * time.Second
+)
+
+// Limits quoted in explanations.
+const (
+	lambdaRequestLimit  = 6291456
+	lambdaResponseLimit = 6291556
+)
+
+// baseHeader returns the headers API Gateway puts on every response of an
+// API type: apigw-requestid (HTTP API), x-amzn-RequestId and x-amz-apigw-id
+// (REST).
+func baseHeader(t config.APIType, req *Request) http.Header {
+	h := make(http.Header, 6)
+	if t == config.RESTAPI {
+		h["X-Amzn-Requestid"] = []string{req.RequestID}
+		if req.ExtendedRequestID != "" {
+			h["X-Amz-Apigw-Id"] = []string{req.ExtendedRequestID}
+		}
+	} else {
+		h["Apigw-Requestid"] = []string{req.RequestID}
+	}
+	return h
+}
+
+// gatewayAnswer is a response API Gateway makes itself, not the function.
+func gatewayAnswer(t config.APIType, req *Request, status int, body, errorType string, outcome Outcome, explanation string) *Response {
+	h := baseHeader(t, req)
+	h["Content-Type"] = []string{"application/json"}
+	if errorType != "" {
+		h["X-Amzn-Errortype"] = []string{errorType}
+	}
+	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: outcome, Explanation: explanation}
+}
+
+// failure answers an integration failure the way each API type does: HTTP
+// APIs say 500 for everything; REST says 502 when the function misbehaved
+// and 500 when Lambda refused the invoke.
+func failure(t config.APIType, req *Request, functionFault bool, outcome Outcome, explanation string) *Response {
+	if t != config.RESTAPI {
+		return gatewayAnswer(t, req, http.StatusInternalServerError, bodyHTTPInternal, "", outcome, explanation)
+	}
+	status := http.StatusInternalServerError
+	if functionFault {
+		status = http.StatusBadGateway
+	}
+	return gatewayAnswer(t, req, status, bodyRESTInternal, "InternalServerErrorException", outcome, explanation)
+}
+
+func malformed(m *Match, req *Request, explanation string) *Response {
+	return failure(m.API.Type, req, true, OutcomeMalformedResponse, explanation)
+}
+
+// TooLarge answers a request over MaxRequestBytes; it never reaches a function.
+func TooLarge(apiType config.APIType, req *Request) *Response {
+	const why = "Request is larger than API Gateway's 10 MB limit (10485760 bytes); send less or upload large files to S3 with a presigned URL"
+	if apiType == config.RESTAPI {
+		return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyRESTTooLarge, "", OutcomePayloadTooLarge, why)
+	}
+	return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyHTTPTooLarge, "", OutcomePayloadTooLarge, why)
+}
+
+// NoRouteResponse answers a request no route matched. With only REST APIs
+// configured it is REST's 403 Missing Authentication Token; otherwise the HTTP
+// API 404, since an HTTP API would be the one answering at the root.
+func (r *Router) NoRouteResponse(req *Request) *Response {
+	t := config.HTTPAPI
+	if len(r.apis) > 0 {
+		t = config.RESTAPI
+		for _, ca := range r.apis {
+			if ca.api.Type != config.RESTAPI {
+				t = config.HTTPAPI
+				break
+			}
+		}
+	}
+	keys, more := r.routeKeys(5)
+	why := fmt.Sprintf("No route matches %s %s", req.Method, req.RawPath)
+	switch {
+	case len(keys) == 0:
+		why += ": no API routes are configured"
+	default:
+		why += "; routes are: " + strings.Join(keys, ", ")
+		if more > 0 {
+			why += fmt.Sprintf(" (and %d more)", more)
+		}
+	}
+	if t == config.RESTAPI {
+		return gatewayAnswer(t, req, http.StatusForbidden, bodyRESTMissingToken, "MissingAuthenticationTokenException", OutcomeNoRoute, why)
+	}
+	return gatewayAnswer(t, req, http.StatusNotFound, bodyHTTPNotFound, "", OutcomeNoRoute, why)
+}
+
+// invokeFailure maps every non-OK invocation to the gateway's answer.
+func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
+	t := m.API.Type
+	switch inv.Kind {
+	case InvokeFunctionError:
+		outcome, why := explainFunctionError(inv.Payload)
+		return failure(t, req, true, outcome, why)
+	case InvokeThrottled:
+		detail := inv.Detail
+		if detail == "" {
+			detail = "the function is at its concurrency limit"
+		}
+		return failure(t, req, false, OutcomeThrottled, "Lambda throttled the invoke: "+detail)
+	case InvokeTooLarge:
+		why := fmt.Sprintf("Lambda rejected the invoke: the event is larger than its %d-byte limit for synchronous invokes", lambdaRequestLimit)
+		if inv.Detail != "" {
+			why += " (" + inv.Detail + ")"
+		}
+		return failure(t, req, false, OutcomePayloadTooLarge, why)
+	case IntegrationTimeout:
+		limit := m.Route.Timeout
+		if limit <= 0 {
+			limit = httpIntegrationTimeout
+			if t == config.RESTAPI {
+				limit = restIntegrationTimeout
+			}
+		}
+		why := fmt.Sprintf("API Gateway's integration timeout of %s fired before the function answered; it cannot wait longer, so make the function faster or make the work asynchronous", limit)
+		if t == config.RESTAPI {
+			return gatewayAnswer(t, req, http.StatusGatewayTimeout, bodyRESTTimeout, "InternalServerErrorException", OutcomeTimeout, why)
+		}
+		return gatewayAnswer(t, req, http.StatusServiceUnavailable, bodyHTTPUnavailable, "", OutcomeTimeout, why)
+	default: // InvokeFailed and anything unknown
+		detail := inv.Detail
+		if detail == "" {
+			detail = "unknown error"
+		}
+		return failure(t, req, false, OutcomeInvokeFailed, "Lambda could not invoke the function: "+detail)
+	}
+}
+
+// explainFunctionError classifies Lambda's error payload
+// ({"errorType","errorMessage",...}) and says what happened.
+func explainFunctionError(payload []byte) (Outcome, string) {
+	var e struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if err := json.Unmarshal(payload, &e); err != nil || (e.ErrorType == "" && e.ErrorMessage == "") {
+		return OutcomeFunctionError, "Function returned an error: " + clip(string(payload), 200)
+	}
+	msg := stripRequestID(e.ErrorMessage)
+	switch e.ErrorType {
+	case "Sandbox.Timedout":
+		return OutcomeTimeout, msg
+	case "Runtime.ExitError":
+		return OutcomeFunctionError, msg + " during the invocation"
+	case "Function.ResponseSizeTooLarge":
+		return OutcomePayloadTooLarge, "Lambda rejected the function's response: " + msg
+	}
+	if e.ErrorType == "" {
+		return OutcomeFunctionError, "Function returned an error: " + msg
+	}
+	return OutcomeFunctionError, "Function returned an error: " + e.ErrorType + ": " + msg
+}
+
+// stripRequestID removes the "RequestId: <id> Error: " Lambda prefixes to
+// its own error messages.
+func stripRequestID(msg string) string {
+	if strings.HasPrefix(msg, "RequestId: ") {
+		if _, rest, ok := strings.Cut(msg, " Error: "); ok {
+			return rest
+		}
+	}
+	return msg
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// quoteJSON shows a raw JSON value in an explanation.
+func quoteJSON(raw []byte) string {
+	return clip(string(raw), 60)
+}
