@@ -1,0 +1,1 @@
+export const handler = async () => ({ kind: 'esm-js', meta: typeof import.meta.url });
