@@ -1,0 +1,281 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Lambda's limits and defaults, as AWS documents them.
+const (
+	defaultTimeout = 3 * time.Second
+	maxTimeoutSec  = 900
+	defaultMemory  = 128
+	minMemory      = 128
+	maxMemory      = 10240
+	defaultArch    = "x86_64"
+)
+
+func isFunctionType(t string) bool {
+	return t == "AWS::Serverless::Function" || t == "AWS::Lambda::Function"
+}
+
+// event is an Api or HttpApi event of a function, kept until APIs are built.
+type event struct {
+	fn    *Function
+	name  string
+	typ   string // "Api" or "HttpApi"
+	props props  // the event's Properties
+}
+
+func (l *loader) buildFunctions() error {
+	for _, r := range l.order {
+		if !isFunctionType(r.typ) || !l.included(r) {
+			continue
+		}
+		f, err := l.function(r)
+		if err != nil {
+			return err
+		}
+		l.functions = append(l.functions, f)
+	}
+	return nil
+}
+
+func (l *loader) function(r *resource) (*Function, error) {
+	p := props{l: l, res: r.name, node: r.props, line: r.line}
+	f := &Function{
+		Name:         r.name,
+		FunctionName: l.functionName(r.name),
+		Architecture: defaultArch,
+		Timeout:      defaultTimeout,
+		MemoryMB:     defaultMemory,
+		Concurrency:  l.opts.DefaultConcurrency,
+	}
+	arn, err := l.remoteARN(r.name)
+	if err != nil {
+		return nil, err
+	}
+	f.ARN = arn
+	serverless := r.typ == "AWS::Serverless::Function"
+
+	if f.Runtime, _, err = p.str("Runtime"); err != nil {
+		return nil, err
+	}
+	if f.Handler, _, err = p.str("Handler"); err != nil {
+		return nil, err
+	}
+	if !f.Remote() {
+		if serverless {
+			pkg, n, err := p.str("PackageType")
+			if err != nil {
+				return nil, err
+			}
+			if pkg == "Image" {
+				return nil, p.errorf(n, "PackageType", "container image functions cannot run locally; set Metadata.gatescope.arn to invoke the deployed function")
+			}
+			f.CodeDir = l.codeURI(p)
+			if n := get(r.metadata, "BuildMethod"); n != nil {
+				f.BuildMethod, err = l.resolveScalar(n, loc{r.name, "Metadata.BuildMethod"})
+				if err != nil {
+					return nil, l.errorf(n, r.name, "Metadata.BuildMethod", "%v", err)
+				}
+			}
+		} else {
+			f.CodeDir = l.lambdaCode(p)
+		}
+		const why = "required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"
+		if f.Runtime == "" {
+			return nil, p.errorf(p.raw("Runtime"), "Runtime", why)
+		}
+		if f.Handler == "" {
+			return nil, p.errorf(p.raw("Handler"), "Handler", why)
+		}
+	}
+
+	if archs, err := p.stringList("Architectures"); err != nil {
+		return nil, err
+	} else if len(archs) > 0 {
+		if archs[0] != "x86_64" && archs[0] != "arm64" {
+			return nil, p.errorf(p.raw("Architectures"), "Architectures", "must be x86_64 or arm64, got %q", archs[0])
+		}
+		f.Architecture = archs[0]
+	}
+	if v, ok, n, err := p.integer("Timeout"); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 1 || v > maxTimeoutSec {
+			return nil, p.errorf(n, "Timeout", "must be between 1 and %d seconds, got %d", maxTimeoutSec, v)
+		}
+		f.Timeout = time.Duration(v) * time.Second
+	}
+	if v, ok, n, err := p.integer("MemorySize"); err != nil {
+		return nil, err
+	} else if ok {
+		if v < minMemory || v > maxMemory {
+			return nil, p.errorf(n, "MemorySize", "must be between %d and %d MB, got %d", minMemory, maxMemory, v)
+		}
+		f.MemoryMB = v
+	}
+	if v, ok, n, err := p.integer("ReservedConcurrentExecutions"); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, p.errorf(n, "ReservedConcurrentExecutions", "must not be negative, got %d", v)
+		}
+		f.Concurrency = v // 0 is valid: AWS then throttles every invoke
+	}
+	if env := p.get("Environment"); env != nil {
+		f.Env = l.stringMap(get(env, "Variables"), p.at("Environment.Variables"))
+	}
+	if serverless {
+		if err := l.collectEvents(f, p); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// codeURI returns the absolute code directory of a serverless function.
+// Without CodeUri, SAM uses the template's directory.
+func (l *loader) codeURI(p props) string {
+	raw := p.raw("CodeUri")
+	if raw == nil {
+		if n := p.raw("InlineCode"); n != nil {
+			p.warnf(n, "InlineCode", "inline code cannot be run locally; use CodeUri with a source directory")
+			return ""
+		}
+		return l.dir
+	}
+	n := p.get("CodeUri")
+	s, ok := scalar(n)
+	switch {
+	case n == nil:
+		return "" // unresolvable, already reported
+	case !ok:
+		p.warnf(n, "CodeUri", "code in S3 (Bucket/Key) cannot be run locally; point CodeUri at the source directory")
+		return ""
+	case strings.HasPrefix(s, "s3://"):
+		p.warnf(n, "CodeUri", "code in S3 (%s) cannot be run locally; point CodeUri at the source directory", s)
+		return ""
+	}
+	return l.localPath(s)
+}
+
+// lambdaCode returns the code directory of an AWS::Lambda::Function, whose
+// Code is a local path before `aws cloudformation package`.
+func (l *loader) lambdaCode(p props) string {
+	n := p.get("Code")
+	if s, ok := scalar(n); ok {
+		return l.localPath(s)
+	}
+	if n != nil {
+		p.warnf(n, "Code", "only a local path can be run locally (not ZipFile, S3 or an image)")
+	}
+	return ""
+}
+
+// collectEvents keeps the function's Api and HttpApi events for buildAPIs.
+// Other event sources (SQS, Schedule, ...) are not emulated.
+func (l *loader) collectEvents(f *Function, p props) error {
+	for _, ev := range pairs(p.raw("Events")) {
+		at := "Events." + ev.key
+		typ, err := l.resolveScalar(get(ev.v, "Type"), loc{p.res, at + ".Type"})
+		if err != nil {
+			return p.errorf(ev.k, at+".Type", "%v", err)
+		}
+		if typ != "Api" && typ != "HttpApi" {
+			continue
+		}
+		l.events = append(l.events, &event{
+			fn:    f,
+			name:  ev.key,
+			typ:   typ,
+			props: props{l: l, res: p.res, node: get(ev.v, "Properties"), prefix: at + ".Properties.", line: ev.k.Line},
+		})
+	}
+	return nil
+}
+
+// functionName is a function's physical name: FunctionName, else its
+// logical id (SAM CLI's choice; CloudFormation would generate one).
+func (l *loader) functionName(id string) string {
+	if name, ok := l.fnNames[id]; ok {
+		return name
+	}
+	key := "name:" + id
+	if l.busy[key] {
+		return id // FunctionName refers to itself
+	}
+	l.busy[key] = true
+	defer delete(l.busy, key)
+	name := id
+	if r := l.resources[id]; r != nil {
+		if n := get(r.props, "FunctionName"); n != nil {
+			v, _ := l.resolve(n, loc{id, "FunctionName"})
+			if s, ok := scalar(v); ok && s != "" {
+				name = s
+			}
+		}
+	}
+	l.fnNames[id] = name
+	return name
+}
+
+// functionARN is what Fn::GetAtt F.Arn yields: the remote ARN, or one
+// synthesized from region, account and name as SAM CLI does.
+func (l *loader) functionARN(id string) string {
+	if arn, _ := l.remoteARN(id); arn != "" {
+		return arn
+	}
+	return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", l.partition(), l.opts.Region, l.opts.AccountID, l.functionName(id))
+}
+
+type arnResult struct {
+	arn string
+	err error
+}
+
+// remoteARN reads the gatescope extension that makes a function remote:
+// Metadata: {gatescope: {arn: ...}} or Metadata: {GatescopeRemoteArn: ...}.
+func (l *loader) remoteARN(id string) (string, error) {
+	if res, ok := l.fnARNs[id]; ok {
+		return res.arn, res.err
+	}
+	key := "arn:" + id
+	if l.busy[key] {
+		return "", nil // the ARN refers to the function itself
+	}
+	l.busy[key] = true
+	defer delete(l.busy, key)
+	r := l.resources[id]
+	var n *yaml.Node
+	prop := "Metadata.gatescope.arn"
+	if r != nil {
+		n = get(get(r.metadata, "gatescope"), "arn")
+		if n == nil {
+			n, prop = get(r.metadata, "GatescopeRemoteArn"), "Metadata.GatescopeRemoteArn"
+		}
+	}
+	var res arnResult
+	if n != nil {
+		s, err := l.resolveScalar(n, loc{id, prop})
+		switch {
+		case err != nil:
+			res.err = l.errorf(n, id, prop, "remote function ARN: %v", err)
+		case !isLambdaARN(s):
+			res.err = l.errorf(n, id, prop, "must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got %q", s)
+		default:
+			res.arn = s
+		}
+	}
+	l.fnARNs[id] = res
+	return res.arn, res.err
+}
+
+func isLambdaARN(s string) bool {
+	parts := strings.Split(s, ":")
+	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != ""
+}
