@@ -567,3 +567,30 @@ func TestPythonLogging(t *testing.T) {
 	p.waitOutput(t, regexp.MustCompile(`(?m)^plain print$`))
 	p.waitOutput(t, regexp.MustCompile(`(?m)^\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\treq-log\twarned here$`))
 }
+
+func TestNodeUnhandledRejection(t *testing.T) {
+	api := newFakeAPI(t)
+	p := start(t, api, "nodejs20.x", "testdata/node/cjs", "index.unhandledRejection")
+	e := checkNodeError(t, api.invoke(t, invocation{id: "req-r", body: `{}`}), "error", "Runtime.UnhandledPromiseRejection", "Error: nobody awaits me")
+	if len(e.Trace) == 0 || !strings.HasPrefix(e.Trace[0], "Runtime.UnhandledPromiseRejection: Error: nobody awaits me") {
+		t.Errorf("trace %q", e.Trace)
+	}
+	if code := p.exitCode(t); code != 128 {
+		t.Errorf("exit code %d, want 128", code)
+	}
+}
+
+// A handler that keeps work pending and never settles must neither post nor
+// exit: the Go side's timeout is what ends it.
+func TestNodeNeverSettles(t *testing.T) {
+	api := newFakeAPI(t)
+	p := start(t, api, "nodejs20.x", "testdata/node/cjs", "index.pendingTimer")
+	api.events <- invocation{id: "req-h", body: `{}`}
+	select {
+	case got := <-api.posts:
+		t.Fatalf("posted %s %s", got.kind, got.body)
+	case <-p.exited:
+		t.Fatalf("runtime exited: %v", p.err)
+	case <-time.After(700 * time.Millisecond):
+	}
+}

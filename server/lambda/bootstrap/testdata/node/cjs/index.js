@@ -57,3 +57,13 @@ exports.log = async (event, context) => {
 };
 
 exports.notAFunction = 42;
+
+exports.unhandledRejection = async () => {
+  Promise.reject(new Error('nobody awaits me'));
+  return new Promise(() => {});
+};
+
+exports.pendingTimer = async () => {
+  setTimeout(() => {}, 60000);
+  return new Promise(() => {}); // never settles: gatescope's timeout ends it
+};
