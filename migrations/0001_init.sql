@@ -1,0 +1,57 @@
+-- Sessions group exchanges (one debug session, one import, ...).
+CREATE TABLE sessions (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL, -- unix nanoseconds
+	note       TEXT NOT NULL DEFAULT ''
+);
+
+-- seq is the rowid: insertion order, never reused (AUTOINCREMENT), so cursors
+-- stay stable while the writer keeps inserting and after prunes. id is the
+-- public, time-sortable key (ULID-like).
+CREATE TABLE exchanges (
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+	id           TEXT NOT NULL UNIQUE,
+	session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	started_at   INTEGER NOT NULL, -- unix nanoseconds
+	duration_ms  REAL NOT NULL DEFAULT 0,
+	method       TEXT NOT NULL DEFAULT '',
+	url          TEXT NOT NULL DEFAULT '',
+	path         TEXT NOT NULL DEFAULT '',
+	route_key    TEXT NOT NULL DEFAULT '',
+	status       INTEGER NOT NULL DEFAULT 0,
+	outcome      TEXT NOT NULL DEFAULT '',
+	function     TEXT NOT NULL DEFAULT '',
+	api_id       TEXT NOT NULL DEFAULT '',
+	replay_of    TEXT NOT NULL DEFAULT '',
+	-- Bodies: raw bytes when *_raw = 1 (decoded base64, re-encoded on read),
+	-- else the body string as received.
+	req_body     BLOB,
+	req_raw      INTEGER NOT NULL DEFAULT 0,
+	resp_body    BLOB,
+	resp_raw     INTEGER NOT NULL DEFAULT 0,
+	event        BLOB,
+	raw_response BLOB,
+	logs         TEXT NOT NULL DEFAULT '',
+	-- The rest of the record (headers, timings, error, ...) as JSON.
+	meta         TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE INDEX exchanges_session_seq ON exchanges(session_id, seq);
+CREATE INDEX exchanges_started_at ON exchanges(started_at);
+CREATE INDEX exchanges_replay_of ON exchanges(replay_of) WHERE replay_of <> '';
+
+-- Full-text search over the text parts of an exchange. Contentless (the store
+-- writes the text it wants indexed, e.g. no base64 bodies) with
+-- contentless_delete so rows can be removed by rowid when exchanges go.
+-- Trigram: substring search, case-insensitive, queries of 3+ characters.
+CREATE VIRTUAL TABLE exchanges_fts USING fts5(
+	method, path, route_key, status, outcome, req_body, resp_body, logs,
+	content = '',
+	contentless_delete = 1,
+	tokenize = 'trigram'
+);
+
+CREATE TRIGGER exchanges_fts_delete AFTER DELETE ON exchanges BEGIN
+	DELETE FROM exchanges_fts WHERE rowid = old.seq;
+END;

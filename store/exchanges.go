@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+)
+
+// DefaultSession is the session name for exchanges inserted without one.
+const DefaultSession = "default"
+
+// meta is the part of an Exchange no query filters on, stored as JSON.
+type meta struct {
+	APIType       string                 `json:"apiType,omitempty"`
+	APIStage      string                 `json:"apiStage,omitempty"`
+	RequestID     string                 `json:"requestId,omitempty"`
+	TraceID       string                 `json:"traceId,omitempty"`
+	ReqHeaders    map[string][]string    `json:"reqHeaders,omitempty"`
+	ReqBase64     bool                   `json:"reqBase64,omitempty"`
+	ReqTruncated  int                    `json:"reqTruncated,omitempty"`
+	Target        string                 `json:"target,omitempty"`
+	Error         *capture.FunctionError `json:"error,omitempty"`
+	Cold          bool                   `json:"cold,omitempty"`
+	RespHeaders   map[string][]string    `json:"respHeaders,omitempty"`
+	RespBase64    bool                   `json:"respBase64,omitempty"`
+	RespTruncated int                    `json:"respTruncated,omitempty"`
+	Explanation   string                 `json:"explanation,omitempty"`
+	Timings       capture.Timings        `json:"timings"`
+}
+
+// InsertExchanges stores a batch in one transaction. It fills in a missing
+// ID (time-sortable, see capture.NewID) and replaces Exchange.Session, which
+// may be a session id, a session name (created if new) or empty (the
+// DefaultSession), with the session's id. An exchange whose id is already
+// stored is skipped, so retrying a batch is safe. Bodies longer than the
+// store's BodyCap are stored cut; the caller's exchanges keep their bodies.
+func (db *DB) InsertExchanges(ctx context.Context, xs []*capture.Exchange) error {
+	if len(xs) == 0 {
+		return nil
+	}
+	if err := db.insertExchanges(ctx, xs); err != nil {
+		return fmt.Errorf("insert %d exchanges: %w", len(xs), err)
+	}
+	return nil
+}
+
+func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error {
+	now := db.now()
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
+		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
+		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	fts, err := tx.PrepareContext(ctx, `INSERT INTO exchanges_fts (rowid, method, path,
+		route_key, status, outcome, req_body, resp_body, logs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer fts.Close()
+
+	sessions := map[string]string{} // as given → id
+	for _, x := range xs {
+		sid, ok := sessions[x.Session]
+		if !ok {
+			if sid, err = resolveSession(ctx, tx, x.Session, now); err != nil {
+				return fmt.Errorf("session %q: %w", x.Session, err)
+			}
+			sessions[x.Session] = sid
+		}
+		x.Session = sid
+		if x.ID == "" {
+			t := x.StartedAt
+			if t.IsZero() {
+				t = now
+			}
+			x.ID = capture.NewID(t)
+		}
+
+		reqBody, reqRaw, reqCut := encodeBody(x.Request.Body, x.Request.IsBase64, db.bodyCap)
+		respBody, respRaw, respCut := encodeBody(x.Response.Body, x.Response.IsBase64, db.bodyCap)
+		m := meta{
+			APIType: x.API.Type, APIStage: x.API.Stage,
+			RequestID: x.RequestID, TraceID: x.TraceID,
+			ReqHeaders: x.Request.Headers, ReqBase64: x.Request.IsBase64,
+			ReqTruncated: max(reqCut, x.Request.Truncated),
+			Target:       x.Function.Target, Error: x.Function.Error, Cold: x.Function.Cold,
+			RespHeaders: x.Response.Headers, RespBase64: x.Response.IsBase64,
+			RespTruncated: max(respCut, x.Response.Truncated),
+			Explanation:   x.Explanation,
+			Timings:       finiteTimings(x.Timings),
+		}
+		mj, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("exchange %s: encode: %w", x.ID, err)
+		}
+		path, _, _ := strings.Cut(x.Request.URL, "?")
+		res, err := ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
+			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
+			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
+			reqBody, reqRaw, respBody, respRaw, []byte(x.Event), []byte(x.Function.RawResponse),
+			x.Logs, mj)
+		if err != nil {
+			return fmt.Errorf("exchange %s: %w", x.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // already stored
+		}
+		seq, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("exchange %s: %w", x.ID, err)
+		}
+		// Only text bodies are searchable: base64 would match nonsense.
+		var reqText, respText string
+		if !x.Request.IsBase64 {
+			reqText = string(reqBody)
+		}
+		if !x.Response.IsBase64 {
+			respText = string(respBody)
+		}
+		if _, err := fts.ExecContext(ctx, seq, x.Request.Method, path, x.RouteKey,
+			strconv.Itoa(x.Response.Status), string(x.Outcome), reqText, respText, x.Logs); err != nil {
+			return fmt.Errorf("exchange %s: index: %w", x.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// resolveSession maps what an Exchange carries as its session (id, name or
+// empty) to a session id, creating a session by that name when none matches,
+// so one odd exchange never fails its whole batch.
+func resolveSession(ctx context.Context, tx *sql.Tx, idOrName string, now time.Time) (string, error) {
+	if idOrName == "" {
+		idOrName = DefaultSession
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE id = ?1 OR name = ?1
+		ORDER BY id = ?1 DESC LIMIT 1`, idOrName).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	return ensureSession(ctx, tx, idOrName, now)
+}
+
+// encodeBody returns the bytes to store for a body, whether they are decoded
+// base64 (re-encoded on read; a third smaller), and the original size when
+// the body was cut to bodyCap (0 when not).
+func encodeBody(body string, isBase64 bool, bodyCap int) (stored []byte, raw bool, truncated int) {
+	if isBase64 {
+		if b, err := base64.StdEncoding.DecodeString(body); err == nil {
+			if len(b) > bodyCap {
+				return b[:bodyCap], true, len(b)
+			}
+			return b, true, 0
+		}
+		// Not standard base64: keep the text, cut on a 4-character boundary.
+		if len(body) > bodyCap {
+			return []byte(body[:bodyCap-bodyCap%4]), false, len(body)
+		}
+		return []byte(body), false, 0
+	}
+	if len(body) <= bodyCap {
+		return []byte(body), false, 0
+	}
+	cut := bodyCap
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut-- // don't split a UTF-8 sequence
+	}
+	return []byte(body[:cut]), false, len(body)
+}
+
+func decodeBody(stored []byte, raw bool) string {
+	if raw {
+		return base64.StdEncoding.EncodeToString(stored)
+	}
+	return string(stored)
+}
+
+// finite maps NaN and ±Inf (which JSON and SQLite REAL can't hold) to 0.
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+func finiteTimings(t capture.Timings) capture.Timings {
+	for _, f := range []*float64{&t.RouteMatchedMs, &t.InvokeStartMs, &t.InitDurationMs,
+		&t.FunctionMs, &t.InvokeEndMs, &t.ResponseMappedMs, &t.SentMs} {
+		*f = finite(*f)
+	}
+	return t
+}
+
+// unixNano stores the zero time as 0 (UnixNano of it overflows).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+const exchangeColumns = `e.id, e.session_id, e.started_at, e.duration_ms, e.method, e.url,
+	e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.req_body, e.req_raw,
+	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta`
+
+func scanExchange(r scanner) (*capture.Exchange, error) {
+	var (
+		x                  capture.Exchange
+		started            int64
+		outcome, mj        string
+		reqBody, respBody  []byte
+		reqRaw, respRaw    bool
+		event, rawResponse []byte
+	)
+	if err := r.Scan(&x.ID, &x.Session, &started, &x.DurationMs, &x.Request.Method,
+		&x.Request.URL, &x.RouteKey, &x.Response.Status, &outcome, &x.Function.Name,
+		&x.API.ID, &x.ReplayOf, &reqBody, &reqRaw, &respBody, &respRaw, &event,
+		&rawResponse, &x.Logs, &mj); err != nil {
+		return nil, err
+	}
+	var m meta
+	if err := json.Unmarshal([]byte(mj), &m); err != nil {
+		return nil, fmt.Errorf("exchange %s: decode: %w", x.ID, err)
+	}
+	x.StartedAt = fromUnixNano(started)
+	x.Outcome = apigw.Outcome(outcome)
+	x.Request.Body = decodeBody(reqBody, reqRaw)
+	x.Response.Body = decodeBody(respBody, respRaw)
+	if len(event) > 0 {
+		x.Event = json.RawMessage(event)
+	}
+	if len(rawResponse) > 0 {
+		x.Function.RawResponse = json.RawMessage(rawResponse)
+	}
+	x.API.Type, x.API.Stage = m.APIType, m.APIStage
+	x.RequestID, x.TraceID = m.RequestID, m.TraceID
+	x.Request.Headers, x.Request.IsBase64, x.Request.Truncated = m.ReqHeaders, m.ReqBase64, m.ReqTruncated
+	x.Function.Target, x.Function.Error, x.Function.Cold = m.Target, m.Error, m.Cold
+	x.Response.Headers, x.Response.IsBase64, x.Response.Truncated = m.RespHeaders, m.RespBase64, m.RespTruncated
+	x.Explanation = m.Explanation
+	x.Timings = m.Timings
+	return &x, nil
+}
+
+// Exchange returns one exchange, or an error wrapping ErrNotFound.
+func (db *DB) Exchange(ctx context.Context, id string) (*capture.Exchange, error) {
+	x, err := scanExchange(db.r.QueryRowContext(ctx,
+		`SELECT `+exchangeColumns+` FROM exchanges e WHERE e.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("exchange %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exchange %q: %w", id, err)
+	}
+	return x, nil
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatescope/gatescope/server/capture"
+)
+
+// Page size limits for Exchanges.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Filter selects exchanges. Zero fields match everything.
+type Filter struct {
+	Session     string // session id or name
+	Route       string // route key, exact
+	Method      string // HTTP method, any case
+	Outcome     string
+	StatusClass int    // 2 → 2xx, 4 → 4xx, ...
+	Query       string // full text over method, path, route, status, outcome, text bodies and logs
+	Since       time.Time
+	Until       time.Time // exclusive
+	// Before is a cursor (an exchange id): return exchanges stored before it.
+	Before string
+	// After is a cursor (an exchange id): return exchanges stored after it,
+	// oldest first, e.g. what a reconnecting live client missed.
+	After string
+	Limit int // default DefaultLimit, at most MaxLimit
+}
+
+// Exchanges returns the exchanges matching f, newest first (oldest first with
+// f.After), and the cursor for the next page ("" on the last page). Order is
+// insertion order, so pages neither repeat nor skip rows while the writer
+// keeps inserting. A cursor naming an exchange that no longer exists returns
+// an error wrapping ErrNotFound.
+func (db *DB) Exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, string, error) {
+	xs, next, err := db.exchanges(ctx, f)
+	if err != nil {
+		return nil, "", fmt.Errorf("list exchanges: %w", err)
+	}
+	return xs, next, nil
+}
+
+func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.Session != "" {
+		add(`e.session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)`,
+			f.Session, f.Session, f.Session)
+	}
+	if f.Route != "" {
+		add(`e.route_key = ?`, f.Route)
+	}
+	if f.Method != "" {
+		add(`e.method = ?`, strings.ToUpper(f.Method))
+	}
+	if f.Outcome != "" {
+		add(`e.outcome = ?`, f.Outcome)
+	}
+	if f.StatusClass > 0 {
+		add(`e.status >= ? AND e.status < ?`, f.StatusClass*100, (f.StatusClass+1)*100)
+	}
+	if !f.Since.IsZero() {
+		add(`e.started_at >= ?`, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		add(`e.started_at < ?`, f.Until.UnixNano())
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		cond, a := textMatch(q)
+		add(cond, a...)
+	}
+	order := "DESC"
+	for _, c := range []struct {
+		id, op string
+	}{{f.Before, "<"}, {f.After, ">"}} {
+		if c.id == "" {
+			continue
+		}
+		seq, err := db.seqOf(ctx, c.id)
+		if err != nil {
+			return nil, "", err
+		}
+		add(`e.seq `+c.op+` ?`, seq)
+	}
+	if f.After != "" {
+		order = "ASC"
+	}
+
+	q := `SELECT ` + exchangeColumns + ` FROM exchanges e`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY e.seq ` + order + ` LIMIT ?`
+	args = append(args, limit+1) // one more tells whether there is a next page
+
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var xs []*capture.Exchange
+	for rows.Next() {
+		x, err := scanExchange(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		xs = append(xs, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	var next string
+	if len(xs) > limit {
+		xs = xs[:limit]
+		next = xs[limit-1].ID
+	}
+	return xs, next, nil
+}
+
+func (db *DB) seqOf(ctx context.Context, id string) (int64, error) {
+	var seq int64
+	err := db.r.QueryRowContext(ctx, `SELECT seq FROM exchanges WHERE id = ?`, id).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("cursor %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cursor %q: %w", id, err)
+	}
+	return seq, nil
+}
+
+// textMatch returns the SQL condition for a full-text query. The trigram
+// index only answers queries of 3+ characters; shorter ones scan with LIKE.
+// The user's text is always one quoted phrase, so FTS syntax in it (quotes,
+// AND, *, :, ...) is matched literally, never parsed.
+func textMatch(q string) (string, []any) {
+	if utf8.RuneCountInString(q) >= 3 {
+		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+		return `e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?)`, []any{phrase}
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	cols := []string{"e.method", "e.path", "e.route_key", "CAST(e.status AS TEXT)", "e.outcome",
+		"e.logs", "(CASE WHEN e.req_raw = 0 THEN CAST(e.req_body AS TEXT) END)",
+		"(CASE WHEN e.resp_raw = 0 THEN CAST(e.resp_body AS TEXT) END)"}
+	var ors []string
+	var args []any
+	for _, c := range cols {
+		ors = append(ors, c+` LIKE ? ESCAPE '\'`)
+		args = append(args, like)
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}

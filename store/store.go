@@ -1,0 +1,119 @@
+// Package store keeps sessions and exchanges in SQLite (modernc.org/sqlite,
+// WAL). All writes go through one writer connection, because concurrent
+// read-then-write transactions on several connections fail with "database is
+// locked" even with busy_timeout; reads use a small separate pool that WAL
+// lets run alongside the writer.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a session or exchange does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DefaultBodyCap is the default for Options.BodyCap.
+const DefaultBodyCap = 1 << 20
+
+// readConns is the read pool size: the dashboard, exports and replays read
+// concurrently, and WAL readers never block the writer.
+const readConns = 4
+
+// Options configure Open.
+type Options struct {
+	// BodyCap is the most bytes of each request and response body kept;
+	// longer bodies are cut and marked with their original size. Default
+	// DefaultBodyCap.
+	BodyCap int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// DB is an open gatescope database.
+type DB struct {
+	path    string
+	w       *sql.DB // the one writer connection
+	r       *sql.DB // read-only pool
+	bodyCap int
+	now     func() time.Time
+}
+
+// Open opens (creating if needed, with its parent directory) the database at
+// path and brings its schema up to date. It refuses files that are not SQLite
+// databases and databases written by a newer gatescope.
+func Open(path string, opts Options) (*DB, error) {
+	db, err := open(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func open(path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("empty path")
+	}
+	// modernc reads everything after '?' as DSN parameters.
+	if strings.ContainsAny(path, "?#") {
+		return nil, errors.New("path must not contain '?' or '#'")
+	}
+	if opts.BodyCap <= 0 {
+		opts.BodyCap = DefaultBodyCap
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create directory: %w", err)
+	}
+
+	// Pragmas go in the DSN so every pooled connection gets them.
+	const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	ctx := context.Background()
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	// Readers never write: query_only turns a stray write into an error, and
+	// no _txlock so read transactions stay deferred (shared).
+	r, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	return &DB{path: path, w: w, r: r, bodyCap: opts.BodyCap, now: opts.Now}, nil
+}
+
+// Close closes both pools. Writes already returned are durable in the WAL.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Path returns the database file path as given to Open.
+func (db *DB) Path() string { return db.path }
