@@ -1,0 +1,293 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gatescope/gatescope/server/config"
+)
+
+// env is one execution environment: a function process and the Runtime API
+// endpoint that only it talks to. It runs one invocation at a time.
+type env struct {
+	fn     *config.Function
+	logger *slog.Logger
+	cmd    *exec.Cmd
+	srv    *http.Server
+	logs   *logSink
+
+	next   chan *invocation // handed to the runtime's waiting GET /next
+	ready  chan struct{}    // closed on the first GET /next: init is done
+	exited chan struct{}    // closed once the process has exited
+	stop   chan struct{}    // closed by kill: unblocks a waiting GET /next
+
+	started   time.Time
+	initDur   time.Duration // set before ready is closed
+	readyOnce sync.Once
+	stopOnce  sync.Once
+	exitErr   error // set before exited is closed
+
+	mu       sync.Mutex
+	cur      *invocation
+	initErr  []byte // body of POST /runtime/init/error
+	lastUsed time.Time
+	invoked  bool // has served an invocation (so the next one is warm)
+}
+
+// invocation is one event handed to an environment.
+type invocation struct {
+	id       string
+	payload  []byte
+	deadline time.Time
+	arn      string
+	traceID  string
+	clientCtx, cognito string
+	started  time.Time // when GET /next handed it out
+	done     chan reply // buffered: the Runtime API never blocks on it
+}
+
+// reply is how the runtime finished an invocation.
+type reply struct {
+	payload  []byte
+	isError  bool
+	finished time.Time
+}
+
+// startEnv starts a process for fn with its own Runtime API listener.
+// spec says how to run the function; env is its full environment.
+func startEnv(logger *slog.Logger, fn *config.Function, spec command, environ []string) (*env, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for runtime API of %s: %w", fn.Name, err)
+	}
+	e := &env{
+		fn:     fn,
+		logger: logger,
+		next:   make(chan *invocation),
+		ready:  make(chan struct{}),
+		exited: make(chan struct{}),
+		stop:   make(chan struct{}),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResponse)
+	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleError)
+	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
+	// No timeouts: GET /next is a long poll that lasts until the next event.
+	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("log pipe for %s: %w", fn.Name, err)
+	}
+	cmd := exec.Command(spec.path, spec.args...)
+	cmd.Dir = spec.dir
+	cmd.Env = append(environ, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	cmd.Stdout, cmd.Stderr = pw, pw
+	// Its own process group, so a kill also reaches what the function spawned.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	e.cmd = cmd
+	e.logs = newLogSink(pr)
+	e.started = time.Now()
+	go e.srv.Serve(ln) // after every field the handlers read is set
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		pr.Close()
+		e.srv.Close()
+		return nil, fmt.Errorf("start %s for function %s: %w", spec.path, fn.Name, err)
+	}
+	pw.Close() // the child holds its copy; EOF comes when every writer is gone
+	go e.logs.run()
+	go func() {
+		e.exitErr = cmd.Wait()
+		close(e.exited)
+		e.kill() // children left behind, and the Runtime API listener
+	}()
+	return e, nil
+}
+
+// kill ends the process group and the Runtime API endpoint. Safe to call twice.
+func (e *env) kill() {
+	e.stopOnce.Do(func() {
+		close(e.stop)
+		if e.cmd.Process != nil {
+			_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		e.srv.Close()
+	})
+}
+
+// waitReady waits for init to finish: the first GET /next. It returns the
+// init error payload when the runtime reported one or the process exited.
+func (e *env) waitReady(ctx context.Context, limit time.Duration) ([]byte, error) {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-e.ready:
+		return nil, nil
+	case <-e.exited:
+		e.logs.waitClosed(100 * time.Millisecond)
+		e.mu.Lock()
+		initErr := e.initErr
+		e.mu.Unlock()
+		if initErr != nil {
+			return initErr, nil
+		}
+		return errorPayload("Runtime.ExitError", "Runtime exited with error: "+exitText(e.exitErr)), nil
+	case <-t.C:
+		e.kill()
+		return errorPayload("Sandbox.Timedout", fmt.Sprintf("Init phase timed out after %.2f seconds", limit.Seconds())), nil
+	case <-ctx.Done():
+		e.kill()
+		return nil, ctx.Err()
+	}
+}
+
+func (e *env) handleNext(w http.ResponseWriter, r *http.Request) {
+	e.readyOnce.Do(func() {
+		e.initDur = time.Since(e.started)
+		close(e.ready)
+	})
+	select {
+	case inv := <-e.next:
+		inv.started = time.Now()
+		e.mu.Lock()
+		e.cur = inv
+		e.mu.Unlock()
+		h := w.Header()
+		h["Lambda-Runtime-Aws-Request-Id"] = []string{inv.id}
+		h["Lambda-Runtime-Deadline-Ms"] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
+		h["Lambda-Runtime-Invoked-Function-Arn"] = []string{inv.arn}
+		h["Lambda-Runtime-Trace-Id"] = []string{inv.traceID}
+		if inv.clientCtx != "" {
+			h["Lambda-Runtime-Client-Context"] = []string{inv.clientCtx}
+		}
+		if inv.cognito != "" {
+			h["Lambda-Runtime-Cognito-Identity"] = []string{inv.cognito}
+		}
+		h["Content-Type"] = []string{"application/json"}
+		w.WriteHeader(http.StatusOK)
+		w.Write(inv.payload)
+	case <-e.stop:
+	case <-r.Context().Done():
+	}
+}
+
+// take returns the running invocation if its id is id, and ends it: a
+// second response for the same id is an invalid request id, as in Lambda.
+func (e *env) take(id string) *invocation {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	inv := e.cur
+	if inv == nil || inv.id != id {
+		return nil
+	}
+	e.cur = nil
+	return inv
+}
+
+func (e *env) handleResponse(w http.ResponseWriter, r *http.Request) {
+	inv := e.take(r.PathValue("id"))
+	if inv == nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes+1))
+	if err != nil {
+		inv.done <- reply{payload: errorPayload("Runtime.ExitError", "reading the response: "+err.Error()), isError: true, finished: time.Now()}
+		return
+	}
+	if len(body) > MaxResponseBytes {
+		msg := fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes)
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", msg)
+		inv.done <- reply{
+			payload:  errorPayload("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes)),
+			isError:  true,
+			finished: time.Now(),
+		}
+		return
+	}
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+	inv.done <- reply{payload: body, finished: time.Now()}
+}
+
+func (e *env) handleError(w http.ResponseWriter, r *http.Request) {
+	inv := e.take(r.PathValue("id"))
+	if inv == nil {
+		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
+	body = normalizeErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+	inv.done <- reply{payload: body, isError: true, finished: time.Now()}
+}
+
+func (e *env) handleInitError(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
+	body = normalizeErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
+	e.mu.Lock()
+	e.initErr = body
+	e.mu.Unlock()
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"status":"OK"}`)
+}
+
+// normalizeErrorBody keeps a runtime's error JSON as posted; a body that is
+// not a JSON object becomes one, typed by the error-type header.
+func normalizeErrorBody(body []byte, errType string) []byte {
+	b := bytes.TrimSpace(body)
+	if len(b) > 0 && b[0] == '{' && json.Valid(b) {
+		return body
+	}
+	if errType == "" {
+		errType = "Runtime.Unknown"
+	}
+	return errorPayload(errType, string(b))
+}
+
+func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
+	w.Header()["Content-Type"] = []string{"application/json"}
+	w.WriteHeader(status)
+	w.Write(errorPayload(errType, msg))
+}
+
+// maxMemoryMB is the process's peak resident set (VmHWM), rounded up to MB;
+// 0 where /proc is not available.
+func (e *env) maxMemoryMB() int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(e.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	i := bytes.Index(b, []byte("VmHWM:"))
+	if i < 0 {
+		return 0
+	}
+	line := b[i+len("VmHWM:"):]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	kb, err := strconv.Atoi(string(bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte("kB")))))
+	if err != nil {
+		return 0
+	}
+	return (kb + 1023) / 1024
+}

@@ -1,0 +1,334 @@
+package lambda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatescope/gatescope/server/config"
+)
+
+// Options configure a Manager.
+type Options struct {
+	Region    string // default "us-east-1"
+	AccountID string // default "123456789012"
+	// IdleTimeout ends environments unused for this long (default 10 minutes).
+	IdleTimeout time.Duration
+	// CacheDir holds built Go bootstraps and the shipped runtime bootstraps
+	// (default: the user's cache dir + "/gatescope").
+	CacheDir string
+	// Remote invokes deployed functions; when nil, one is built from the
+	// standard AWS configuration the first time a remote function is called.
+	Remote Invoker
+	// Self is the address of our own Invoke API, which Remote must refuse.
+	Self string
+}
+
+// Manager runs a project's functions: a pool of execution environments per
+// local function, remote functions through the AWS SDK.
+type Manager struct {
+	logger  *slog.Logger
+	project *config.Project
+	opts    Options
+
+	pools map[string]*pool // by logical name
+
+	mu       sync.Mutex
+	envs     map[*env]struct{} // every started environment, for Close
+	commands map[string]command
+	prepErrs map[string]error
+	closed   bool
+
+	remoteOnce sync.Once
+	remote     Invoker
+	remoteErr  error
+
+	stopReaper chan struct{}
+}
+
+// New returns a Manager for the project's functions. Call Prepare before
+// serving, and Close when done.
+func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 10 * time.Minute
+	}
+	if opts.CacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		opts.CacheDir = dir + "/gatescope"
+	}
+	m := &Manager{
+		logger:     logger,
+		project:    project,
+		opts:       opts,
+		pools:      make(map[string]*pool),
+		envs:       make(map[*env]struct{}),
+		commands:   make(map[string]command),
+		prepErrs:   make(map[string]error),
+		remote:     opts.Remote,
+		stopReaper: make(chan struct{}),
+	}
+	for _, fn := range project.Functions {
+		if fn.Concurrency <= 0 {
+			fn.Concurrency = 10
+		}
+		if fn.Timeout <= 0 {
+			fn.Timeout = 3 * time.Second
+		}
+		if fn.MemoryMB <= 0 {
+			fn.MemoryMB = 128
+		}
+		m.pools[fn.Name] = &pool{m: m, fn: fn}
+	}
+	go m.reapLoop()
+	return m
+}
+
+// Prepare builds what local functions need (Go bootstraps, shipped runtime
+// scripts) and checks their runtimes are installed. It returns every
+// problem, each naming its function; functions that prepared fine work even
+// when others did not.
+func (m *Manager) Prepare(ctx context.Context) error {
+	var errs []error
+	for _, fn := range m.project.Functions {
+		if fn.Remote() {
+			continue
+		}
+		cmd, err := m.prepare(ctx, fn)
+		m.mu.Lock()
+		if err != nil {
+			m.prepErrs[fn.Name] = err
+			errs = append(errs, err)
+		} else {
+			m.commands[fn.Name] = cmd
+			delete(m.prepErrs, fn.Name)
+		}
+		m.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// Function finds a function by logical name, physical name or ARN (with or
+// without a qualifier), as the Invoke API accepts them.
+func (m *Manager) Function(name string) *config.Function {
+	if strings.HasPrefix(name, "arn:") {
+		parts := strings.Split(name, ":")
+		if len(parts) >= 7 {
+			name = parts[6]
+		}
+	} else if i := strings.IndexByte(name, ':'); i > 0 {
+		name = name[:i] // "Name:qualifier"
+	}
+	for _, fn := range m.project.Functions {
+		if fn.Name == name || fn.FunctionName == name {
+			return fn
+		}
+	}
+	return nil
+}
+
+// Invoke runs one synchronous invocation.
+func (m *Manager) Invoke(ctx context.Context, name string, req Request) (*Result, error) {
+	fn := m.Function(name)
+	if fn == nil {
+		return nil, &ServiceError{
+			Type:    "ResourceNotFoundException",
+			Message: "Function not found: " + m.arnFor(name),
+			Status:  404,
+			Err:     ErrFunctionNotFound,
+		}
+	}
+	if len(req.Payload) > MaxRequestBytes {
+		return nil, &ServiceError{
+			Type:    "RequestTooLargeException",
+			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", MaxRequestBytes),
+			Status:  413,
+			Err:     ErrRequestTooLarge,
+		}
+	}
+	if fn.Remote() {
+		r, err := m.remoteInvoker()
+		if err != nil {
+			return nil, err
+		}
+		return r.Invoke(ctx, fn.ARN, req)
+	}
+	return m.pools[fn.Name].invoke(ctx, req)
+}
+
+// Close ends every execution environment.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	m.closed = true
+	envs := make([]*env, 0, len(m.envs))
+	for e := range m.envs {
+		envs = append(envs, e)
+	}
+	m.mu.Unlock()
+	close(m.stopReaper)
+	for _, p := range m.pools {
+		p.closeAll()
+	}
+	for _, e := range envs {
+		e.kill()
+	}
+	for _, e := range envs {
+		select {
+		case <-e.exited:
+		case <-time.After(2 * time.Second):
+			m.logger.Warn("function process did not exit", slog.String("function", e.fn.Name))
+		}
+	}
+}
+
+func (m *Manager) reapLoop() {
+	t := time.NewTicker(max(m.opts.IdleTimeout/4, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stopReaper:
+			return
+		case now := <-t.C:
+			for _, p := range m.pools {
+				if n := p.reap(now.Add(-m.opts.IdleTimeout)); n > 0 {
+					m.logger.Debug("reaped idle environments", slog.String("function", p.fn.Name), slog.Int("count", n))
+				}
+			}
+		}
+	}
+}
+
+// startEnv starts a new execution environment for fn.
+func (m *Manager) startEnv(fn *config.Function) (*env, error) {
+	m.mu.Lock()
+	cmd, ok := m.commands[fn.Name]
+	prepErr := m.prepErrs[fn.Name]
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return nil, errors.New("shutting down")
+	}
+	if !ok {
+		if prepErr == nil {
+			var err error
+			if cmd, err = m.prepare(context.Background(), fn); err != nil {
+				return nil, err
+			}
+			m.mu.Lock()
+			m.commands[fn.Name] = cmd
+			m.mu.Unlock()
+		} else {
+			return nil, prepErr
+		}
+	}
+	return startEnv(m.logger, fn, cmd, m.environ(fn, cmd))
+}
+
+func (m *Manager) track(e *env) {
+	m.mu.Lock()
+	m.envs[e] = struct{}{}
+	m.mu.Unlock()
+	go func() {
+		<-e.exited
+		m.mu.Lock()
+		delete(m.envs, e)
+		m.mu.Unlock()
+	}()
+}
+
+// environ is the environment Lambda gives a function process, plus what
+// local tools need (PATH, HOME) and the caller's AWS credentials, as SAM CLI
+// passes them.
+func (m *Manager) environ(fn *config.Function, cmd command) []string {
+	name := fn.FunctionName
+	if name == "" {
+		name = fn.Name
+	}
+	now := time.Now().UTC()
+	env := []string{
+		"AWS_LAMBDA_FUNCTION_NAME=" + name,
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemoryMB),
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + name,
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_REGION=" + m.opts.Region,
+		"AWS_DEFAULT_REGION=" + m.opts.Region,
+		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
+		"_HANDLER=" + fn.Handler,
+		"LAMBDA_TASK_ROOT=" + cmd.dir,
+		"LAMBDA_RUNTIME_DIR=" + cmd.runtimeDir,
+		"TZ=:UTC",
+		"LANG=en_US.UTF-8",
+	}
+	for _, k := range []string{"PATH", "HOME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "GOCOVERDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	for k, v := range fn.Env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+func (m *Manager) arn(fn *config.Function) string {
+	if fn.ARN != "" {
+		return fn.ARN
+	}
+	name := fn.FunctionName
+	if name == "" {
+		name = fn.Name
+	}
+	return m.arnFor(name)
+}
+
+func (m *Manager) arnFor(name string) string {
+	if strings.HasPrefix(name, "arn:") {
+		return name
+	}
+	return "arn:aws:lambda:" + m.opts.Region + ":" + m.opts.AccountID + ":function:" + name
+}
+
+// newUUID returns a random (version 4) UUID, as Lambda's request ids are.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// newTraceID returns an X-Ray trace header for an invocation that came
+// without one.
+func (m *Manager) newTraceID() string {
+	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), randomHex(12), randomHex(8))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,170 @@
+package lambda
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda/bootstrap"
+)
+
+// command is how to start a function's process.
+type command struct {
+	path       string
+	args       []string
+	dir        string // working directory and LAMBDA_TASK_ROOT
+	runtimeDir string // LAMBDA_RUNTIME_DIR
+}
+
+// prepare resolves how to run fn: a bootstrap executable for provided.* and
+// go1.x (built from source when BuildMethod is go1.x), or a shipped bootstrap
+// script for Node.js and Python.
+func (m *Manager) prepare(ctx context.Context, fn *config.Function) (command, error) {
+	rt := strings.ToLower(fn.Runtime)
+	if fn.CodeDir == "" {
+		return command{}, fmt.Errorf("function %s: no CodeUri", fn.Name)
+	}
+	if st, err := os.Stat(fn.CodeDir); err != nil || !st.IsDir() {
+		return command{}, fmt.Errorf("function %s: CodeUri %s is not a directory", fn.Name, fn.CodeDir)
+	}
+	switch {
+	case strings.HasPrefix(rt, "provided") || rt == "go1.x":
+		return m.prepareBinary(ctx, fn)
+	case strings.HasPrefix(rt, "nodejs"), strings.HasPrefix(rt, "python"):
+		argv, err := bootstrap.Install(filepath.Join(m.opts.CacheDir, "runtimes"), rt)
+		if err != nil {
+			return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
+		}
+		// The interpreter on PATH runs whatever minor version the template
+		// names: version managers' shims for exact versions often fail.
+		interp := argv[0]
+		path, err := exec.LookPath(interp)
+		if err != nil {
+			return command{}, fmt.Errorf("function %s: runtime %s needs %s on PATH: %w", fn.Name, fn.Runtime, interp, err)
+		}
+		return command{path: path, args: argv[1:], dir: fn.CodeDir, runtimeDir: filepath.Dir(argv[1])}, nil
+	case rt == "":
+		return command{}, fmt.Errorf("function %s: no Runtime", fn.Name)
+	default:
+		return command{}, fmt.Errorf("function %s: runtime %s is not supported (use provided.al2023, go1.x, nodejs*.x or python3.*)", fn.Name, fn.Runtime)
+	}
+}
+
+func (m *Manager) prepareBinary(ctx context.Context, fn *config.Function) (command, error) {
+	name := "bootstrap"
+	if strings.ToLower(fn.Runtime) == "go1.x" && fn.Handler != "" {
+		name = fn.Handler
+	}
+	exe := filepath.Join(fn.CodeDir, name)
+	build := fn.BuildMethod == "go1.x" || (!isExecutable(exe) && hasGoFiles(fn.CodeDir))
+	if build {
+		out, err := m.buildGo(ctx, fn)
+		if err != nil {
+			return command{}, err
+		}
+		exe = out
+	} else if !isExecutable(exe) {
+		return command{}, fmt.Errorf("function %s: %s is missing or not executable (runtime %s runs a bootstrap executable; set Metadata.BuildMethod: go1.x to build Go sources)", fn.Name, exe, fn.Runtime)
+	}
+	return command{path: exe, dir: filepath.Dir(exe), runtimeDir: filepath.Dir(exe)}, nil
+}
+
+// buildGo builds the Go program in fn.CodeDir into the cache, keyed by a
+// hash of its sources, and returns the binary's path. A cached build is
+// reused, so a restart with unchanged code starts at once.
+func (m *Manager) buildGo(ctx context.Context, fn *config.Function) (string, error) {
+	key, err := hashTree(fn.CodeDir)
+	if err != nil {
+		return "", fmt.Errorf("function %s: hash sources: %w", fn.Name, err)
+	}
+	dir := filepath.Join(m.opts.CacheDir, "build", key[:24])
+	out := filepath.Join(dir, "bootstrap")
+	if isExecutable(out) {
+		return out, nil
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return "", fmt.Errorf("function %s: BuildMethod go1.x needs the go command on PATH", fn.Name)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	tmp := out + ".tmp"
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", tmp, ".")
+	cmd.Dir = fn.CodeDir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	start := time.Now()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("function %s: go build in %s failed:\n%s", fn.Name, fn.CodeDir, strings.TrimSpace(string(b)))
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return "", fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	m.logger.Info("built function", "function", fn.Name, "dir", fn.CodeDir, "took", time.Since(start).Round(time.Millisecond))
+	return out, nil
+}
+
+// hashTree hashes the names and contents of the files under dir, skipping
+// version control and build output, plus the platform the build targets.
+func hashTree(dir string) (string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", ".aws-sam", ".gatescope":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	io.WriteString(h, runtime.GOOS+"/"+runtime.GOARCH+"\x00")
+	for _, p := range files {
+		rel, _ := filepath.Rel(dir, p)
+		io.WriteString(h, rel+"\x00")
+		f, err := os.Open(p)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func isExecutable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+func hasGoFiles(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	return len(m) > 0
+}
+

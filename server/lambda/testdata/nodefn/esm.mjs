@@ -1,0 +1,3 @@
+export const handler = (event, context, callback) => {
+  callback(null, { esm: true, echo: event.echo });
+};
