@@ -48,14 +48,14 @@ type env struct {
 
 // invocation is one event handed to an environment.
 type invocation struct {
-	id       string
-	payload  []byte
-	deadline time.Time
-	arn      string
-	traceID  string
+	id                 string
+	payload            []byte
+	deadline           time.Time
+	arn                string
+	traceID            string
 	clientCtx, cognito string
-	started  time.Time // when GET /next handed it out
-	done     chan reply // buffered: the Runtime API never blocks on it
+	started            time.Time  // when GET /next handed it out
+	done               chan reply // buffered: the Runtime API never blocks on it
 }
 
 // reply is how the runtime finished an invocation.

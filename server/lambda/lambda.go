@@ -62,9 +62,9 @@ func (r *Result) ErrorType() string {
 
 // Sentinel errors, each matching one Lambda service error.
 var (
-	ErrFunctionNotFound = errors.New("function not found")                 // ResourceNotFoundException
+	ErrFunctionNotFound = errors.New("function not found")                   // ResourceNotFoundException
 	ErrThrottled        = errors.New("function is at its concurrency limit") // TooManyRequestsException
-	ErrRequestTooLarge  = errors.New("request payload too large")           // RequestTooLargeException
+	ErrRequestTooLarge  = errors.New("request payload too large")            // RequestTooLargeException
 )
 
 // ServiceError is an error the Lambda service (local or remote) answered an
