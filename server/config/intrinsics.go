@@ -131,7 +131,9 @@ func (l *loader) evalIntrinsic(name string, arg, n *yaml.Node, at loc) (*yaml.No
 		}
 		v, err := l.condition(cond)
 		if err != nil {
-			return nil, fmt.Errorf("Fn::If condition %s: %w", cond, err)
+			// %v, not %w: the value dropped here deserves its own warning even
+			// when the condition's failure was reported where it is defined.
+			return nil, fmt.Errorf("Fn::If condition %s: %v", cond, err)
 		}
 		branch := args[2]
 		if v {
