@@ -13,7 +13,8 @@ import (
 func buildV1(m *Match, req *Request) []byte {
 	rest := m.API.Type == config.RESTAPI
 	w := jsonw{b: make([]byte, 0, 1536+len(req.Body)*4/3)}
-	domain := domainName(req.Host, m.apiID)
+	apiID := m.apiIDOrDerive()
+	domain := domainName(req.Host, apiID)
 
 	w.open('{')
 	if !rest {
@@ -55,9 +56,9 @@ func buildV1(m *Match, req *Request) []byte {
 	w.key("requestContext")
 	w.open('{')
 	w.str("accountId", AccountID)
-	w.str("apiId", m.apiID)
+	w.str("apiId", apiID)
 	if rest {
-		w.str("deploymentId", DeploymentID(m.apiID, stageName(m)))
+		w.str("deploymentId", DeploymentID(apiID, stageName(m)))
 	}
 	w.str("domainName", domain)
 	w.str("domainPrefix", domainPrefix(domain))
@@ -95,7 +96,7 @@ func buildV1(m *Match, req *Request) []byte {
 	w.str("requestTime", requestTime(req.Time))
 	w.int("requestTimeEpoch", req.Time.UnixMilli())
 	if rest {
-		w.str("resourceId", ResourceID(m.apiID, m.Route.Path))
+		w.str("resourceId", ResourceID(apiID, m.Route.Path))
 	} else {
 		w.null("resourceId")
 	}

@@ -10,7 +10,8 @@ func buildV2(m *Match, req *Request) []byte {
 	w := jsonw{b: make([]byte, 0, 1024+len(req.Body)*4/3)}
 	rawPath := unescapePath(stagedPath(m, req))
 	routeKey := m.Route.Key()
-	domain := domainName(req.Host, m.apiID)
+	apiID := m.apiIDOrDerive()
+	domain := domainName(req.Host, apiID)
 
 	w.open('{')
 	w.str("version", "2.0")
@@ -66,7 +67,7 @@ func buildV2(m *Match, req *Request) []byte {
 	w.key("requestContext")
 	w.open('{')
 	w.str("accountId", AccountID)
-	w.str("apiId", m.apiID)
+	w.str("apiId", apiID)
 	w.str("domainName", domain)
 	w.str("domainPrefix", domainPrefix(domain))
 	w.key("http")

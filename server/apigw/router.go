@@ -64,6 +64,15 @@ type Match struct {
 	apiID string
 }
 
+// apiIDOrDerive tolerates a Match built by hand (replays, tests) rather than
+// by Router.Match.
+func (m *Match) apiIDOrDerive() string {
+	if m.apiID != "" {
+		return m.apiID
+	}
+	return APIID(m.API.ID)
+}
+
 var validMethods = map[string]bool{
 	"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
 	"HEAD": true, "OPTIONS": true, "ANY": true,
