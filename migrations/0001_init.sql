@@ -41,8 +41,8 @@ CREATE INDEX exchanges_session_seq ON exchanges(session_id, seq);
 CREATE INDEX exchanges_started_at ON exchanges(started_at);
 CREATE INDEX exchanges_replay_of ON exchanges(replay_of) WHERE replay_of <> '';
 
--- Full-text search over the text parts of an exchange. Contentless (the store
--- writes the text it wants indexed, e.g. no base64 bodies) with
+-- Full-text search over the text parts of an exchange. Contentless (the
+-- indexer writes the text it wants indexed: no base64 bodies) with
 -- contentless_delete so rows can be removed by rowid when exchanges go.
 -- Trigram: substring search, case-insensitive, queries of 3+ characters.
 CREATE VIRTUAL TABLE exchanges_fts USING fts5(
@@ -52,6 +52,17 @@ CREATE VIRTUAL TABLE exchanges_fts USING fts5(
 	tokenize = 'trigram'
 );
 
-CREATE TRIGGER exchanges_fts_delete AFTER DELETE ON exchanges BEGIN
+-- Indexing is deferred: trigram tokenizing costs ~4x the insert itself, so
+-- the store indexes committed rows in the background, and searches scan the
+-- rows above indexed_seq with LIKE. Exchanges with seq <= indexed_seq are in
+-- exchanges_fts.
+CREATE TABLE fts_state (
+	id          INTEGER PRIMARY KEY CHECK (id = 1),
+	indexed_seq INTEGER NOT NULL
+);
+INSERT INTO fts_state (id, indexed_seq) VALUES (1, 0);
+
+CREATE TRIGGER exchanges_fts_delete AFTER DELETE ON exchanges
+WHEN old.seq <= (SELECT indexed_seq FROM fts_state) BEGIN
 	DELETE FROM exchanges_fts WHERE rowid = old.seq;
 END;

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,13 +71,6 @@ func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error
 		return err
 	}
 	defer ins.Close()
-	fts, err := tx.PrepareContext(ctx, `INSERT INTO exchanges_fts (rowid, method, path,
-		route_key, status, outcome, req_body, resp_body, logs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer fts.Close()
-
 	sessions := map[string]string{} // as given → id
 	for _, x := range xs {
 		sid, ok := sessions[x.Session]
@@ -115,7 +107,7 @@ func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error
 			return fmt.Errorf("exchange %s: encode: %w", x.ID, err)
 		}
 		path, _, _ := strings.Cut(x.Request.URL, "?")
-		res, err := ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
+		_, err = ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
 			reqBody, reqRaw, respBody, respRaw, []byte(x.Event), []byte(x.Function.RawResponse),
@@ -123,27 +115,12 @@ func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			continue // already stored
-		}
-		seq, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("exchange %s: %w", x.ID, err)
-		}
-		// Only text bodies are searchable: base64 would match nonsense.
-		var reqText, respText string
-		if !x.Request.IsBase64 {
-			reqText = string(reqBody)
-		}
-		if !x.Response.IsBase64 {
-			respText = string(respBody)
-		}
-		if _, err := fts.ExecContext(ctx, seq, x.Request.Method, path, x.RouteKey,
-			strconv.Itoa(x.Response.Status), string(x.Outcome), reqText, respText, x.Logs); err != nil {
-			return fmt.Errorf("exchange %s: index: %w", x.ID, err)
-		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.kickIndexer()
+	return nil
 }
 
 // resolveSession maps what an Exchange carries as its session (id, name or

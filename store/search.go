@@ -84,7 +84,8 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 	if !f.Until.IsZero() {
 		add(`e.started_at < ?`, f.Until.UnixNano())
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
+	// SQLite text ends at NUL: "a\x00" would search for "a".
+	if q := strings.TrimSpace(strings.ReplaceAll(f.Query, "\x00", "")); q != "" {
 		cond, a := textMatch(q)
 		add(cond, a...)
 	}
@@ -149,15 +150,12 @@ func (db *DB) seqOf(ctx context.Context, id string) (int64, error) {
 }
 
 // textMatch returns the SQL condition for a full-text query. The trigram
-// index only answers queries of 3+ characters; shorter ones scan with LIKE.
+// index only answers queries of 3+ characters; shorter ones scan with LIKE,
+// as do rows the background indexer has not reached yet.
 // The user's text is always one quoted phrase, so FTS syntax in it (quotes,
 // AND, *, :, ...) is matched literally, never parsed.
 func textMatch(q string) (string, []any) {
-	if utf8.RuneCountInString(q) >= 3 {
-		phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
-		return `e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?)`, []any{phrase}
-	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	pattern := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
 	cols := []string{"e.method", "e.path", "e.route_key", "CAST(e.status AS TEXT)", "e.outcome",
 		"e.logs", "(CASE WHEN e.req_raw = 0 THEN CAST(e.req_body AS TEXT) END)",
 		"(CASE WHEN e.resp_raw = 0 THEN CAST(e.resp_body AS TEXT) END)"}
@@ -165,7 +163,13 @@ func textMatch(q string) (string, []any) {
 	var args []any
 	for _, c := range cols {
 		ors = append(ors, c+` LIKE ? ESCAPE '\'`)
-		args = append(args, like)
+		args = append(args, pattern)
 	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
+	like := "(" + strings.Join(ors, " OR ") + ")"
+	if utf8.RuneCountInString(q) < 3 {
+		return like, args
+	}
+	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
+	return `(e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?)
+		OR (e.seq > (SELECT indexed_seq FROM fts_state) AND ` + like + `))`, append([]any{phrase}, args...)
 }

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,11 @@ type Options struct {
 	BodyCap int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Logger reports background failures (full-text indexing). Default:
+	// discard.
+	Logger *slog.Logger
+
+	manualIndex bool // tests and benchmarks: no background indexer
 }
 
 // DB is an open gatescope database.
@@ -45,6 +51,11 @@ type DB struct {
 	r       *sql.DB // read-only pool
 	bodyCap int
 	now     func() time.Time
+	log     *slog.Logger
+
+	idxKick chan struct{} // wakes the indexer (buffered, 1)
+	idxStop context.CancelFunc
+	idxDone chan struct{} // closed when the indexer has stopped
 }
 
 // Open opens (creating if needed, with its parent directory) the database at
@@ -71,6 +82,9 @@ func open(path string, opts Options) (*DB, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create directory: %w", err)
@@ -107,11 +121,24 @@ func open(path string, opts Options) (*DB, error) {
 		r.Close()
 		return nil, err
 	}
-	return &DB{path: path, w: w, r: r, bodyCap: opts.BodyCap, now: opts.Now}, nil
+	db := &DB{path: path, w: w, r: r, bodyCap: opts.BodyCap, now: opts.Now, log: opts.Logger,
+		idxKick: make(chan struct{}, 1), idxDone: make(chan struct{})}
+	ictx, cancel := context.WithCancel(context.Background())
+	db.idxStop = cancel
+	if opts.manualIndex {
+		close(db.idxDone)
+	} else {
+		db.kickIndexer() // rows left unindexed by the last run
+		go db.runIndexer(ictx)
+	}
+	return db, nil
 }
 
-// Close closes both pools. Writes already returned are durable in the WAL.
+// Close stops the background indexer and closes both pools. Inserts already
+// returned are committed to the WAL.
 func (db *DB) Close() error {
+	db.idxStop()
+	<-db.idxDone
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
