@@ -1,0 +1,398 @@
+// Package gateway is the API listener: it turns each HTTP request into an
+// API Gateway event with apigw, invokes the function through lambda, maps the
+// answer back with apigw and hands the finished Exchange to capture. Data
+// flows one way; capture never holds up a response.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda"
+)
+
+// Invoker runs a function (lambda.Manager).
+type Invoker interface {
+	Invoke(ctx context.Context, name string, req lambda.Request) (*lambda.Result, error)
+}
+
+// Sink takes finished exchanges without blocking (capture.Pipeline).
+type Sink interface {
+	Submit(x *capture.Exchange) bool
+}
+
+var _ Invoker = (*lambda.Manager)(nil)
+
+// Gateway serves a project's APIs.
+type Gateway struct {
+	logger  *slog.Logger
+	router  *apigw.Router
+	invoker Invoker
+	sink    Sink
+	session func() string
+	now     func() time.Time
+}
+
+// New returns a Gateway. session returns the id of the session new
+// exchanges belong to.
+func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, session func() string) *Gateway {
+	return &Gateway{logger: logger, router: router, invoker: invoker, sink: sink, session: session, now: time.Now}
+}
+
+// ServeHTTP answers one request as API Gateway would, then captures it.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := g.now()
+	body, err := io.ReadAll(io.LimitReader(r.Body, apigw.MaxRequestBytes+1))
+	if err != nil {
+		// The client went away mid-body; there is no one to answer.
+		g.logger.Debug("read request body", slog.Any("err", err))
+		return
+	}
+	req := FromHTTP(r, body, start)
+	resp, x := g.Do(r.Context(), req)
+
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = vs
+	}
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
+
+	x.Timings.SentMs = ms(g.now().Sub(start))
+	x.DurationMs = x.Timings.SentMs
+	if !g.sink.Submit(x) {
+		g.logger.Debug("capture queue full: exchange dropped", slog.String("id", x.ID))
+	}
+}
+
+// FromHTTP builds the gateway's view of a request: path and query exactly
+// as sent (still percent-encoded), headers as received.
+func FromHTTP(r *http.Request, body []byte, received time.Time) *apigw.Request {
+	rawPath, rawQuery := r.RequestURI, ""
+	if i := strings.IndexByte(rawPath, '?'); i >= 0 {
+		rawPath, rawQuery = rawPath[:i], rawPath[i+1:]
+	}
+	if !strings.HasPrefix(rawPath, "/") { // absolute-form request target
+		rawPath, rawQuery = r.URL.EscapedPath(), r.URL.RawQuery
+	}
+	ip := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	return &apigw.Request{
+		Method:   r.Method,
+		RawPath:  rawPath,
+		RawQuery: rawQuery,
+		Proto:    r.Proto,
+		Host:     r.Host,
+		Header:   r.Header,
+		Body:     body,
+		SourceIP: ip,
+		Time:     received,
+	}
+}
+
+// Do runs one request through routing, event building, the invoke and
+// response mapping. It returns the response to send and the Exchange to
+// capture, whose SentMs the caller fills in. Replays call it directly.
+func (g *Gateway) Do(ctx context.Context, req *apigw.Request) (*apigw.Response, *capture.Exchange) {
+	return g.DoWith(ctx, req, "")
+}
+
+// DoWith is Do with the route's function replaced by target (a function
+// name or ARN) when target is not empty: replays against another function.
+func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string) (*apigw.Response, *capture.Exchange) {
+	start := req.Time
+	x := &capture.Exchange{
+		ID:        capture.NewID(start),
+		Session:   g.session(),
+		StartedAt: start,
+		Request:   captureRequest(req),
+	}
+	var rb [12]byte
+	rand.Read(rb[:])
+	req.TraceID = apigw.TraceID(start, rb)
+	x.TraceID = req.TraceID
+
+	m, matched := g.router.Match(req.Method, req.RawPath)
+	apiType := config.HTTPAPI
+	if matched {
+		apiType = m.API.Type
+	}
+	g.assignIDs(req, apiType)
+	x.RequestID = req.RequestID
+
+	var resp *apigw.Response
+	switch {
+	case len(req.Body) > apigw.MaxRequestBytes:
+		resp = apigw.TooLarge(apiType, req)
+	default:
+		if pre, ok := g.router.Preflight(req); ok {
+			resp = pre
+			break
+		}
+		if !matched {
+			resp = g.router.NoRouteResponse(req)
+			break
+		}
+		resp = g.invoke(ctx, m, req, x, target)
+	}
+	if matched {
+		x.API = capture.APIRef{ID: m.API.ID, Type: string(m.API.Type), Stage: m.API.Stage}
+		x.RouteKey = m.Route.Key()
+		x.Function.Name = m.Route.Function
+		if target != "" {
+			x.Function.Name = target
+		}
+	}
+	x.Response = captureResponse(resp)
+	x.Outcome = resp.Outcome
+	if x.Outcome == "" {
+		x.Outcome = apigw.OutcomeOK
+	}
+	x.Explanation = resp.Explanation
+	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
+	return resp, x
+}
+
+// assignIDs gives the request the ids its API type uses: a UUID request id
+// for REST, a short base64 id for HTTP APIs.
+func (g *Gateway) assignIDs(req *apigw.Request, t config.APIType) {
+	var b [28]byte
+	rand.Read(b[:])
+	ext := apigw.HTTPRequestID([12]byte(b[16:28]))
+	req.ExtendedRequestID = ext
+	if t == config.RESTAPI {
+		req.RequestID = apigw.UUID([16]byte(b[:16]))
+	} else {
+		req.RequestID = ext
+	}
+}
+
+func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *capture.Exchange, target string) *apigw.Response {
+	fn := m.Route.Function
+	if target != "" {
+		fn = target
+	}
+	start := req.Time
+	x.Timings.RouteMatchedMs = ms(g.now().Sub(start))
+	event, err := apigw.BuildEvent(m, req)
+	if err != nil {
+		// A route with a payload version we cannot build is a config problem.
+		return apigw.MapResponse(m, req, apigw.Invocation{Kind: apigw.InvokeFailed, Detail: err.Error()})
+	}
+	x.Event = event
+
+	timeout := m.Route.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ictx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	x.Timings.InvokeStartMs = ms(g.now().Sub(start))
+	res, err := g.invoker.Invoke(ictx, fn, lambda.Request{
+		Payload: event,
+		TraceID: req.TraceID + ";Parent=" + randomHex(8) + ";Sampled=0",
+	})
+	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
+	inv := invocation(ictx, err, res, fn)
+	if res != nil {
+		recordResult(x, res)
+	} else {
+		x.Function.Target = "local"
+	}
+	if err != nil {
+		x.Function.Error = &capture.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
+	}
+	return apigw.MapResponse(m, req, inv)
+}
+
+// invocation translates an invoke's result or error for apigw.
+func invocation(ctx context.Context, err error, res *lambda.Result, fn string) apigw.Invocation {
+	if err == nil {
+		if res.FunctionError != "" {
+			return apigw.Invocation{Kind: apigw.InvokeFunctionError, Payload: res.Payload}
+		}
+		return apigw.Invocation{Kind: apigw.InvokeOK, Payload: res.Payload}
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return apigw.Invocation{Kind: apigw.IntegrationTimeout, Detail: "the integration timeout passed before the function answered"}
+	case errors.Is(err, lambda.ErrThrottled):
+		return apigw.Invocation{Kind: apigw.InvokeThrottled, Detail: err.Error()}
+	case errors.Is(err, lambda.ErrRequestTooLarge):
+		return apigw.Invocation{Kind: apigw.InvokeTooLarge, Detail: err.Error()}
+	case errors.Is(err, lambda.ErrFunctionNotFound):
+		return apigw.Invocation{Kind: apigw.InvokeFailed, Detail: fmt.Sprintf("function %q not found", fn)}
+	default:
+		return apigw.Invocation{Kind: apigw.InvokeFailed, Detail: err.Error()}
+	}
+}
+
+func errorType(err error, ctx context.Context) string {
+	var se *lambda.ServiceError
+	switch {
+	case errors.As(err, &se):
+		return se.Type
+	case ctx.Err() != nil:
+		return "IntegrationTimeout"
+	default:
+		return "InvokeError"
+	}
+}
+
+// recordResult copies what Lambda answered into the exchange.
+func recordResult(x *capture.Exchange, res *lambda.Result) {
+	x.Function.Target = res.Target
+	x.Function.Cold = res.Cold
+	x.Function.RawResponse = rawJSON(res.Payload)
+	x.Logs = res.Log
+	x.Timings.InitDurationMs = ms(res.InitDuration)
+	x.Timings.FunctionMs = ms(res.Duration)
+	if res.FunctionError != "" {
+		var fe struct {
+			Type    string          `json:"errorType"`
+			Message string          `json:"errorMessage"`
+			Stack   json.RawMessage `json:"stackTrace"`
+			Trace   []string        `json:"trace"`
+		}
+		_ = json.Unmarshal(res.Payload, &fe)
+		e := &capture.FunctionError{Type: fe.Type, Message: fe.Message, StackTrace: fe.Trace}
+		var lines []string
+		if json.Unmarshal(fe.Stack, &lines) == nil && len(lines) > 0 {
+			e.StackTrace = lines
+		}
+		x.Function.Error = e
+	}
+}
+
+// rawJSON keeps a function's output as JSON when it is, and as a JSON
+// string holding it when it is not.
+func rawJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	s, _ := json.Marshal(string(b))
+	return s
+}
+
+func captureRequest(req *apigw.Request) capture.HTTPRequest {
+	u := req.RawPath
+	if req.RawQuery != "" {
+		u += "?" + req.RawQuery
+	}
+	body, b64 := bodyText(req.Body)
+	return capture.HTTPRequest{Method: req.Method, URL: u, Headers: req.Header, Body: body, IsBase64: b64}
+}
+
+func captureResponse(resp *apigw.Response) capture.HTTPResponse {
+	body, b64 := bodyText(resp.Body)
+	return capture.HTTPResponse{Status: resp.Status, Headers: resp.Header, Body: body, IsBase64: b64}
+}
+
+// bodyText stores text bodies as they are and binary ones as base64.
+func bodyText(b []byte) (string, bool) {
+	if utf8.Valid(b) {
+		return string(b), false
+	}
+	return base64.StdEncoding.EncodeToString(b), true
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func randomHex(n int) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, n)
+	rand.Read(b)
+	out := make([]byte, 2*n)
+	for i, c := range b {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+	}
+	return string(out)
+}
+
+// InvokeExchange records a direct function invoke (Invoke API, CLI or an
+// event replay) as an Exchange: the request is the Invoke API call, the
+// response what Lambda answered.
+func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err error, start, end time.Time) *capture.Exchange {
+	x := &capture.Exchange{
+		ID:        capture.NewID(start),
+		Session:   session,
+		StartedAt: start,
+		Request: capture.HTTPRequest{
+			Method:  http.MethodPost,
+			URL:     "/2015-03-31/functions/" + fn + "/invocations",
+			Headers: map[string][]string{"Content-Type": {"application/json"}},
+			Body:    string(event),
+		},
+		Event:   rawJSON(event),
+		Outcome: apigw.OutcomeOK,
+	}
+	x.Function.Name = fn
+	x.Timings.InvokeStartMs = 0
+	x.Timings.InvokeEndMs = ms(end.Sub(start))
+	x.Timings.SentMs = x.Timings.InvokeEndMs
+	x.DurationMs = x.Timings.SentMs
+	if err != nil {
+		var se *lambda.ServiceError
+		status, typ := http.StatusInternalServerError, "ServiceException"
+		if errors.As(err, &se) {
+			status, typ = se.Status, se.Type
+		}
+		x.Function.Target = "local"
+		x.Function.Error = &capture.FunctionError{Type: typ, Message: err.Error()}
+		x.Response = capture.HTTPResponse{Status: status, Headers: map[string][]string{"X-Amzn-Errortype": {typ}}}
+		x.Outcome = apigw.OutcomeInvokeFailed
+		if errors.Is(err, lambda.ErrThrottled) {
+			x.Outcome = apigw.OutcomeThrottled
+		} else if errors.Is(err, lambda.ErrRequestTooLarge) {
+			x.Outcome = apigw.OutcomePayloadTooLarge
+		}
+		x.Explanation = "The invoke failed: " + err.Error() + "."
+		return x
+	}
+	recordResult(x, res)
+	x.RequestID = res.RequestID
+	h := map[string][]string{"Content-Type": {"application/json"}, "X-Amz-Executed-Version": {"$LATEST"}}
+	if res.FunctionError != "" {
+		h["X-Amz-Function-Error"] = []string{res.FunctionError}
+		x.Outcome = apigw.OutcomeFunctionError
+		if fe := x.Function.Error; fe != nil {
+			switch fe.Type {
+			case "Sandbox.Timedout":
+				x.Outcome = apigw.OutcomeTimeout
+			}
+			x.Explanation = "The function failed: " + strings.TrimSpace(fe.Type+": "+stripRequestID(fe.Message)) + "."
+		}
+	}
+	body, b64 := bodyText(res.Payload)
+	x.Response = capture.HTTPResponse{Status: http.StatusOK, Headers: h, Body: body, IsBase64: b64}
+	return x
+}
+
+// stripRequestID drops Lambda's "RequestId: <id> Error: " prefix.
+func stripRequestID(msg string) string {
+	if strings.HasPrefix(msg, "RequestId: ") {
+		if _, rest, ok := strings.Cut(msg, " Error: "); ok {
+			return rest
+		}
+	}
+	return msg
+}

@@ -1,0 +1,182 @@
+// Package replay re-runs captured exchanges: the HTTP request again through
+// the gateway (routing, event, invoke, mapping), or the captured event
+// straight to a function, optionally edited and against another target.
+package replay
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/gateway"
+	"github.com/gatescope/gatescope/server/lambda"
+)
+
+// ErrBadEdit marks an edit that cannot be replayed (invalid JSON, no event).
+var ErrBadEdit = errors.New("invalid replay edit")
+
+// Store is what replay reads originals from and writes replays to.
+type Store interface {
+	Exchange(ctx context.Context, id string) (*capture.Exchange, error)
+	InsertExchanges(ctx context.Context, xs []*capture.Exchange) error
+}
+
+// Edit changes a replay. Nil fields keep the original's values.
+type Edit struct {
+	Request *RequestEdit    `json:"request,omitempty"`
+	Event   json.RawMessage `json:"event,omitempty"`
+	// Target is "", "local", a function name or an ARN.
+	Target string `json:"target,omitempty"`
+}
+
+// RequestEdit replaces parts of the captured HTTP request.
+type RequestEdit struct {
+	Method  string              `json:"method,omitempty"`
+	Path    string              `json:"path,omitempty"`
+	Query   *string             `json:"query,omitempty"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	Body    *string             `json:"body,omitempty"`
+}
+
+// Replayer replays exchanges and records each replay as a new exchange
+// with ReplayOf set.
+type Replayer struct {
+	store   Store
+	gw      *gateway.Gateway
+	invoker gateway.Invoker
+	session func() string
+	publish func([]*capture.Exchange)
+	now     func() time.Time
+}
+
+// New returns a Replayer. publish, when not nil, is told of each stored replay.
+func New(store Store, gw *gateway.Gateway, invoker gateway.Invoker, session func() string, publish func([]*capture.Exchange)) *Replayer {
+	return &Replayer{store: store, gw: gw, invoker: invoker, session: session, publish: publish, now: time.Now}
+}
+
+// Replay re-runs exchange id with the edit applied, stores the replay and
+// returns it. The replay is written synchronously: the caller shows it next.
+func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*capture.Exchange, error) {
+	orig, err := r.store.Exchange(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("replay %s: %w", id, err)
+	}
+	var x *capture.Exchange
+	if e.Event != nil || orig.RouteKey == "" {
+		x, err = r.invokeDirect(ctx, orig, e)
+	} else {
+		x, err = r.resend(ctx, orig, e)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.ReplayOf = orig.ID
+	if err := r.store.InsertExchanges(ctx, []*capture.Exchange{x}); err != nil {
+		return nil, fmt.Errorf("store replay of %s: %w", id, err)
+	}
+	if r.publish != nil {
+		r.publish([]*capture.Exchange{x})
+	}
+	return x, nil
+}
+
+// resend sends the captured HTTP request through the gateway again.
+func (r *Replayer) resend(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+	req, err := Request(orig, e.Request, r.now())
+	if err != nil {
+		return nil, err
+	}
+	start := r.now()
+	_, x := r.gw.DoWith(ctx, req, targetName(e.Target))
+	x.Timings.SentMs = float64(r.now().Sub(start)) / float64(time.Millisecond)
+	x.DurationMs = x.Timings.SentMs
+	return x, nil
+}
+
+// Request rebuilds the gateway request of a captured exchange, edited.
+func Request(orig *capture.Exchange, ed *RequestEdit, now time.Time) (*apigw.Request, error) {
+	path, query, _ := strings.Cut(orig.Request.URL, "?")
+	body := []byte(orig.Request.Body)
+	if orig.Request.IsBase64 {
+		b, err := base64.StdEncoding.DecodeString(orig.Request.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: captured body of %s is not valid base64: %v", ErrBadEdit, orig.ID, err)
+		}
+		body = b
+	}
+	header := http.Header{}
+	for k, vs := range orig.Request.Headers {
+		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	method := orig.Request.Method
+	if ed != nil {
+		if ed.Method != "" {
+			method = strings.ToUpper(ed.Method)
+		}
+		if ed.Path != "" {
+			if !strings.HasPrefix(ed.Path, "/") {
+				return nil, fmt.Errorf("%w: path %q must start with /", ErrBadEdit, ed.Path)
+			}
+			path = ed.Path
+		}
+		if ed.Query != nil {
+			query = strings.TrimPrefix(*ed.Query, "?")
+		}
+		if ed.Headers != nil {
+			header = http.Header{}
+			for k, vs := range ed.Headers {
+				header[http.CanonicalHeaderKey(k)] = vs
+			}
+		}
+		if ed.Body != nil {
+			body = []byte(*ed.Body)
+		}
+	}
+	if body != nil && header.Get("Content-Length") != "" {
+		header.Set("Content-Length", fmt.Sprint(len(body)))
+	}
+	host := header.Get("Host")
+	return &apigw.Request{
+		Method: method, RawPath: path, RawQuery: query, Proto: "HTTP/1.1",
+		Host: host, Header: header, Body: body, SourceIP: "127.0.0.1", Time: now,
+	}, nil
+}
+
+// invokeDirect re-invokes the function with the captured (or edited) event.
+func (r *Replayer) invokeDirect(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+	event := orig.Event
+	if e.Event != nil {
+		if !json.Valid(e.Event) {
+			return nil, fmt.Errorf("%w: the edited event is not valid JSON", ErrBadEdit)
+		}
+		event = e.Event
+	}
+	if len(event) == 0 {
+		return nil, fmt.Errorf("%w: exchange %s has no Lambda event to replay", ErrBadEdit, orig.ID)
+	}
+	fn := orig.Function.Name
+	if t := targetName(e.Target); t != "" {
+		fn = t
+	}
+	if fn == "" {
+		return nil, fmt.Errorf("%w: exchange %s names no function; give a target", ErrBadEdit, orig.ID)
+	}
+	start := r.now()
+	res, err := r.invoker.Invoke(ctx, fn, lambda.Request{Payload: event})
+	return gateway.InvokeExchange(r.session(), fn, event, res, err, start, r.now()), nil
+}
+
+// targetName is the function to use instead of the route's: "" keeps it.
+func targetName(t string) string {
+	if t == "local" {
+		return ""
+	}
+	return t
+}
