@@ -1,0 +1,289 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	// writeWait bounds each write; a client that can't take a frame in this
+	// time is gone.
+	writeWait = 10 * time.Second
+	// pongWait is how long a client may stay silent (no pong). Must be
+	// greater than pingPeriod.
+	pongWait   = 60 * time.Second
+	pingPeriod = pongWait * 9 / 10
+	// maxMessageSize bounds what a client may send: the feed is one-way, so
+	// anything big is abuse.
+	maxMessageSize = 4096
+	// sendBuffer is how many messages a client may lag behind before it is
+	// dropped (it reconnects with ?after= and catches up from the store).
+	sendBuffer = 64
+	// publishBuffer is how many batches may wait for the hub goroutine.
+	publishBuffer = 256
+)
+
+// Summary is the live-feed view of an exchange: enough for one list row.
+type Summary struct {
+	ID          string    `json:"id"`
+	Session     string    `json:"session"`
+	StartedAt   time.Time `json:"startedAt"`
+	Method      string    `json:"method"`
+	URL         string    `json:"url"`
+	RouteKey    string    `json:"routeKey"`
+	Status      int       `json:"status"`
+	Outcome     string    `json:"outcome"`
+	DurationMs  float64   `json:"durationMs"`
+	Cold        bool      `json:"cold"`
+	Function    string    `json:"function"`
+	Explanation string    `json:"explanation"`
+}
+
+// Summarize returns the Summary of x.
+func Summarize(x *Exchange) Summary {
+	return Summary{
+		ID: x.ID, Session: x.Session, StartedAt: x.StartedAt,
+		Method: x.Request.Method, URL: x.Request.URL, RouteKey: x.RouteKey,
+		Status: x.Response.Status, Outcome: string(x.Outcome), DurationMs: x.DurationMs,
+		Cold: x.Function.Cold, Function: x.Function.Name, Explanation: x.Explanation,
+	}
+}
+
+// Message is one live-feed frame. Dropped is the number of exchanges the
+// feed lost so far (capture drops plus batches the hub could not keep up
+// with), so the UI can show that it is incomplete.
+type Message struct {
+	Type    string    `json:"type"` // "exchanges"
+	Items   []Summary `json:"items"`
+	Dropped uint64    `json:"dropped"`
+}
+
+// HubOption configures a Hub.
+type HubOption func(*Hub)
+
+// WithBacklog makes the hub answer ?after=<id> on connect: backlog returns
+// the exchanges stored after that id, oldest first, sent before live
+// batches. Live batches may repeat some of them; clients dedupe by id.
+func WithBacklog(backlog func(ctx context.Context, after string) ([]*Exchange, error)) HubOption {
+	return func(h *Hub) { h.backlog = backlog }
+}
+
+// WithDropped adds an external drop count (e.g. Pipeline.Dropped) to each
+// message's dropped field.
+func WithDropped(dropped func() uint64) HubOption {
+	return func(h *Hub) { h.droppedFn = dropped }
+}
+
+// Hub fans committed exchanges out to websocket clients. One goroutine (Run)
+// owns the client set; a client that falls behind is dropped, never waited
+// for.
+type Hub struct {
+	log       *slog.Logger
+	upgrader  websocket.Upgrader
+	backlog   func(ctx context.Context, after string) ([]*Exchange, error)
+	droppedFn func() uint64
+
+	register   chan *client
+	unregister chan *client
+	publish    chan []*Exchange
+	done       chan struct{} // closed when Run returns
+
+	clients atomic.Int64  // connected clients, read by Publish
+	dropped atomic.Uint64 // exchanges lost because publish was full
+}
+
+type client struct {
+	conn *websocket.Conn
+	send chan *websocket.PreparedMessage
+	// first holds the ?after= backlog, written before anything from send.
+	first *websocket.PreparedMessage
+}
+
+// NewHub returns a hub; call Run to start it.
+func NewHub(logger *slog.Logger, opts ...HubOption) *Hub {
+	h := &Hub{
+		log:        logger,
+		register:   make(chan *client),
+		unregister: make(chan *client),
+		publish:    make(chan []*Exchange, publishBuffer),
+		done:       make(chan struct{}),
+		// The zero CheckOrigin is gorilla's same-origin check: a page on
+		// another site must not read the traffic.
+		upgrader: websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// Publish hands a committed batch to the hub. It never blocks and does
+// nothing when no client is connected.
+func (h *Hub) Publish(xs []*Exchange) {
+	if len(xs) == 0 || h.clients.Load() == 0 {
+		return
+	}
+	select {
+	case h.publish <- xs:
+	default:
+		h.dropped.Add(uint64(len(xs)))
+	}
+}
+
+// Run owns the client set until ctx is done, then closes every client.
+func (h *Hub) Run(ctx context.Context) {
+	defer close(h.done)
+	clients := map[*client]bool{}
+	defer func() {
+		for c := range clients {
+			close(c.send) // the write pump sends a close frame and quits
+		}
+		h.clients.Store(0)
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c := <-h.register:
+			clients[c] = true
+			h.clients.Store(int64(len(clients)))
+		case c := <-h.unregister:
+			if clients[c] {
+				delete(clients, c)
+				close(c.send)
+				h.clients.Store(int64(len(clients)))
+			}
+		case xs := <-h.publish:
+			if len(clients) == 0 {
+				continue
+			}
+			msg, err := h.prepare(xs)
+			if err != nil {
+				h.log.Error("live feed: encode batch", slog.Any("err", err))
+				continue
+			}
+			for c := range clients {
+				select {
+				case c.send <- msg:
+				default: // too slow: drop it rather than wait
+					delete(clients, c)
+					close(c.send)
+				}
+			}
+			h.clients.Store(int64(len(clients)))
+		}
+	}
+}
+
+// prepare encodes and frames a batch once for all clients.
+func (h *Hub) prepare(xs []*Exchange) (*websocket.PreparedMessage, error) {
+	m := Message{Type: "exchanges", Items: make([]Summary, len(xs)), Dropped: h.dropped.Load()}
+	if h.droppedFn != nil {
+		m.Dropped += h.droppedFn()
+	}
+	for i, x := range xs {
+		m.Items[i] = Summarize(x)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return websocket.NewPreparedMessage(websocket.TextMessage, b)
+}
+
+// ServeWS upgrades a same-origin request (others get 403) and streams
+// batches to it until it disconnects, lags or the hub stops.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-h.done:
+		http.Error(w, "live feed stopped", http.StatusServiceUnavailable)
+		return
+	default:
+	}
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade already replied (403 for a foreign origin)
+	}
+	c := &client{conn: conn, send: make(chan *websocket.PreparedMessage, sendBuffer)}
+	select {
+	case h.register <- c:
+	case <-h.done:
+		conn.Close()
+		return
+	}
+	// Registered before reading the backlog, so nothing committed in between
+	// is missed (it may arrive twice).
+	if after := r.URL.Query().Get("after"); after != "" && h.backlog != nil {
+		xs, err := h.backlog(r.Context(), after)
+		if err != nil {
+			h.log.Warn("live feed: backlog", slog.String("after", after), slog.Any("err", err))
+		} else if len(xs) > 0 {
+			if c.first, err = h.prepare(xs); err != nil {
+				h.log.Error("live feed: encode backlog", slog.Any("err", err))
+			}
+		}
+	}
+	go h.writePump(c)
+	h.readPump(c)
+}
+
+// readPump consumes pongs (and discards anything else) so the connection's
+// deadline moves; it unregisters the client when the connection ends.
+func (h *Hub) readPump(c *client) {
+	defer func() {
+		select {
+		case h.unregister <- c:
+		case <-h.done:
+		}
+		c.conn.Close()
+	}()
+	c.conn.SetReadLimit(maxMessageSize)
+	c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		if _, _, err := c.conn.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// writePump is the connection's only writer.
+func (h *Hub) writePump(c *client) {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		c.conn.Close() // ends readPump too
+	}()
+	if c.first != nil {
+		c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		if err := c.conn.WritePreparedMessage(c.first); err != nil {
+			return
+		}
+	}
+	for {
+		select {
+		case msg, ok := <-c.send:
+			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if !ok { // dropped or hub stopped
+				c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""))
+				return
+			}
+			if err := c.conn.WritePreparedMessage(msg); err != nil {
+				return
+			}
+		case <-ticker.C:
+			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
