@@ -293,7 +293,7 @@ Resources:
 			want: func(src string) *Project {
 				return &Project{
 					Functions: []*Function{localFn("A", "provided.al2023", "bootstrap"), localFn("B", "provided.al2023", "bootstrap")},
-					APIs: []*API{{ID: "ServerlessHttpApi", Type: HTTPAPI, Stage: "$default", Routes: []*Route{route(HTTPAPI, "GET", "/x", "B")}}},
+					APIs:      []*API{{ID: "ServerlessHttpApi", Type: HTTPAPI, Stage: "$default", Routes: []*Route{route(HTTPAPI, "GET", "/x", "B")}}},
 					Warnings: []Warning{warning(lineOf(t, src, "Path: /x", 2), "B", "Events.Get.Properties.Path",
 						"route GET /x on API ServerlessHttpApi is declared more than once; B replaces A")},
 				}

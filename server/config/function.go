@@ -182,9 +182,18 @@ func (l *loader) lambdaCode(p props) string {
 func (l *loader) collectEvents(f *Function, p props) error {
 	for _, ev := range pairs(p.raw("Events")) {
 		at := "Events." + ev.key
-		typ, err := l.resolveScalar(get(ev.v, "Type"), loc{p.res, at + ".Type"})
-		if err != nil {
-			return p.errorf(ev.k, at+".Type", "%v", err)
+		raw := get(ev.v, "Type")
+		if raw == nil {
+			return p.errorf(ev.k, at+".Type", "missing event Type")
+		}
+		v, _ := l.resolve(raw, loc{p.res, at + ".Type"})
+		if v == nil {
+			p.warnf(raw, at+".Type", "event Type cannot be resolved locally; event ignored")
+			continue
+		}
+		typ, ok := scalar(v)
+		if !ok {
+			return p.errorf(v, at+".Type", "must be a string, got %s", describe(v))
 		}
 		if typ != "Api" && typ != "HttpApi" {
 			continue

@@ -7,10 +7,10 @@ import (
 
 func TestFunctions(t *testing.T) {
 	tests := []struct {
-		name  string
-		src   string
-		opts  Options
-		want  func(src string) *Project
+		name string
+		src  string
+		opts Options
+		want func(src string) *Project
 	}{
 		{
 			name: "defaults",

@@ -15,6 +15,9 @@ import (
 // been reported; the enclosing value is dropped without a second warning.
 var errDropped = errors.New("cannot be resolved locally")
 
+// maxResolveSteps bounds the nodes one template may resolve to.
+const maxResolveSteps = 1 << 20
+
 // loc names where a value sits, for warnings: resource and property path.
 type loc struct{ res, prop string }
 
@@ -46,6 +49,14 @@ func (l *loader) resolve(n *yaml.Node, at loc) (*yaml.Node, bool) {
 	n = deref(n)
 	if n == nil {
 		return nil, true
+	}
+	// Aliases can nest into exponentially large values ("billion laughs");
+	// stop rather than hang.
+	if l.steps++; l.steps > maxResolveSteps {
+		if l.steps == maxResolveSteps+1 {
+			l.warnAt(n, at, "template too large to resolve (nested YAML aliases?); the rest is dropped")
+		}
+		return nil, false
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -605,9 +616,12 @@ func (l *loader) evalCondition(n *yaml.Node, at loc) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, fmt.Errorf("%q is not a condition", s)
+	// Only the words: CloudFormation does not read 1 or 0 as a condition.
+	switch strings.ToLower(s) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
 	}
-	return b, nil
+	return false, fmt.Errorf("%q is not a condition", s)
 }

@@ -126,6 +126,7 @@ type loader struct {
 	fnNames map[string]string
 	fnARNs  map[string]arnResult
 	busy    map[string]bool // memo keys being computed, to break cycles
+	steps   int             // resolve calls so far, see maxResolveSteps
 
 	functions []*Function
 	events    []*event
@@ -172,11 +173,11 @@ func (l *loader) load(data []byte) (*Project, error) {
 	l.loadParameters(get(root, "Parameters"))
 
 	resNode := get(root, "Resources")
-	if resNode == nil || len(pairs(resNode)) == 0 {
-		return nil, l.errorf(resNode, "", "", "no Resources section")
-	}
-	if !isMap(resNode) {
+	if resNode != nil && !isMap(resNode) && deref(resNode).Tag != "!!null" {
 		return nil, l.errorf(resNode, "", "", "Resources must be a mapping, got %s", describe(resNode))
+	}
+	if len(pairs(resNode)) == 0 {
+		return nil, l.errorf(resNode, "", "", "no Resources section")
 	}
 	for _, p := range pairs(resNode) {
 		r, err := l.newResource(p)
