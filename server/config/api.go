@@ -108,7 +108,7 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 	if stage != "" {
 		a.Stage = stage
 	}
-	var bodyBinary []string
+	var propBinary []string
 	if typ == HTTPAPI {
 		a.StageVariables = p.stringMap("StageVariables")
 		if a.Cors, err = l.httpCors(p); err != nil {
@@ -116,7 +116,7 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 		}
 	} else {
 		a.StageVariables = p.stringMap("Variables")
-		if bodyBinary, err = p.stringList("BinaryMediaTypes"); err != nil {
+		if propBinary, err = p.stringList("BinaryMediaTypes"); err != nil {
 			return nil, err
 		}
 		if a.Cors, err = restCors(p); err != nil {
@@ -128,7 +128,7 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 		return nil, err
 	}
 	if typ == RESTAPI {
-		for _, t := range append(def.binaryMediaTypes, bodyBinary...) {
+		for _, t := range append(def.binaryMediaTypes, propBinary...) {
 			t = strings.ReplaceAll(t, "~1", "/") // SAM's escape for "/" in media types
 			if !slices.Contains(a.BinaryMediaTypes, t) {
 				a.BinaryMediaTypes = append(a.BinaryMediaTypes, t)

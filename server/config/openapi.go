@@ -108,7 +108,7 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 	uri, _ := scalar(get(integ, "uri"))
 	fn := l.functionForURI(uri)
 	if fn == "" {
-		l.warnAt(line0(get(integ, "uri"), keyNode), at.field("uri"), "uri %q names no function in this template; route %s not served", uri, (&Route{Method: method, Path: path}).Key())
+		l.warnAt(nodeOr(get(integ, "uri"), keyNode), at.field("uri"), "uri %q names no function in this template; route %s not served", uri, (&Route{Method: method, Path: path}).Key())
 		return nil, nil
 	}
 	r := &Route{Method: method, Path: path, Function: fn, PayloadVersion: "1.0", Timeout: defaultRESTTimeout}
@@ -137,7 +137,7 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 	return r, nil
 }
 
-func line0(n, fallback *yaml.Node) *yaml.Node {
+func nodeOr(n, fallback *yaml.Node) *yaml.Node {
 	if n != nil {
 		return n
 	}

@@ -68,19 +68,6 @@ func (p props) integer(key string) (v int, ok bool, n *yaml.Node, err error) {
 	return v, true, n, nil
 }
 
-// boolean reads a true/false property; ok is false when absent.
-func (p props) boolean(key string) (v bool, ok bool, err error) {
-	s, n, err := p.str(key)
-	if err != nil || n == nil || s == "" {
-		return false, false, err
-	}
-	v, err = strconv.ParseBool(s)
-	if err != nil {
-		return false, false, p.errorf(n, key, "must be true or false, got %q", s)
-	}
-	return v, true, nil
-}
-
 // stringMap reads a mapping of names to values, each value stringified as
 // CloudFormation does (numbers and booleans keep their YAML text). nil when
 // absent or empty.
