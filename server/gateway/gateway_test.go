@@ -1,0 +1,281 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda"
+)
+
+// collector is a capture sink that keeps what it is given.
+type collector struct {
+	mu sync.Mutex
+	xs []*capture.Exchange
+}
+
+func (c *collector) Submit(x *capture.Exchange) bool {
+	c.mu.Lock()
+	c.xs = append(c.xs, x)
+	c.mu.Unlock()
+	return true
+}
+
+func (c *collector) last(t *testing.T) *capture.Exchange {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.xs) == 0 {
+		t.Fatal("nothing captured")
+	}
+	return c.xs[len(c.xs)-1]
+}
+
+// startGateway serves testdata/template.yaml with its real aws-lambda-go
+// function and returns the base URL and the capture sink.
+func startGateway(t *testing.T) (string, *collector) {
+	t.Helper()
+	project, err := config.Load("testdata/template.yaml", config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := apigw.NewRouter(project.APIs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m := lambda.New(logger, project, lambda.Options{CacheDir: t.TempDir()})
+	t.Cleanup(m.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := m.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sink := &collector{}
+	srv := httptest.NewServer(New(logger, router, m, sink, func() string { return "s1" }))
+	t.Cleanup(srv.Close)
+	return srv.URL, sink
+}
+
+func TestGatewayEndToEnd(t *testing.T) {
+	base, sink := startGateway(t)
+	tests := []struct {
+		name        string
+		method, url string
+		header      http.Header
+		body        string
+		wantStatus  int
+		wantBody    string // exact, when set
+		wantHeader  map[string]string
+		wantOutcome apigw.Outcome
+		wantExplain string
+		checkV2     func(t *testing.T, ev events.APIGatewayV2HTTPRequest)
+		checkV1     func(t *testing.T, ev events.APIGatewayProxyRequest)
+	}{
+		{
+			name: "duplicate headers, query keys and cookies", method: "GET", url: "/items/a%20b?x=1&x=2&y=%2F",
+			header:     http.Header{"X-Dup": {"one", "two"}, "Cookie": {"c1=v1; c2=v2"}},
+			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			wantHeader: map[string]string{"Content-Type": "application/json"},
+			checkV2: func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
+				if ev.RouteKey != "GET /items/{id}" || ev.RawPath != "/items/a b" || ev.RawQueryString != "x=1&x=2&y=%2F" {
+					t.Errorf("routeKey %q rawPath %q rawQuery %q", ev.RouteKey, ev.RawPath, ev.RawQueryString)
+				}
+				if ev.Headers["x-dup"] != "one,two" || ev.QueryStringParameters["x"] != "1,2" || ev.QueryStringParameters["y"] != "/" {
+					t.Errorf("headers %v query %v", ev.Headers, ev.QueryStringParameters)
+				}
+				if ev.PathParameters["id"] != "a b" {
+					t.Errorf("path parameters %v", ev.PathParameters)
+				}
+				if strings.Join(ev.Cookies, "|") != "c1=v1|c2=v2" || ev.Headers["cookie"] != "" {
+					t.Errorf("cookies %v, cookie header %q", ev.Cookies, ev.Headers["cookie"])
+				}
+			},
+		},
+		{
+			name: "greedy path and binary request body", method: "POST", url: "/files/a/b/c.png",
+			header: http.Header{"Content-Type": {"image/png"}}, body: "\x89PNG\x00",
+			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			checkV2: func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
+				if ev.PathParameters["proxy"] != "a/b/c.png" || !ev.IsBase64Encoded || ev.Body != "iVBORwA=" {
+					t.Errorf("proxy %q base64 %v body %q", ev.PathParameters["proxy"], ev.IsBase64Encoded, ev.Body)
+				}
+			},
+		},
+		{
+			name: "binary response body", method: "GET", url: "/files/x/binary",
+			wantStatus: 200, wantBody: "\x89PNG\x00\x01\x02", wantOutcome: apigw.OutcomeOK,
+			wantHeader: map[string]string{"Content-Type": "image/png"},
+		},
+		{
+			name: "cookies become Set-Cookie", method: "GET", url: "/files/x/cookies",
+			wantStatus: 201, wantBody: "ok", wantOutcome: apigw.OutcomeOK,
+			wantHeader: map[string]string{"Set-Cookie": "a=1", "Content-Type": "text/plain; charset=utf-8"},
+		},
+		{
+			name: "inferred response", method: "GET", url: "/files/x/plain",
+			wantStatus: 200, wantBody: "just a string", wantOutcome: apigw.OutcomeOK,
+			wantHeader: map[string]string{"Content-Type": "application/json"},
+		},
+		{
+			name: "REST API with stage prefix", method: "GET", url: "/Prod/rest/a%20b?q=x+y&q=z",
+			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			checkV1: func(t *testing.T, ev events.APIGatewayProxyRequest) {
+				if ev.Resource != "/rest/{proxy+}" || ev.Path != "/rest/a%20b" || ev.PathParameters["proxy"] != "a%20b" {
+					t.Errorf("resource %q path %q params %v", ev.Resource, ev.Path, ev.PathParameters)
+				}
+				if ev.QueryStringParameters["q"] != "z" || strings.Join(ev.MultiValueQueryStringParameters["q"], "|") != "x y|z" {
+					t.Errorf("query %v / %v", ev.QueryStringParameters, ev.MultiValueQueryStringParameters)
+				}
+				if ev.RequestContext.Stage != "Prod" || ev.RequestContext.Path != "/Prod/rest/a%20b" {
+					t.Errorf("stage %q context path %q", ev.RequestContext.Stage, ev.RequestContext.Path)
+				}
+			},
+		},
+		{
+			name: "CORS preflight answered by the gateway", method: "OPTIONS", url: "/items/1",
+			header:     http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}},
+			wantStatus: 204, wantBody: "", wantOutcome: apigw.OutcomeOK,
+			wantHeader: map[string]string{"Access-Control-Allow-Origin": "https://app.example", "Access-Control-Max-Age": "600"},
+		},
+		{
+			name: "function error", method: "GET", url: "/files/error",
+			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: apigw.OutcomeFunctionError,
+			wantExplain: "something broke",
+		},
+		{
+			name: "malformed response", method: "GET", url: "/files/malformed",
+			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: apigw.OutcomeMalformedResponse,
+			wantExplain: `statusCode "abc"`,
+		},
+		{
+			name: "REST function error is a 502", method: "GET", url: "/rest/error",
+			wantStatus: 502, wantBody: `{"message": "Internal server error"}`, wantOutcome: apigw.OutcomeFunctionError,
+			wantHeader: map[string]string{"X-Amzn-Errortype": "InternalServerErrorException"},
+		},
+		{
+			name: "timeout", method: "GET", url: "/files/sleep",
+			wantStatus: 500, wantOutcome: apigw.OutcomeTimeout, wantExplain: "Task timed out after 1.00 seconds",
+		},
+		{
+			name: "crash", method: "GET", url: "/files/crash",
+			wantStatus: 500, wantOutcome: apigw.OutcomeFunctionError, wantExplain: "exit status 3",
+		},
+		{
+			name: "HTTP API miss", method: "GET", url: "/nowhere",
+			wantStatus: 404, wantBody: `{"message":"Not Found"}`, wantOutcome: apigw.OutcomeNoRoute,
+		},
+		{
+			name: "request over 10 MB", method: "POST", url: "/files/big",
+			header: http.Header{"Content-Type": {"text/plain"}}, body: strings.Repeat("x", 10<<20+1),
+			wantStatus: 413, wantOutcome: apigw.OutcomePayloadTooLarge,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.url, strings.NewReader(tt.body))
+			for k, vs := range tt.header {
+				req.Header[k] = vs
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantBody != "" || tt.wantStatus == 204 {
+				if string(body) != tt.wantBody {
+					t.Errorf("body %q, want %q", body, tt.wantBody)
+				}
+			}
+			for k, v := range tt.wantHeader {
+				if got := resp.Header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if resp.Header.Get("Apigw-Requestid") == "" && resp.Header.Get("X-Amzn-Requestid") == "" {
+				t.Error("no API Gateway request id header")
+			}
+			x := waitCaptured(t, sink, tt.url)
+			if x.Outcome != tt.wantOutcome || x.Response.Status != tt.wantStatus || !strings.Contains(x.Explanation, tt.wantExplain) {
+				t.Errorf("captured outcome %q status %d explanation %q; want %q %d ~%q", x.Outcome, x.Response.Status, x.Explanation, tt.wantOutcome, tt.wantStatus, tt.wantExplain)
+			}
+			if tt.wantOutcome != apigw.OutcomeOK && x.Explanation == "" {
+				t.Error("a failure needs an explanation")
+			}
+			if tt.checkV2 != nil || tt.checkV1 != nil {
+				// The function echoes its event: what it got is what we captured.
+				if !bytes.Equal(bytes.TrimSpace(x.Event), bytes.TrimSpace(body)) {
+					t.Errorf("captured event differs from what the function received:\n%s\n%s", x.Event, body)
+				}
+			}
+			if tt.checkV2 != nil {
+				var ev events.APIGatewayV2HTTPRequest
+				if err := json.Unmarshal(body, &ev); err != nil {
+					t.Fatal(err)
+				}
+				tt.checkV2(t, ev)
+			}
+			if tt.checkV1 != nil {
+				var ev events.APIGatewayProxyRequest
+				if err := json.Unmarshal(body, &ev); err != nil {
+					t.Fatal(err)
+				}
+				tt.checkV1(t, ev)
+			}
+		})
+	}
+}
+
+func waitCaptured(t *testing.T, c *collector, url string) *capture.Exchange {
+	t.Helper()
+	for range 100 {
+		c.mu.Lock()
+		for i := len(c.xs) - 1; i >= 0; i-- {
+			if c.xs[i].Request.URL == url {
+				x := c.xs[i]
+				c.mu.Unlock()
+				return x
+			}
+		}
+		c.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no exchange captured for %s", url)
+	return nil
+}
+
+func TestThrottledThroughGateway(t *testing.T) {
+	base, sink := startGateway(t)
+	var wg sync.WaitGroup
+	for range 2 { // the function's ReservedConcurrentExecutions
+		wg.Add(1)
+		go func() { defer wg.Done(); http.Get(base + "/files/sleep") }()
+	}
+	time.Sleep(300 * time.Millisecond)
+	resp, err := http.Get(base + "/files/third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	wg.Wait()
+	x := waitCaptured(t, sink, "/files/third")
+	if resp.StatusCode != 500 || x.Outcome != apigw.OutcomeThrottled || x.Explanation == "" {
+		t.Fatalf("status %d outcome %q explanation %q", resp.StatusCode, x.Outcome, x.Explanation)
+	}
+}
