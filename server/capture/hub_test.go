@@ -1,0 +1,145 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func startHub(t *testing.T, opts ...HubOption) (*Hub, *httptest.Server) {
+	t.Helper()
+	h := NewHub(testLogger(t), opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	go h.Run(ctx)
+	srv := httptest.NewServer(http.HandlerFunc(h.ServeWS))
+	t.Cleanup(func() { srv.Close(); cancel(); <-h.done })
+	return h, srv
+}
+
+func dial(t *testing.T, srv *httptest.Server, query string) *websocket.Conn {
+	t.Helper()
+	hdr := http.Header{"Origin": {srv.URL}}
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+query, hdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func waitClients(t *testing.T, h *Hub, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.clients.Load() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("hub has %d clients, want %d", h.clients.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func readMsg(t *testing.T, c *websocket.Conn) Message {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var m Message
+	if err := c.ReadJSON(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestHubBroadcastsInOrder(t *testing.T) {
+	h, srv := startHub(t, WithDropped(func() uint64 { return 7 }))
+	h.Publish([]*Exchange{ex(0)}) // nobody connected: no work, not queued
+	a, b := dial(t, srv, ""), dial(t, srv, "")
+	waitClients(t, h, 2)
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range 3 {
+		x := ex(i)
+		x.Session, x.StartedAt, x.Request.Method, x.Request.URL = "s1", at, "GET", "/hi?x=1"
+		x.RouteKey, x.Response.Status, x.Outcome, x.DurationMs = "GET /hi", 200, "ok", 1.5
+		x.Function.Cold, x.Function.Name, x.Explanation = true, "Fn", "fine"
+		h.Publish([]*Exchange{x})
+	}
+	for _, c := range []*websocket.Conn{a, b} {
+		for i := range 3 {
+			m := readMsg(t, c)
+			want := Summary{ID: ex(i).ID, Session: "s1", StartedAt: at, Method: "GET", URL: "/hi?x=1",
+				RouteKey: "GET /hi", Status: 200, Outcome: "ok", DurationMs: 1.5, Cold: true,
+				Function: "Fn", Explanation: "fine"}
+			if m.Type != "exchanges" || len(m.Items) != 1 || m.Items[0] != want || m.Dropped != 7 {
+				t.Fatalf("message %d = %+v, want one item %+v, dropped 7", i, m, want)
+			}
+		}
+	}
+}
+
+// TestHubDropsSlowClient: a client that never reads is dropped once its
+// buffer is full, while a reading client gets every batch.
+func TestHubDropsSlowClient(t *testing.T) {
+	h, srv := startHub(t)
+	fast := dial(t, srv, "")
+	slow := dial(t, srv, "")
+	_ = slow // never read
+	waitClients(t, h, 2)
+
+	big := strings.Repeat("x", 64<<10) // fills the slow socket's buffers quickly
+	const n = 400
+	for i := range n {
+		x := ex(i)
+		x.Explanation = big
+		h.Publish([]*Exchange{x})
+		if m := readMsg(t, fast); m.Items[0].ID != x.ID {
+			t.Fatalf("fast client got %s, want %s", m.Items[0].ID, x.ID)
+		}
+		if h.clients.Load() == 1 {
+			return // slow one dropped; the fast one never waited
+		}
+	}
+	t.Fatalf("slow client still connected after %d batches", n)
+}
+
+func TestHubRefusesCrossOrigin(t *testing.T) {
+	_, srv := startHub(t)
+	hdr := http.Header{"Origin": {"http://evil.example"}}
+	_, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), hdr)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin dial: err %v, resp %v; want 403", err, resp)
+	}
+}
+
+func TestHubBacklog(t *testing.T) {
+	var gotAfter string
+	h, srv := startHub(t, WithBacklog(func(ctx context.Context, after string) ([]*Exchange, error) {
+		gotAfter = after
+		return []*Exchange{ex(1), ex(2)}, nil
+	}))
+	c := dial(t, srv, "?after=x0000")
+	waitClients(t, h, 1)
+	h.Publish([]*Exchange{ex(3)})
+	var got []string
+	for len(got) < 3 {
+		for _, s := range readMsg(t, c).Items {
+			got = append(got, s.ID)
+		}
+	}
+	if gotAfter != "x0000" || strings.Join(got, ",") != "x0001,x0002,x0003" {
+		t.Errorf("after %q, got %v", gotAfter, got)
+	}
+}
+
+func TestMessageJSON(t *testing.T) {
+	b, _ := json.Marshal(Message{Type: "exchanges", Items: []Summary{{ID: "a"}}})
+	for _, k := range []string{`"type"`, `"items"`, `"dropped"`, `"startedAt"`, `"routeKey"`, `"durationMs"`, `"cold"`, `"function"`, `"explanation"`} {
+		if !strings.Contains(string(b), k) {
+			t.Errorf("message JSON %s lacks %s", b, k)
+		}
+	}
+}
