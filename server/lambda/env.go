@@ -39,11 +39,12 @@ type env struct {
 	stopOnce  sync.Once
 	exitErr   error // set before exited is closed
 
-	mu       sync.Mutex
-	cur      *invocation
-	initErr  []byte // body of POST /runtime/init/error
-	lastUsed time.Time
-	invoked  bool // has served an invocation (so the next one is warm)
+	mu        sync.Mutex
+	cur       *invocation
+	initErr   []byte // body of POST /runtime/init/error
+	lastUsed  time.Time
+	memReadAt time.Time
+	memPeakMB int
 }
 
 // invocation is one event handed to an environment.
@@ -271,9 +272,26 @@ func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
 }
 
 // maxMemoryMB is the process's peak resident set (VmHWM), rounded up to MB;
-// 0 where /proc is not available.
+// 0 where /proc is not available. Reading /proc/<pid>/status costs about as
+// much as the rest of a warm invoke, and the peak only grows, so it is read
+// at most every memoryRefresh; a burst of invokes may report a peak up to
+// that old.
 func (e *env) maxMemoryMB() int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(e.cmd.Process.Pid) + "/status")
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now := time.Now(); now.Sub(e.memReadAt) >= memoryRefresh {
+		e.memReadAt = now
+		if mb := readPeakMB(e.cmd.Process.Pid); mb > e.memPeakMB {
+			e.memPeakMB = mb
+		}
+	}
+	return e.memPeakMB
+}
+
+const memoryRefresh = 100 * time.Millisecond
+
+func readPeakMB(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
