@@ -1,0 +1,226 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/store"
+	"github.com/gatescope/gatescope/web"
+)
+
+// render writes a component through a buffer, so a failing template yields
+// a clean 500 rather than half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.Error("render page", slog.String("path", r.URL.Path), slog.Any("err", err))
+		http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// pageError renders a store error as a page: 404s as the not-found page.
+func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	code := statusOf(err)
+	title := "Something went wrong"
+	switch code {
+	case http.StatusNotFound:
+		title = "Not found"
+	case http.StatusBadRequest:
+		title = "Bad request"
+	default:
+		s.log.Error("page", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	s.render(w, r, code, web.NotFound(web.NotFoundView{Title: title, Message: err.Error()}))
+}
+
+func (s *server) pageNotFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{
+		Title: "Not found", Message: fmt.Sprintf("Nothing lives at %s.", r.URL.Path)}))
+}
+
+var outcomes = []apigw.Outcome{apigw.OutcomeOK, apigw.OutcomeFunctionError, apigw.OutcomeMalformedResponse,
+	apigw.OutcomeTimeout, apigw.OutcomeThrottled, apigw.OutcomeNoRoute, apigw.OutcomeUnauthorized,
+	apigw.OutcomeForbidden, apigw.OutcomeInvokeFailed, apigw.OutcomePayloadTooLarge}
+
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+func (s *server) listPage(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query(), listPageSize)
+	v := web.ListView{Filter: q.Form, MaxRows: maxRows, Live: q.Before == "" && q.After == ""}
+	c := s.counters()
+	v.Captured, v.Dropped = c.Captured, c.Dropped
+	code := http.StatusOK
+	if err == nil {
+		xs, next, ferr := find(r.Context(), s.opts.Store, q)
+		if errors.Is(ferr, store.ErrNotFound) {
+			ferr = badRequest("That page no longer exists: its first exchange was deleted.")
+		}
+		err = ferr
+		for _, x := range xs {
+			v.Rows = append(v.Rows, rowOf(x))
+		}
+		if next != "" {
+			v.OlderHref = olderHref(r.URL.Query(), next)
+		}
+	}
+	if err != nil {
+		code = statusOf(err)
+		v.Error = err.Error()
+		if code >= 500 {
+			s.log.Error("list page", slog.Any("err", err))
+		}
+	}
+	s.fillOptions(r.Context(), &v, q.Session)
+	s.render(w, r, code, web.List(v))
+}
+
+func olderHref(v url.Values, next string) string {
+	o := url.Values{}
+	for k, vs := range v {
+		if k != "before" && k != "after" && len(vs) > 0 && vs[0] != "" {
+			o.Set(k, vs[0])
+		}
+	}
+	o.Set("before", next)
+	return "/?" + o.Encode()
+}
+
+// fillOptions fills the filter selects. They are conveniences: a failing
+// query leaves a select short, never the page broken.
+func (s *server) fillOptions(ctx context.Context, v *web.ListView, session string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if ss, err := s.opts.Store.Sessions(ctx); err == nil {
+		for _, se := range ss {
+			label := fmt.Sprintf("%s (%d)", se.Name, se.Exchanges)
+			v.Sessions = append(v.Sessions, web.Option{Value: se.Name, Label: label})
+			if session != "" && (se.ID == session || se.Name == session) {
+				v.SessionID = se.ID
+				v.Filter.Session = se.Name
+			}
+		}
+	}
+	if session != "" && v.SessionID == "" {
+		v.SessionID = session // unknown session: nothing matches, live or not
+	}
+	if st, err := s.opts.Store.Stats(ctx, session); err == nil {
+		for _, rs := range st.Routes {
+			if rs.RouteKey != "" {
+				v.Routes = append(v.Routes, web.Option{Value: rs.RouteKey, Label: fmt.Sprintf("%s (%d)", rs.RouteKey, rs.Count)})
+			}
+		}
+	}
+	for _, m := range methods {
+		v.Methods = append(v.Methods, web.Option{Value: m, Label: m})
+	}
+	for _, c := range []string{"2xx", "3xx", "4xx", "5xx"} {
+		v.Statuses = append(v.Statuses, web.Option{Value: c, Label: c})
+	}
+	for _, o := range outcomes {
+		v.Outcomes = append(v.Outcomes, web.Option{Value: string(o), Label: string(o)})
+	}
+	// A bookmarked value missing from the options (an exact status, a route
+	// with no exchanges left) stays selected.
+	keep := func(opts []web.Option, val string) []web.Option {
+		if val == "" || slices.ContainsFunc(opts, func(o web.Option) bool { return o.Value == val }) {
+			return opts
+		}
+		return append(opts, web.Option{Value: val, Label: val})
+	}
+	v.Sessions = keep(v.Sessions, v.Filter.Session)
+	v.Routes = keep(v.Routes, v.Filter.Route)
+	v.Methods = keep(v.Methods, v.Filter.Method)
+	v.Statuses = keep(v.Statuses, v.Filter.Status)
+	v.Outcomes = keep(v.Outcomes, v.Filter.Outcome)
+}
+
+func (s *server) exchangePage(w http.ResponseWriter, r *http.Request) {
+	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		if statusOf(err) == http.StatusNotFound {
+			s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{Title: "Exchange not found",
+				Message: fmt.Sprintf("No exchange %q is stored. It may have been pruned or its session deleted.", r.PathValue("id"))}))
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	name := ""
+	if se, err := s.opts.Store.Session(r.Context(), x.Session); err == nil {
+		name = se.Name
+	}
+	s.render(w, r, http.StatusOK, web.Inspector(inspectorOf(x, name, s.opts.Replay != nil)))
+}
+
+// exchangeBody serves a stored body raw. Captured bodies are user content on
+// the dashboard's origin, so they are never served with their own content
+// type (an HTML response body would run as a dashboard page).
+func (s *server) exchangeBody(w http.ResponseWriter, r *http.Request) {
+	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var body string
+	var isBase64 bool
+	switch part := r.PathValue("part"); part {
+	case "request":
+		body, isBase64 = x.Request.Body, x.Request.IsBase64
+	case "response":
+		body, isBase64 = x.Response.Body, x.Response.IsBase64
+	default:
+		s.pageNotFound(w, r)
+		return
+	}
+	raw := []byte(body)
+	if isBase64 {
+		if dec, err := base64.StdEncoding.DecodeString(body); err == nil {
+			raw = dec
+		}
+	}
+	ctype := "text/plain; charset=utf-8"
+	if !printable(raw) {
+		ctype = "application/octet-stream"
+	}
+	serveRaw(w, r, ctype, fmt.Sprintf("%s-%s.bin", x.ID, r.PathValue("part")), raw)
+}
+
+func (s *server) exchangeEvent(w http.ResponseWriter, r *http.Request) {
+	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ev := prettyJSON(x.Event)
+	if ev == "" {
+		ev = string(x.Event)
+	}
+	serveRaw(w, r, "application/json", "event-"+x.ID+".json", []byte(ev+"\n"))
+}
+
+func serveRaw(w http.ResponseWriter, r *http.Request, ctype, filename string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	if r.URL.Query().Get("download") != "" || ctype == "application/octet-stream" {
+		h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
+	}
+	w.Write(b)
+}

@@ -1,0 +1,326 @@
+package dashboard
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/web"
+)
+
+// shownBytes is how much of a body the inspector renders inline; "show all"
+// fetches the rest, so a 6 MB body never makes a 6 MB page.
+const shownBytes = 32 << 10
+
+func exchangeHref(id string) string { return "/exchanges/" + url.PathEscape(id) }
+
+func fmtMs(ms float64) string {
+	switch {
+	case ms <= 0:
+		return "0 ms"
+	case ms < 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	case ms < 1000:
+		return fmt.Sprintf("%.0f ms", ms)
+	default:
+		return fmt.Sprintf("%.2f s", ms/1000)
+	}
+}
+
+func fmtSize(n int) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+}
+
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "s0"
+	}
+	return fmt.Sprintf("s%d", status/100)
+}
+
+func rowOf(x *capture.Exchange) web.Row {
+	return web.Row{
+		ID:          x.ID,
+		Href:        exchangeHref(x.ID),
+		Method:      x.Request.Method,
+		Path:        x.Request.URL,
+		Route:       x.RouteKey,
+		Status:      x.Response.Status,
+		StatusClass: statusClass(x.Response.Status),
+		Outcome:     string(x.Outcome),
+		Failed:      x.Outcome != "ok",
+		Explanation: x.Explanation,
+		Duration:    fmtMs(x.DurationMs),
+		Cold:        x.Function.Cold,
+		Time:        x.StartedAt.Local().Format("15:04:05.000"),
+		TimeISO:     x.StartedAt.Format(time.RFC3339Nano),
+	}
+}
+
+// inspectorOf builds the inspector's view model; sessionName is "" when
+// unknown.
+func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.InspectorView {
+	href := exchangeHref(x.ID)
+	v := web.InspectorView{
+		ID:          x.ID,
+		Method:      x.Request.Method,
+		URL:         x.Request.URL,
+		Status:      x.Response.Status,
+		StatusClass: statusClass(x.Response.Status),
+		Outcome:     string(x.Outcome),
+		Failed:      x.Outcome != "ok",
+		Explanation: x.Explanation,
+		Duration:    fmtMs(x.DurationMs),
+		Cold:        x.Function.Cold,
+		Request: web.HTTPPart{
+			Line:    strings.TrimSpace(x.Request.Method + " " + x.Request.URL),
+			Headers: headerList(x.Request.Headers),
+			Body:    bodyOf(x.Request.Body, x.Request.IsBase64, x.Request.Truncated, href+"/body/request"),
+		},
+		Response: web.HTTPPart{
+			Line:    responseLine(x.Response.Status),
+			Headers: headerList(x.Response.Headers),
+			Body:    bodyOf(x.Response.Body, x.Response.IsBase64, x.Response.Truncated, href+"/body/response"),
+		},
+		Event:     jsonBody(x.Event, href+"/event.json"),
+		Output:    jsonBody(x.Function.RawResponse, ""),
+		Logs:      logLines(x.Logs),
+		Timeline:  timeline(x),
+		Curl:      curlOf(x),
+		EventFile: prettyJSON(x.Event),
+		EventURL:  href + "/event.json",
+		CanReplay: canReplay,
+	}
+	if e := x.Function.Error; e != nil {
+		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace}
+	}
+	session := x.Session
+	if sessionName != "" && sessionName != x.Session {
+		session = sessionName + " (" + x.Session + ")"
+	}
+	fn := x.Function.Name
+	if x.Function.Target != "" {
+		fn += " · " + x.Function.Target
+	}
+	facts := []web.Fact{
+		{Label: "Started", Value: x.StartedAt.Local().Format("2006-01-02 15:04:05.000 MST")},
+		{Label: "Route", Value: x.RouteKey},
+		{Label: "Function", Value: fn},
+		{Label: "API", Value: strings.TrimSpace(x.API.Type + " " + x.API.ID + " " + x.API.Stage)},
+		{Label: "Session", Value: session, Href: "/?session=" + url.QueryEscape(x.Session)},
+		{Label: "Request ID", Value: x.RequestID},
+		{Label: "Trace ID", Value: x.TraceID},
+		{Label: "Exchange ID", Value: x.ID, Href: href},
+	}
+	if x.ReplayOf != "" {
+		facts = append(facts, web.Fact{Label: "Replay of", Value: x.ReplayOf, Href: exchangeHref(x.ReplayOf)})
+	}
+	for _, f := range facts {
+		if strings.TrimSpace(f.Value) != "" {
+			v.Facts = append(v.Facts, f)
+		}
+	}
+	return v
+}
+
+func responseLine(status int) string {
+	if status == 0 {
+		return "no response"
+	}
+	return fmt.Sprint(status)
+}
+
+func headerList(h map[string][]string) []web.Header {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	var out []web.Header
+	for _, k := range names {
+		for _, v := range h[k] {
+			out = append(out, web.Header{Name: k, Value: v})
+		}
+	}
+	return out
+}
+
+// bodyOf prepares an HTTP body. Base64 bodies that decode to printable UTF-8
+// are shown as text: API Gateway base64-encodes by media type, not content.
+func bodyOf(body string, isBase64 bool, storedFrom int, rawURL string) web.Body {
+	if body == "" {
+		return web.Body{Empty: true}
+	}
+	raw := []byte(body)
+	if isBase64 {
+		dec, err := base64.StdEncoding.DecodeString(body)
+		if err == nil {
+			raw = dec
+		}
+		if err != nil || !printable(dec) {
+			b := web.Body{Binary: true, Size: fmtSize(len(raw)), Download: rawURL + "?download=1", FullURL: rawURL}
+			b.Text, b.Cut = cut(body)
+			b.StoredCut = storedCut(storedFrom)
+			return b
+		}
+	}
+	b := web.Body{Size: fmtSize(len(raw)), FullURL: rawURL, Download: rawURL + "?download=1", StoredCut: storedCut(storedFrom)}
+	text := string(raw)
+	if pretty := prettyJSON(raw); pretty != "" {
+		text, b.Lang = pretty, "json"
+	}
+	b.Text, b.Cut = cut(text)
+	return b
+}
+
+func storedCut(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmtSize(n)
+}
+
+// jsonBody shows JSON (an event, a function's raw response) pretty.
+func jsonBody(raw json.RawMessage, fullURL string) web.Body {
+	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
+		return web.Body{Empty: true}
+	}
+	text := prettyJSON(raw)
+	lang := "json"
+	if text == "" {
+		text, lang = string(raw), ""
+	}
+	b := web.Body{Size: fmtSize(len(raw)), Lang: lang, FullURL: fullURL}
+	b.Text, b.Cut = cut(text)
+	if fullURL == "" && b.Cut {
+		// Nowhere to fetch the rest from: show it all rather than lose it.
+		b.Text, b.Cut = text, false
+	}
+	return b
+}
+
+func prettyJSON(raw []byte) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || (t[0] != '{' && t[0] != '[' && t[0] != '"') {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, t, "", "  "); err != nil {
+		return ""
+	}
+	return buf.String()
+}
+
+// cut keeps the first shownBytes of s on a rune boundary.
+func cut(s string) (string, bool) {
+	if len(s) <= shownBytes {
+		return s, false
+	}
+	n := shownBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}
+
+// printable reports whether b is UTF-8 text without control characters
+// other than whitespace.
+func printable(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// logLines marks the runtime's own lines (START, END, REPORT, INIT_*) and
+// error-looking lines so they stand out from the function's output.
+func logLines(logs string) []web.LogLine {
+	logs = strings.TrimRight(logs, "\n")
+	if logs == "" {
+		return nil
+	}
+	lines := strings.Split(logs, "\n")
+	out := make([]web.LogLine, 0, len(lines))
+	for _, l := range lines {
+		kind := ""
+		switch {
+		case hasAnyPrefix(l, "START RequestId", "END RequestId", "REPORT RequestId", "INIT_START", "INIT_REPORT", "EXTENSION"):
+			kind = "meta"
+		case strings.Contains(l, "ERROR") || strings.Contains(l, "Task timed out") || strings.Contains(l, "Runtime.") ||
+			strings.Contains(l, "panic:") || strings.Contains(l, "Traceback"):
+			kind = "err"
+		}
+		out = append(out, web.LogLine{Text: l, Kind: kind})
+	}
+	return out
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// timeline turns the Timings offsets into waterfall steps: received → route
+// matched → invoke (init, function) → response mapped → sent.
+func timeline(x *capture.Exchange) []web.Step {
+	t := x.Timings
+	total := max(x.DurationMs, t.SentMs, t.ResponseMappedMs, t.InvokeEndMs)
+	if total <= 0 {
+		return nil
+	}
+	var steps []web.Step
+	add := func(name, kind string, from, to float64) {
+		if to < from || (to == 0 && from == 0) {
+			return
+		}
+		steps = append(steps, web.Step{Name: name, Kind: kind, Start: fmtMs(from), Took: fmtMs(to - from),
+			Left: 100 * from / total, Width: max(100*(to-from)/total, 0.3)})
+	}
+	add("Total", "total", 0, total)
+	add("Route matching", "", 0, t.RouteMatchedMs)
+	if t.InvokeStartMs > 0 {
+		add("Before invoke", "", t.RouteMatchedMs, t.InvokeStartMs)
+		end := max(t.InvokeEndMs, t.InvokeStartMs)
+		add("Invoke", "", t.InvokeStartMs, end)
+		fnStart := t.InvokeStartMs
+		if t.InitDurationMs > 0 {
+			add("Init (cold start)", "init", t.InvokeStartMs, min(t.InvokeStartMs+t.InitDurationMs, end))
+			fnStart = min(t.InvokeStartMs+t.InitDurationMs, end)
+		}
+		if t.FunctionMs > 0 {
+			// The runtime reports the handler's duration; it ends when the invoke does.
+			from := max(fnStart, end-t.FunctionMs)
+			add("Function", "function", from, max(from, end))
+		}
+	}
+	if t.ResponseMappedMs > 0 {
+		add("Response mapping", "", max(t.InvokeEndMs, t.RouteMatchedMs), t.ResponseMappedMs)
+	}
+	if t.SentMs > 0 {
+		add("Send", "", max(t.ResponseMappedMs, t.InvokeEndMs, t.RouteMatchedMs), t.SentMs)
+	}
+	return steps
+}

@@ -1,0 +1,141 @@
+// Package web holds the dashboard's templ components, their view models and
+// the embedded static assets. It knows nothing of SQL or of the capture
+// pipeline: server/dashboard turns exchanges into these plain view models.
+package web
+
+// Option is one choice of a filter select.
+type Option struct {
+	Value, Label string
+}
+
+// Filter is the list filter as the URL query and the form carry it.
+type Filter struct {
+	Session, Route, Method, Status, Outcome, Q string
+}
+
+// Active reports whether any filter is set.
+func (f Filter) Active() bool {
+	return f != Filter{}
+}
+
+// Row is one exchange in the list. The live feed's JavaScript fills a clone
+// of the same markup, so both paths render identical rows.
+type Row struct {
+	ID          string
+	Href        string
+	Method      string
+	Path        string
+	Route       string
+	Status      int
+	StatusClass string // css class: s2, s3, s4, s5, or s0 when no response
+	Outcome     string
+	Failed      bool
+	Explanation string
+	Duration    string
+	Cold        bool
+	Time        string // shown, re-formatted to browser local time by JS
+	TimeISO     string // RFC 3339, for <time datetime>
+}
+
+// ListView is the live list page.
+type ListView struct {
+	Filter   Filter
+	Sessions []Option
+	Routes   []Option
+	Methods  []Option
+	Statuses []Option
+	Outcomes []Option
+	Rows     []Row
+	// SessionID is the filter's session resolved to its id, which is what
+	// live-feed summaries carry.
+	SessionID string
+	// OlderHref links to the next (older) page; "" on the last page.
+	OlderHref string
+	// Live is false on older pages: only the newest page follows the feed.
+	Live     bool
+	MaxRows  int
+	Captured uint64
+	Dropped  uint64
+	Error    string
+}
+
+// Header is one header line.
+type Header struct {
+	Name, Value string
+}
+
+// Body is a request, response or event body ready to show.
+type Body struct {
+	Empty     bool
+	Binary    bool
+	Size      string // human size of the whole body
+	Text      string // shown text (pretty JSON when it parses), or base64 for binary
+	Cut       bool   // Text is only the start; FullURL has the rest
+	StoredCut string // non-empty when the store kept only part: the original size
+	FullURL   string // raw body (text/plain or octet-stream)
+	Download  string // same, as an attachment
+	Lang      string // "json" or ""
+}
+
+// HTTPPart is the request or response section.
+type HTTPPart struct {
+	Line    string // "GET /path?q" or "200"
+	Headers []Header
+	Body    Body
+}
+
+// FuncError is a function error or invoke failure.
+type FuncError struct {
+	Type, Message string
+	Stack         []string
+}
+
+// LogLine is one log line; Kind is "meta" (START/END/REPORT), "err" or "".
+type LogLine struct {
+	Text, Kind string
+}
+
+// Step is one bar of the timeline waterfall; Left and Width are percents of
+// the whole exchange.
+type Step struct {
+	Name        string
+	Start, Took string
+	Left, Width float64
+	Kind        string
+}
+
+// Fact is one label/value pair of the summary grid.
+type Fact struct {
+	Label, Value, Href string
+}
+
+// InspectorView is the page of one exchange.
+type InspectorView struct {
+	ID          string
+	Method      string
+	URL         string
+	Status      int
+	StatusClass string
+	Outcome     string
+	Failed      bool
+	Explanation string
+	Duration    string
+	Cold        bool
+	Facts       []Fact
+	Request     HTTPPart
+	Response    HTTPPart
+	Event       Body
+	Output      Body
+	Error       *FuncError
+	Logs        []LogLine
+	Timeline    []Step
+	Curl        string
+	EventFile   string // the event as a SAM event file (pretty JSON)
+	EventURL    string // download of the event file
+	CanReplay   bool
+}
+
+// NotFoundView is the 404 page.
+type NotFoundView struct {
+	Title, Message string
+}
