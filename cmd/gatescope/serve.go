@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatescope/gatescope/examples"
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/gateway"
+	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/replay"
+	"github.com/gatescope/gatescope/store"
+)
+
+// serveFlags are the flags of `gatescope serve`.
+type serveFlags struct {
+	template, configFile   string
+	apiAddr, uiAddr, db    string
+	session, region, token string
+	logLevel, cacheDir     string
+	retain                 int
+	retainFor, idleTimeout time.Duration
+	params                 keyValues
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.template, "template", "", "SAM template `FILE` (default ./template.yaml or ./template.yml; the built-in demo when neither exists)")
+	fs.StringVar(&f.template, "t", "", "shorthand for --template")
+	fs.StringVar(&f.configFile, "config", "", "native gatescope config `FILE` (same format as a SAM template)")
+	fs.StringVar(&f.apiAddr, "api-addr", "127.0.0.1:3000", "`address` the APIs are served on")
+	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:3001", "`address` of the dashboard, JSON API and Lambda Invoke API")
+	fs.StringVar(&f.db, "db", filepath.Join(".gatescope", "gatescope.db"), "SQLite database `PATH`")
+	fs.StringVar(&f.session, "session", "", "session `NAME` to record into (default: one per run, named by its start time)")
+	fs.StringVar(&f.region, "region", "", "AWS region functions see (default $AWS_REGION, else us-east-1)")
+	fs.StringVar(&f.token, "token", "", "dashboard access token, required when --ui-addr is not loopback (default: a random one)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "where built functions and runtime bootstraps are kept (default: the user cache dir)")
+	fs.IntVar(&f.retain, "retain", 10000, "keep at most this many exchanges (0: no limit)")
+	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
+	fs.DurationVar(&f.idleTimeout, "idle-timeout", 10*time.Minute, "stop function environments idle this long")
+	fs.Var(f.params, "parameter-overrides", "template parameters as `KEY=VALUE` (repeatable, or space separated)")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := serveFlags{params: keyValues{}}
+	fs := newFlags("serve", "serve [flags]", stderr)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
+	}
+	logger, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return err
+	}
+	app, err := startApp(ctx, logger, f)
+	if err != nil {
+		return err
+	}
+	app.printBanner(stdout)
+	<-ctx.Done()
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return app.shutdown(sctx)
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// app is a running `gatescope serve`: both listeners and everything behind them.
+type app struct {
+	logger   *slog.Logger
+	project  *config.Project
+	store    *store.DB
+	session  *store.Session
+	manager  *lambda.Manager
+	pipeline *capture.Pipeline
+	hub      *capture.Hub
+	apiSrv   *http.Server
+	uiSrv    *http.Server
+	apiLn    net.Listener
+	uiLn     net.Listener
+	token    string
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+
+	mu       sync.Mutex
+	ready    bool
+	prepErr  error
+}
+
+// startApp loads the project, opens the store, listens on both addresses
+// (so a port clash fails here, at start) and starts serving. Functions are
+// built in the background; /api/health turns 200 when they are.
+func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, error) {
+	path, err := templatePath(f)
+	if err != nil {
+		return nil, err
+	}
+	region := regionOf(f.region)
+	project, err := config.Load(path, config.Options{Region: region, ParameterOverrides: f.params})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range project.Warnings {
+		logger.Warn(w.String())
+	}
+	router, err := apigw.NewRouter(project.APIs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+
+	db, err := store.Open(f.db, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	name := f.session
+	if name == "" {
+		name = time.Now().Format("2006-01-02 15:04:05")
+	}
+	sess, err := db.EnsureSession(ctx, name)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("session %q: %w", name, err)
+	}
+
+	a := &app{logger: logger, project: project, store: db, session: sess}
+	fail := func(err error) (*app, error) {
+		a.closeListeners()
+		db.Close()
+		return nil, err
+	}
+	if a.apiLn, err = net.Listen("tcp", f.apiAddr); err != nil {
+		return fail(fmt.Errorf("listen on --api-addr %s: %w", f.apiAddr, err))
+	}
+	if a.uiLn, err = net.Listen("tcp", f.uiAddr); err != nil {
+		return fail(fmt.Errorf("listen on --ui-addr %s: %w", f.uiAddr, err))
+	}
+	if !isLoopback(a.uiLn.Addr()) {
+		a.token = f.token
+		if a.token == "" {
+			a.token = randomToken()
+		}
+	}
+
+	a.manager = lambda.New(logger, project, lambda.Options{
+		Region: region, IdleTimeout: f.idleTimeout, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
+	})
+	runCtx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
+	a.hub = capture.NewHub(logger,
+		capture.WithDropped(a.pipeline.Dropped),
+		capture.WithBacklog(func(ctx context.Context, after string) ([]*capture.Exchange, error) {
+			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
+			return xs, err
+		}))
+	a.pipeline.Subscribe(a.hub.Publish)
+	a.goBG(func() { a.pipeline.Run(runCtx) })
+	a.goBG(func() { a.hub.Run(runCtx) })
+	a.goBG(func() { a.retain(runCtx, f.retain, f.retainFor) })
+	a.goBG(func() { a.prepare(runCtx) })
+
+	sessionID := func() string { return sess.ID }
+	gw := gateway.New(logger, router, a.manager, a.pipeline, sessionID)
+	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
+	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool {
+		return a.manager.Function(n) != nil
+	})
+	invokeAPI.Observe = func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
+		a.pipeline.Submit(gateway.InvokeExchange(sess.ID, name, req.Payload, res, err, start, time.Now()))
+	}
+	ui := dashboard.New(logger, dashboard.Options{
+		Store:    db,
+		Live:     a.hub,
+		Replay:   replayAdapter{rp},
+		Health:   a.health,
+		Counters: a.counters,
+		Mount:    invokeAPI.Register,
+	})
+
+	// No WriteTimeout on either server: responses wait on functions (up to
+	// their timeout) and the live feed holds its websocket open.
+	a.apiSrv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+	a.uiSrv = &http.Server{Handler: a.guard(ui), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+	go a.serve(a.apiSrv, a.apiLn)
+	go a.serve(a.uiSrv, a.uiLn)
+	return a, nil
+}
+
+func (a *app) goBG(fn func()) {
+	a.bg.Add(1)
+	go func() { defer a.bg.Done(); fn() }()
+}
+
+func (a *app) serve(srv *http.Server, ln net.Listener) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.logger.Error("server stopped", slog.String("addr", ln.Addr().String()), slog.Any("err", err))
+	}
+}
+
+// prepare builds the local functions; health reports the outcome.
+func (a *app) prepare(ctx context.Context) {
+	start := time.Now()
+	err := a.manager.Prepare(ctx)
+	a.mu.Lock()
+	a.ready, a.prepErr = true, err
+	a.mu.Unlock()
+	if err != nil {
+		a.logger.Error("some functions cannot run", slog.Any("err", err))
+		return
+	}
+	a.logger.Info("functions ready", slog.Int("count", len(a.project.Functions)), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
+}
+
+func (a *app) health() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case !a.ready:
+		return errors.New("building functions")
+	default:
+		return a.prepErr
+	}
+}
+
+func (a *app) counters() dashboard.Counters {
+	return dashboard.Counters{Captured: a.pipeline.Written(), Dropped: a.pipeline.Dropped()}
+}
+
+// retain prunes old exchanges in the background.
+func (a *app) retain(ctx context.Context, keep int, age time.Duration) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		var cutoff time.Time
+		if age > 0 {
+			cutoff = time.Now().Add(-age)
+		}
+		if n, err := a.store.Prune(ctx, keep, cutoff); err != nil && ctx.Err() == nil {
+			a.logger.Warn("prune exchanges", slog.Any("err", err))
+		} else if n > 0 {
+			a.logger.Debug("pruned exchanges", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// shutdown stops the listeners (draining in-flight requests), flushes the
+// capture queue, stops the function processes and closes the store, in
+// that order, so nothing captured is lost.
+func (a *app) shutdown(ctx context.Context) error {
+	var errs []error
+	if err := a.apiSrv.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop API server: %w", err))
+	}
+	if err := a.uiSrv.Shutdown(ctx); err != nil {
+		a.uiSrv.Close() // live websockets do not end by themselves
+	}
+	if err := a.pipeline.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("flush captures: %w", err))
+	}
+	a.cancel()
+	a.manager.Close()
+	a.bg.Wait()
+	if err := a.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *app) closeListeners() {
+	for _, ln := range []net.Listener{a.apiLn, a.uiLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+func (a *app) printBanner(w io.Writer) {
+	api := "http://" + a.apiLn.Addr().String()
+	ui := "http://" + a.uiLn.Addr().String()
+	if a.token != "" {
+		ui += "/?token=" + a.token
+	}
+	fmt.Fprintf(w, "gatescope serving %s (session %q)\n", displayPath(a.project.Path), a.session.Name)
+	for _, api := range a.project.APIs {
+		fmt.Fprintf(w, "  %s API %s (stage %s)\n", api.Type, api.ID, api.Stage)
+		for _, r := range api.Routes {
+			fmt.Fprintf(w, "    %-28s → %s\n", r.Key(), r.Function)
+		}
+	}
+	fmt.Fprintf(w, "  API   %s\n  UI    %s\n", api, ui)
+}
+
+func displayPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
+
+// templatePath picks the template: --template, --config, ./template.yaml,
+// ./template.yml, else the embedded demo app.
+func templatePath(f serveFlags) (string, error) {
+	if f.template != "" && f.configFile != "" {
+		return "", fmt.Errorf("%w: give --template or --config, not both", errUsage)
+	}
+	for _, p := range []string{f.template, f.configFile} {
+		if p != "" {
+			return p, nil
+		}
+	}
+	for _, p := range []string{"template.yaml", "template.yml"} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return examples.ExtractDemo(filepath.Join(dir, "gatescope", "demo"))
+}
+
+func regionOf(flagValue string) string {
+	for _, r := range []string{flagValue, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION")} {
+		if r != "" {
+			return r
+		}
+	}
+	return "us-east-1"
+}
+
+func isLoopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// guard requires the access token when the dashboard listens beyond
+// loopback: as ?token= once, then as a cookie.
+func (a *app) guard(next http.Handler) http.Handler {
+	if a.token == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t := r.URL.Query().Get("token"); a.tokenOK(t) {
+			http.SetCookie(w, &http.Cookie{Name: "gatescope_token", Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			next.ServeHTTP(w, r)
+			return
+		}
+		if c, err := r.Cookie("gatescope_token"); err == nil && a.tokenOK(c.Value) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && a.tokenOK(t) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "gatescope: this dashboard needs its access token (printed at start): add ?token=...", http.StatusUnauthorized)
+	})
+}
+
+func (a *app) tokenOK(t string) bool {
+	return subtle.ConstantTimeCompare([]byte(t), []byte(a.token)) == 1
+}
+
+// replayAdapter lets the dashboard call the replayer with its own types.
+type replayAdapter struct{ r *replay.Replayer }
+
+func (ra replayAdapter) Replay(ctx context.Context, id string, req dashboard.ReplayRequest) (*capture.Exchange, error) {
+	e := replay.Edit{Event: req.Event, Target: req.Target}
+	if er := req.Request; er != nil {
+		e.Request = &replay.RequestEdit{Method: er.Method, Path: er.Path, Headers: er.Headers, Body: er.Body}
+		if er.Query != "" {
+			q := er.Query
+			e.Request.Query = &q
+		}
+	}
+	return ra.r.Replay(ctx, id, e)
+}
