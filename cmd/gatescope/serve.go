@@ -109,9 +109,9 @@ type app struct {
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 
-	mu       sync.Mutex
-	ready    bool
-	prepErr  error
+	mu      sync.Mutex
+	ready   bool
+	prepErr error
 }
 
 // startApp loads the project, opens the store, listens on both addresses
