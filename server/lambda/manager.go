@@ -144,8 +144,15 @@ func (m *Manager) Function(name string) *config.Function {
 }
 
 // Invoke runs one synchronous invocation.
+//
+// An ARN in another account than ours names a deployed function, invoked
+// remotely even though the template does not declare it: that is how a
+// replay targets what is deployed.
 func (m *Manager) Invoke(ctx context.Context, name string, req Request) (*Result, error) {
 	fn := m.Function(name)
+	if fn == nil && strings.HasPrefix(name, "arn:aws:lambda:") && !strings.Contains(name, ":"+m.opts.AccountID+":") {
+		fn = &config.Function{Name: name, ARN: name}
+	}
 	if fn == nil {
 		return nil, &ServiceError{
 			Type:    "ResourceNotFoundException",
