@@ -154,4 +154,3 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "imported %d exchanges into session %q\n", len(ef.Exchanges), session)
 	return nil
 }
-
