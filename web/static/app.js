@@ -72,8 +72,8 @@
       for (var i = 0; i < items.length; i++) {
         var s = items[i];
         if (!s || !s.id) continue;
-        if (counted) captured++;
-        if (s.id > newest) newest = s.id;
+        // Only ids newer than any seen count: backlogs and gap fills repeat.
+        if (s.id > newest) { newest = s.id; if (counted) captured++; }
         if (ids.has(s.id) || !matches(s)) continue;
         ids.add(s.id);
         if (paused) { held.push(s); if (held.length > max) ids.delete(held.shift().id); }
@@ -217,7 +217,9 @@
     }
 
     function connect() {
-      var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/live');
+      // ?after= asks the hub for a backlog; fillGap covers hubs without one.
+      var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/live' +
+        (newest ? '?after=' + encodeURIComponent(newest) : ''));
       ws.onopen = function () {
         connected = true; backoff = 500;
         if (!paused) setState('live', 'live');

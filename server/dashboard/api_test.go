@@ -1,0 +1,408 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/store"
+)
+
+func TestHealth(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		health     func() error
+		wantCode   int
+		wantStatus string
+		wantError  string
+	}{
+		{"no check", nil, 200, "ok", ""},
+		{"ready", func() error { return nil }, 200, "ok", ""},
+		{"starting", func() error { return fmt.Errorf("building Hello: %w", ErrStarting) }, 503, "starting", "building Hello: starting"},
+		{"failed", func() error { return errors.New("build Hello: exit status 1") }, 503, "error", "build Hello: exit status 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, _, _ := testServer(t, Options{Health: tc.health})
+			var got map[string]string
+			getJSON(t, ts.URL+"/api/health", tc.wantCode, &got)
+			want := map[string]string{"status": tc.wantStatus}
+			if tc.wantError != "" {
+				want["error"] = tc.wantError
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("health (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+type listResp struct {
+	Exchanges []*capture.Exchange `json:"exchanges"`
+	Next      *string             `json:"next"`
+}
+
+func ids(xs []*capture.Exchange) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x.ID
+	}
+	return out
+}
+
+// newestFirst returns the ids of xs[i] for the given indexes, newest first.
+func newestFirst(xs []*capture.Exchange, idx ...int) []string {
+	slices.Sort(idx)
+	slices.Reverse(idx)
+	out := make([]string, len(idx))
+	for i, j := range idx {
+		out[i] = xs[j].ID
+	}
+	return out
+}
+
+func span(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func TestListExchangesFilters(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	for _, tc := range []struct {
+		query string
+		want  []int
+	}{
+		{"", span(0, 19)},
+		{"limit=1000", span(0, 19)},
+		{"session=bug-123", span(10, 15)},
+		{"route=GET+%2Fhello", span(0, 10)},
+		{"method=post", span(10, 15)},
+		{"status=5xx", append(span(10, 15), 18)},
+		{"status=5", append(span(10, 15), 18)},
+		{"status=502", span(10, 15)},
+		{"status=504", []int{18}},
+		{"status=4xx", span(15, 18)},
+		{"outcome=no_route", span(15, 18)},
+		{"q=hello+from+go", span(0, 10)}, // response bodies, not raw function output
+		{"q=items.push", span(10, 15)},
+		{"since=" + t0.Add(10*time.Second).Format(time.RFC3339), span(10, 19)},
+		{"until=" + fmt.Sprint(t0.Add(2*time.Second).UnixMilli()), span(0, 2)},
+		{"session=bug-123&status=2xx", nil},
+		{"session=nope", nil},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var got listResp
+			getJSON(t, ts.URL+"/api/exchanges?"+tc.query, 200, &got)
+			if got.Exchanges == nil || got.Next == nil {
+				t.Fatalf("exchanges and next must be present (not null): %+v", got)
+			}
+			want := newestFirst(xs, tc.want...)
+			if diff := cmp.Diff(want, ids(got.Exchanges)); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			if *got.Next != "" {
+				t.Errorf("next = %q, want empty on the only page", *got.Next)
+			}
+		})
+	}
+}
+
+func TestListExchangesFullRecord(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	var got listResp
+	getJSON(t, ts.URL+"/api/exchanges?limit=1&status=502", 200, &got)
+	if len(got.Exchanges) != 1 {
+		t.Fatalf("got %d exchanges", len(got.Exchanges))
+	}
+	g, w := got.Exchanges[0], xs[14]
+	if g.ID != w.ID || g.Request.Body != w.Request.Body || g.Function.Error == nil ||
+		g.Function.Error.Message != w.Function.Error.Message || g.Explanation != w.Explanation ||
+		!strings.Contains(g.Logs, "REPORT RequestId") || string(g.Outcome) != "function_error" {
+		t.Errorf("record not complete: %+v", g)
+	}
+	// The raw JSON carries every contract key.
+	_, _, b := do(t, "GET", ts.URL+"/api/exchanges?limit=1", "")
+	var raw struct{ Exchanges []map[string]any }
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "session", "api", "routeKey", "requestId", "traceId", "startedAt", "durationMs",
+		"request", "event", "function", "response", "outcome", "explanation", "timings", "logs"} {
+		if _, ok := raw.Exchanges[0][k]; !ok {
+			t.Errorf("key %q missing", k)
+		}
+	}
+}
+
+// pages walks every page of a query and returns the ids in order.
+func pages(t *testing.T, base string) (all []string, n int) {
+	t.Helper()
+	cursor := ""
+	for n = 1; n < 100; n++ {
+		url := base
+		if cursor != "" {
+			url += "&before=" + cursor
+		}
+		var got listResp
+		getJSON(t, url, 200, &got)
+		all = append(all, ids(got.Exchanges)...)
+		if *got.Next == "" {
+			return all, n
+		}
+		cursor = *got.Next
+	}
+	t.Fatal("pagination does not end")
+	return nil, 0
+}
+
+func TestListExchangesPagination(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	for _, tc := range []struct {
+		query     string
+		want      []int
+		wantPages int
+	}{
+		{"limit=5", span(0, 19), 4},
+		{"limit=19", span(0, 19), 1},
+		{"limit=2&status=502", span(10, 15), 3},
+		{"limit=5&status=502", span(10, 15), 1},
+		{"limit=3&session=default", append(span(0, 10), 15, 16, 17, 18), 5},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			got, n := pages(t, ts.URL+"/api/exchanges?"+tc.query)
+			if diff := cmp.Diff(newestFirst(xs, tc.want...), got); diff != "" {
+				t.Errorf("ids over all pages (-want +got):\n%s", diff)
+			}
+			if n != tc.wantPages {
+				t.Errorf("%d pages, want %d", n, tc.wantPages)
+			}
+		})
+	}
+	t.Run("after", func(t *testing.T) {
+		var got listResp
+		getJSON(t, ts.URL+"/api/exchanges?after="+xs[16].ID, 200, &got)
+		if diff := cmp.Diff([]string{xs[17].ID, xs[18].ID}, ids(got.Exchanges)); diff != "" {
+			t.Errorf("after: oldest first (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func TestListExchangesBadRequest(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	for _, tc := range []struct{ query, wantErr string }{
+		{"limit=abc", "limit"},
+		{"limit=0", "limit"},
+		{"status=9xx", "status"},
+		{"status=abc", "status"},
+		{"since=yesterday", "since"},
+		{"until=2026-13-01", "until"},
+		{"before=" + xs[1].ID + "&after=" + xs[0].ID, "before or after"},
+		{"before=01NOSUCHCURSOR0000000000000", "unknown cursor"},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var got map[string]string
+			getJSON(t, ts.URL+"/api/exchanges?"+tc.query, 400, &got)
+			if !strings.Contains(got["error"], tc.wantErr) {
+				t.Errorf("error %q does not mention %q", got["error"], tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestGetExchange(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	var got capture.Exchange
+	getJSON(t, ts.URL+"/api/exchanges/"+xs[12].ID, 200, &got)
+	if got.ID != xs[12].ID || got.Request.URL != "/items" || got.Response.Status != 502 || got.Function.Name != "Hello" {
+		t.Errorf("exchange = %+v", got)
+	}
+	var e map[string]string
+	getJSON(t, ts.URL+"/api/exchanges/NOPE", 404, &e)
+	if !strings.Contains(e["error"], "not found") {
+		t.Errorf("404 error = %q", e["error"])
+	}
+}
+
+func TestSessions(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	var got struct{ Sessions []map[string]any }
+	getJSON(t, ts.URL+"/api/sessions", 200, &got)
+	if len(got.Sessions) != 2 {
+		t.Fatalf("sessions = %v", got.Sessions)
+	}
+	counts := map[string]float64{}
+	var bugID string
+	for _, s := range got.Sessions {
+		for _, k := range []string{"id", "name", "createdAt", "note", "exchanges"} {
+			if _, ok := s[k]; !ok {
+				t.Errorf("session %v lacks %q", s, k)
+			}
+		}
+		counts[s["name"].(string)] = s["exchanges"].(float64)
+		if s["name"] == "bug-123" {
+			bugID = s["id"].(string)
+		}
+	}
+	if diff := cmp.Diff(map[string]float64{"default": 14, "bug-123": 5}, counts); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+
+	code, _, b := do(t, http.MethodDelete, ts.URL+"/api/sessions/"+bugID, "")
+	if code != http.StatusNoContent || len(b) != 0 {
+		t.Fatalf("delete: %d %s", code, b)
+	}
+	var e map[string]string
+	getJSON(t, ts.URL+"/api/exchanges/"+xs[10].ID, 404, &e)
+	code, _, _ = do(t, http.MethodDelete, ts.URL+"/api/sessions/"+bugID, "")
+	if code != http.StatusNotFound {
+		t.Errorf("second delete: %d, want 404", code)
+	}
+}
+
+func TestSessionsEmpty(t *testing.T) {
+	db := openStore(t)
+	ts := httptestServer(t, Options{Store: db})
+	_, _, b := do(t, "GET", ts.URL+"/api/sessions", "")
+	if strings.TrimSpace(string(b)) != `{"sessions":[]}` {
+		t.Errorf("empty sessions = %s", b)
+	}
+	_, _, b = do(t, "GET", ts.URL+"/api/exchanges", "")
+	if strings.TrimSpace(string(b)) != `{"exchanges":[],"next":""}` {
+		t.Errorf("empty exchanges = %s", b)
+	}
+}
+
+func TestStats(t *testing.T) {
+	ts, _, _ := testServer(t, Options{Counters: func() Counters { return Counters{Captured: 21, Dropped: 2} }})
+	var got map[string]any
+	getJSON(t, ts.URL+"/api/stats?session=bug-123", 200, &got)
+	if got["total"] != 5.0 || got["captured"] != 21.0 || got["dropped"] != 2.0 {
+		t.Errorf("stats = %v", got)
+	}
+	if bo := got["byOutcome"].(map[string]any); bo["function_error"] != 5.0 {
+		t.Errorf("byOutcome = %v", bo)
+	}
+	routes := got["routes"].([]any)
+	if len(routes) != 1 || routes[0].(map[string]any)["routeKey"] != "POST /items" {
+		t.Errorf("routes = %v", routes)
+	}
+	getJSON(t, ts.URL+"/api/stats", 200, &got)
+	if got["total"] != 19.0 {
+		t.Errorf("total over all sessions = %v", got["total"])
+	}
+}
+
+func TestReplay(t *testing.T) {
+	body := "{\"x\":1}"
+	for _, tc := range []struct {
+		name     string
+		body     string
+		result   error
+		wantCode int
+		wantReq  *ReplayRequest // nil: the replayer must not be called
+		wantErr  string
+	}{
+		{name: "no body", wantCode: 200, wantReq: &ReplayRequest{}},
+		{name: "empty object", body: "{}", wantCode: 200, wantReq: &ReplayRequest{}},
+		{name: "edited request", body: `{"request":{"method":"PUT","path":"/p","query":"a=1","headers":{"X-A":["1"]},"body":"{\"x\":1}"},"target":"local"}`,
+			wantCode: 200, wantReq: &ReplayRequest{Target: "local", Request: &EditedRequest{Method: "PUT", Path: "/p", Query: "a=1",
+				Headers: map[string][]string{"X-A": {"1"}}, Body: &body}}},
+		{name: "event", body: `{"event":{"rawPath":"/e"},"target":"arn:aws:lambda:us-east-1:123456789012:function:F"}`,
+			wantCode: 200, wantReq: &ReplayRequest{Event: json.RawMessage(`{"rawPath":"/e"}`), Target: "arn:aws:lambda:us-east-1:123456789012:function:F"}},
+		{name: "invalid json", body: `{"request":`, wantCode: 400, wantErr: "invalid replay body"},
+		{name: "syntax error", body: `{"event": {nope}}`, wantCode: 400, wantErr: "invalid character"},
+		{name: "not an object", body: `[1]`, wantCode: 400, wantErr: "want a JSON object"},
+		{name: "wrong type", body: `{"target": 3}`, wantCode: 400, wantErr: `field "target"`},
+		{name: "unknown field", body: `{"evnt":{}}`, wantCode: 400, wantErr: `unknown field "evnt"`},
+		{name: "trailing data", body: `{} {}`, wantCode: 400, wantErr: "after the JSON"},
+		{name: "request and event", body: `{"request":{},"event":{}}`, wantCode: 400, wantErr: "not both"},
+		{name: "not found", result: fmt.Errorf("replay: %w", store.ErrNotFound), wantCode: 404, wantReq: &ReplayRequest{}, wantErr: "not found"},
+		{name: "bad request type", result: &BadRequestError{Msg: "no function Nope"}, wantCode: 400, wantReq: &ReplayRequest{}, wantErr: "no function Nope"},
+		{name: "bad request sentinel", result: fmt.Errorf("target %q: %w", "x", ErrBadRequest), wantCode: 400, wantReq: &ReplayRequest{}, wantErr: "bad request"},
+		{name: "server fault", result: errors.New("invoke: connection refused"), wantCode: 500, wantReq: &ReplayRequest{}, wantErr: "connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := &fakeReplayer{}
+			ts, _, xs := testServer(t, Options{Replay: rp})
+			orig := xs[3]
+			rp.fn = func(id string, req ReplayRequest) (*capture.Exchange, error) {
+				if tc.result != nil {
+					return nil, tc.result
+				}
+				return okExchange(40, func(x *capture.Exchange) { x.ReplayOf = id }), nil
+			}
+			code, _, b := do(t, http.MethodPost, ts.URL+"/api/exchanges/"+orig.ID+"/replay", tc.body)
+			if code != tc.wantCode {
+				t.Fatalf("status %d, want %d; body %s", code, tc.wantCode, b)
+			}
+			if tc.wantReq == nil {
+				if len(rp.calls) != 0 {
+					t.Errorf("replayer called with %+v; a bad body must send nothing", rp.calls)
+				}
+			} else {
+				if len(rp.calls) != 1 || rp.ids[0] != orig.ID {
+					t.Fatalf("calls = %+v ids = %v", rp.calls, rp.ids)
+				}
+				if diff := cmp.Diff(*tc.wantReq, rp.calls[0]); diff != "" {
+					t.Errorf("request (-want +got):\n%s", diff)
+				}
+			}
+			if tc.wantErr != "" {
+				var e map[string]string
+				if err := json.Unmarshal(b, &e); err != nil || !strings.Contains(e["error"], tc.wantErr) {
+					t.Errorf("error body %s does not mention %q", b, tc.wantErr)
+				}
+				return
+			}
+			var x capture.Exchange
+			if err := json.Unmarshal(b, &x); err != nil || x.ReplayOf != orig.ID {
+				t.Errorf("replayed exchange = %s (%v)", b, err)
+			}
+		})
+	}
+}
+
+func TestReplayUnavailable(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	code, _, b := do(t, http.MethodPost, ts.URL+"/api/exchanges/"+xs[0].ID+"/replay", "")
+	if code != http.StatusNotImplemented || !strings.Contains(string(b), "replay") {
+		t.Errorf("no replayer: %d %s", code, b)
+	}
+}
+
+func TestLiveAndUnknownAPI(t *testing.T) {
+	live := &fakeLive{}
+	ts, _, _ := testServer(t, Options{Live: live})
+	if code, _, _ := do(t, "GET", ts.URL+"/api/live", ""); code != http.StatusTeapot || live.calls != 1 {
+		t.Errorf("live: %d, calls %d", code, live.calls)
+	}
+	ts2, _, _ := testServer(t, Options{})
+	var e map[string]string
+	getJSON(t, ts2.URL+"/api/live", 503, &e)
+	getJSON(t, ts2.URL+"/api/nope", 404, &e)
+	if !strings.Contains(e["error"], "/api/nope") {
+		t.Errorf("unknown API error = %q", e["error"])
+	}
+}
+
+func TestMount(t *testing.T) {
+	ts, _, _ := testServer(t, Options{Mount: func(mux *http.ServeMux) {
+		mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("invoked " + r.PathValue("name")))
+		})
+	}})
+	code, _, b := do(t, http.MethodPost, ts.URL+"/2015-03-31/functions/Hello/invocations", "{}")
+	if code != 200 || string(b) != "invoked Hello" {
+		t.Errorf("mounted route: %d %s", code, b)
+	}
+}
