@@ -331,4 +331,3 @@ func textByID(d doc, id string) string {
 	walk(d.root)
 	return found
 }
-
