@@ -35,8 +35,9 @@ type serveFlags struct {
 	apiAddr, uiAddr, db    string
 	session, region, token string
 	logLevel, cacheDir     string
-	retain                 int
+	retain, bodyCap        int
 	retainFor, idleTimeout time.Duration
+	capture                bool
 	params                 keyValues
 }
 
@@ -53,6 +54,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "where built functions and runtime bootstraps are kept (default: the user cache dir)")
 	fs.IntVar(&f.retain, "retain", 10000, "keep at most this many exchanges (0: no limit)")
+	fs.IntVar(&f.bodyCap, "body-cap", store.DefaultBodyCap, "store at most this many `bytes` of each body (the rest is cut and marked)")
+	fs.BoolVar(&f.capture, "capture", true, "record exchanges (false: serve only, for measuring capture's cost)")
 	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 10*time.Minute, "stop function environments idle this long")
 	fs.Var(f.params, "parameter-overrides", "template parameters as `KEY=VALUE` (repeatable, or space separated)")
@@ -135,7 +138,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 
-	db, err := store.Open(f.db, store.Options{})
+	db, err := store.Open(f.db, store.Options{BodyCap: f.bodyCap, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +190,11 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.goBG(func() { a.prepare(runCtx) })
 
 	sessionID := func() string { return sess.ID }
-	gw := gateway.New(logger, router, a.manager, a.pipeline, sessionID)
+	var sink gateway.Sink = a.pipeline
+	if !f.capture {
+		sink = noCapture{}
+	}
+	gw := gateway.New(logger, router, a.manager, sink, sessionID)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
 	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool {
 		return a.manager.Function(n) != nil
@@ -403,6 +410,11 @@ func (a *app) guard(next http.Handler) http.Handler {
 func (a *app) tokenOK(t string) bool {
 	return subtle.ConstantTimeCompare([]byte(t), []byte(a.token)) == 1
 }
+
+// noCapture is the sink of --capture=false.
+type noCapture struct{}
+
+func (noCapture) Submit(*capture.Exchange) bool { return true }
 
 // replayAdapter lets the dashboard call the replayer with its own types.
 type replayAdapter struct{ r *replay.Replayer }

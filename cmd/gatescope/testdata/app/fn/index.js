@@ -1,0 +1,4 @@
+exports.handler = async (event) => {
+  console.log("echo", event.pathParameters.n);
+  return { statusCode: 200, body: "echo " + event.pathParameters.n };
+};
