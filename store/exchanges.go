@@ -55,13 +55,25 @@ func (db *DB) InsertExchanges(ctx context.Context, xs []*capture.Exchange) error
 }
 
 func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error {
-	now := db.now()
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := db.insertExchangesTx(ctx, tx, xs); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.kickIndexer()
+	return nil
+}
 
+// insertExchangesTx is InsertExchanges inside the caller's transaction
+// (imports add their session and annotations in the same one).
+func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*capture.Exchange) error {
+	now := db.now()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
 		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta)
@@ -115,11 +127,10 @@ func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
+		if err := annotateTx(ctx, tx, x, now); err != nil {
+			return fmt.Errorf("exchange %s: %w", x.ID, err)
+		}
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	db.kickIndexer()
 	return nil
 }
 

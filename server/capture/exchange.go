@@ -31,6 +31,10 @@ type Exchange struct {
 	Timings     Timings         `json:"timings"`
 	Logs        string          `json:"logs"`
 	ReplayOf    string          `json:"replayOf,omitempty"`
+	// Starred and Note are the user's annotations; the store keeps them
+	// beside the exchange and exports carry them.
+	Starred bool   `json:"starred,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 // APIRef names the API an exchange went through.
