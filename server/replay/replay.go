@@ -17,6 +17,7 @@ import (
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/store"
 )
 
 // ErrBadEdit marks an edit that cannot be replayed (invalid JSON, no event).
@@ -26,7 +27,11 @@ var ErrBadEdit = errors.New("invalid replay edit")
 type Store interface {
 	Exchange(ctx context.Context, id string) (*capture.Exchange, error)
 	InsertExchanges(ctx context.Context, xs []*capture.Exchange) error
+	Exchanges(ctx context.Context, f store.Filter) ([]*capture.Exchange, string, error)
+	Session(ctx context.Context, idOrName string) (*store.Session, error)
 }
+
+var _ Store = (*store.DB)(nil)
 
 // Edit changes a replay. Nil fields keep the original's values.
 type Edit struct {
@@ -68,6 +73,13 @@ func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*capture.Exch
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", id, err)
 	}
+	return r.replay(ctx, orig, e)
+}
+
+// replay re-runs orig, stores the replay and returns it.
+func (r *Replayer) replay(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+	id := orig.ID
+	var err error
 	var x *capture.Exchange
 	if e.Event != nil || orig.RouteKey == "" {
 		x, err = r.invokeDirect(ctx, orig, e)

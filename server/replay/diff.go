@@ -1,0 +1,571 @@
+package replay
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+)
+
+// Class says how a replay turned out next to its original.
+type Class string
+
+// The classes of a Diff. A failure is an outcome other than ok or a 5xx
+// status: a function that answers 500 itself fails for its client too.
+const (
+	ClassSame         Class = "same"
+	ClassChanged      Class = "changed"
+	ClassNewlyFailing Class = "newly failing"
+	ClassNewlyPassing Class = "newly passing"
+)
+
+// Change is one field that differs. Values are shown as text: statuses and
+// header values as they are, JSON values in JSON syntax, non-JSON bodies
+// whole. Kind is "changed", "added" (only After) or "removed" (only Before).
+type Change struct {
+	Path   string `json:"path"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	Kind   string `json:"kind"`
+}
+
+// Diff compares a replay with its original, field by field.
+type Diff struct {
+	Original string   `json:"original"`
+	Replay   string   `json:"replay"`
+	Class    Class    `json:"class"`
+	Changes  []Change `json:"changes"`
+}
+
+// Same reports whether nothing but volatile or ignored fields differ.
+func (d *Diff) Same() bool { return len(d.Changes) == 0 }
+
+// Has reports whether path itself changed.
+func (d *Diff) Has(path string) bool {
+	for _, c := range d.Changes {
+		if c.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// Expect is what a replay must keep to count as unchanged.
+type Expect string
+
+const (
+	// ExpectSame: any change counts, a newly passing exchange too.
+	ExpectSame Expect = "same"
+	// ExpectStatus: only a changed status or a newly failing exchange
+	// counts; newly passing is what a fix looks like.
+	ExpectStatus Expect = "status"
+)
+
+// ParseExpect checks an --expect value.
+func ParseExpect(s string) (Expect, error) {
+	switch Expect(s) {
+	case ExpectSame, ExpectStatus:
+		return Expect(s), nil
+	}
+	return "", fmt.Errorf("expect %q: want same or status", s)
+}
+
+// Breaks reports whether the diff breaks expectation e.
+func (d *Diff) Breaks(e Expect) bool {
+	switch d.Class {
+	case ClassSame:
+		return false
+	case ClassNewlyFailing:
+		return true
+	case ClassNewlyPassing:
+		return e != ExpectStatus
+	default:
+		return e != ExpectStatus || d.Has("status")
+	}
+}
+
+// VolatileHeaders differ on every request; they are never compared.
+var VolatileHeaders = []string{"Date", "Apigw-Requestid", "X-Amzn-Requestid", "X-Amz-Apigw-Id", "X-Amzn-Trace-Id"}
+
+// VolatileKeys are JSON keys whose values differ on every request (compared
+// case-insensitively, at any depth).
+var VolatileKeys = []string{"requestId", "requestTime", "requestTimeEpoch", "time", "timeEpoch", "traceId", "awsRequestId", "date"}
+
+// volatileValue matches whole string values that are ids or clocks: UUIDs,
+// RFC 3339 times, API Gateway's requestTime and X-Ray trace ids.
+var volatileValue = regexp.MustCompile(`^(?:` + volatileAlternatives + `)$`)
+
+// volatileText finds the same inside text bodies and header values.
+var volatileText = regexp.MustCompile(volatileAlternatives)
+
+const volatileAlternatives = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}` +
+	`|\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})` +
+	`|\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}` +
+	`|(?:Root=)?1-[0-9a-f]{8}-[0-9a-f]{24}`
+
+// Compare diffs a replay against its original: status, outcome, headers and
+// body (JSON-aware), skipping volatile fields and every path that an ignore
+// pattern matches. A pattern is a path ("headers.X-Cache", "body.items[*].id",
+// "body.meta"; "*" matches within one path segment, "**" across segments)
+// or a bare name, which matches a header name or a JSON key at any depth.
+// Ignoring a path ignores everything under it.
+func Compare(orig, rep *capture.Exchange, ignore []string) *Diff {
+	c := &comparer{ign: compileIgnore(ignore)}
+	c.field("status", strconv.Itoa(orig.Response.Status), strconv.Itoa(rep.Response.Status))
+	c.field("outcome", string(orig.Outcome), string(rep.Outcome))
+	n := len(c.changes)
+	c.body(orig.Response, rep.Response)
+	bodyChanged := len(c.changes) > n
+	c.headers(orig.Response.Headers, rep.Response.Headers, bodyChanged)
+	// Show in reading order: status, outcome, headers, body.
+	slices.SortStableFunc(c.changes, func(a, b Change) int { return rank(a.Path) - rank(b.Path) })
+	d := &Diff{Original: orig.ID, Replay: rep.ID, Changes: c.changes}
+	if d.Changes == nil {
+		d.Changes = []Change{}
+	}
+	d.Class = classify(orig, rep, d.Same())
+	return d
+}
+
+func rank(path string) int {
+	switch {
+	case path == "status":
+		return 0
+	case path == "outcome":
+		return 1
+	case strings.HasPrefix(path, "headers."):
+		return 2
+	}
+	return 3
+}
+
+// Failed reports whether an exchange failed for its client.
+func Failed(x *capture.Exchange) bool {
+	return (x.Outcome != "" && x.Outcome != apigw.OutcomeOK) || x.Response.Status >= 500
+}
+
+func classify(orig, rep *capture.Exchange, same bool) Class {
+	before, after := Failed(orig), Failed(rep)
+	switch {
+	case !before && after:
+		return ClassNewlyFailing
+	case before && !after:
+		return ClassNewlyPassing
+	case !same:
+		return ClassChanged
+	}
+	return ClassSame
+}
+
+type comparer struct {
+	ign     []ignoreRule
+	changes []Change
+}
+
+func (c *comparer) add(path, before, after, kind string) {
+	c.changes = append(c.changes, Change{Path: path, Before: before, After: after, Kind: kind})
+}
+
+func (c *comparer) field(path, before, after string) {
+	if before != after && !c.ignored(path, "") {
+		c.add(path, before, after, "changed")
+	}
+}
+
+// headers compares header values (multiple values joined with ", ") after
+// masking volatile ids in them. Content-Length follows the body: when the
+// body is the same but for volatile values, its length is no news.
+func (c *comparer) headers(a, b map[string][]string, bodyChanged bool) {
+	ca, cb := canonical(a), canonical(b)
+	names := make([]string, 0, len(ca)+len(cb))
+	for k := range ca {
+		names = append(names, k)
+	}
+	for k := range cb {
+		if _, ok := ca[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if isVolatileHeader(k) || (k == "Content-Length" && !bodyChanged) {
+			continue
+		}
+		path := "headers." + k
+		if c.ignored(path, k) {
+			continue
+		}
+		va, okA := ca[k]
+		vb, okB := cb[k]
+		switch {
+		case !okA:
+			c.add(path, "", vb, "added")
+		case !okB:
+			c.add(path, va, "", "removed")
+		case maskVolatile(va) != maskVolatile(vb):
+			c.add(path, va, vb, "changed")
+		}
+	}
+}
+
+func canonical(h map[string][]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		k = textprotoCanonical(k)
+		if prev, ok := out[k]; ok {
+			out[k] = prev + ", " + strings.Join(vs, ", ")
+		} else {
+			out[k] = strings.Join(vs, ", ")
+		}
+	}
+	return out
+}
+
+// textprotoCanonical is net/textproto's canonical header form, kept here so
+// the diff stays free of net imports.
+func textprotoCanonical(s string) string {
+	b := []byte(strings.ToLower(s))
+	upper := true
+	for i, ch := range b {
+		if upper && 'a' <= ch && ch <= 'z' {
+			b[i] = ch - 'a' + 'A'
+		}
+		upper = ch == '-'
+	}
+	return string(b)
+}
+
+func isVolatileHeader(name string) bool {
+	for _, v := range VolatileHeaders {
+		if strings.EqualFold(v, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func isVolatileKey(key string) bool {
+	for _, v := range VolatileKeys {
+		if strings.EqualFold(v, key) {
+			return true
+		}
+	}
+	return false
+}
+
+func maskVolatile(s string) string { return volatileText.ReplaceAllString(s, "\x00") }
+
+// body compares bodies: as JSON values when both parse, as bytes when
+// either is binary, else as text with volatile ids masked.
+func (c *comparer) body(a, b capture.HTTPResponse) {
+	if c.ignored("body", "") {
+		return
+	}
+	if a.IsBase64 || b.IsBase64 {
+		if a.Body != b.Body || a.IsBase64 != b.IsBase64 {
+			c.add("body", showBody(a), showBody(b), "changed")
+		}
+		return
+	}
+	va, okA := parseJSON(a.Body)
+	vb, okB := parseJSON(b.Body)
+	if okA && okB {
+		c.value("body", "", va, vb)
+		return
+	}
+	if maskVolatile(a.Body) != maskVolatile(b.Body) {
+		c.add("body", a.Body, b.Body, "changed")
+	}
+}
+
+func showBody(r capture.HTTPResponse) string {
+	if r.IsBase64 {
+		return fmt.Sprintf("(binary, %d base64 characters)", len(r.Body))
+	}
+	return r.Body
+}
+
+// parseJSON decodes a whole body as one JSON value, numbers kept exact.
+func parseJSON(s string) (any, bool) {
+	if strings.TrimSpace(s) == "" {
+		return nil, false
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return v, true
+}
+
+// value compares two JSON values at path; key is the last object key.
+func (c *comparer) value(path, key string, a, b any) {
+	if c.ignored(path, key) || (key != "" && isVolatileKey(key)) {
+		return
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		keys := make([]string, 0, len(x)+len(y))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			p := KeyPath(path, k)
+			va, okA := x[k]
+			vb, okB := y[k]
+			switch {
+			case okA && okB:
+				c.value(p, k, va, vb)
+			case c.ignored(p, k) || isVolatileKey(k):
+			case okA:
+				c.add(p, showJSON(va), "", "removed")
+			default:
+				c.add(p, "", showJSON(vb), "added")
+			}
+		}
+		return
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			break
+		}
+		for i := 0; i < max(len(x), len(y)); i++ {
+			p := IndexPath(path, i)
+			switch {
+			case i < len(x) && i < len(y):
+				c.value(p, "", x[i], y[i])
+			case c.ignored(p, ""):
+			case i < len(x):
+				c.add(p, showJSON(x[i]), "", "removed")
+			default:
+				c.add(p, "", showJSON(y[i]), "added")
+			}
+		}
+		return
+	}
+	if !scalarEqual(a, b) {
+		c.add(path, showJSON(a), showJSON(b), "changed")
+	}
+}
+
+func scalarEqual(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && (x == y || (volatileValue.MatchString(x) && volatileValue.MatchString(y)))
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		fx, errX := x.Float64()
+		fy, errY := y.Float64()
+		return errX == nil && errY == nil && fx == fy
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
+}
+
+// showJSON renders a value compactly in JSON syntax (object keys sorted).
+func showJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+var identKey = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
+
+// KeyPath is the path of key inside the object at parent: parent.key, or
+// parent["odd key"] when the key is not a plain name.
+func KeyPath(parent, key string) string {
+	if identKey.MatchString(key) {
+		return parent + "." + key
+	}
+	q, _ := json.Marshal(key)
+	return parent + "[" + string(q) + "]"
+}
+
+// IndexPath is the path of element i of the array at parent.
+func IndexPath(parent string, i int) string {
+	return parent + "[" + strconv.Itoa(i) + "]"
+}
+
+// ignoreRule is one compiled ignore pattern: a path glob, or a bare name.
+type ignoreRule struct {
+	path *regexp.Regexp // full-path pattern
+	name string         // bare name: a header or key, any case
+	glob *regexp.Regexp // bare name with wildcards
+}
+
+func compileIgnore(patterns []string) []ignoreRule {
+	var rules []ignoreRule
+	for _, p := range patterns {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if p == "status" || p == "outcome" || p == "body" || strings.HasPrefix(p, "body.") ||
+			strings.HasPrefix(p, "body[") || strings.HasPrefix(strings.ToLower(p), "headers.") {
+			expr := globRegexp(p)
+			if strings.HasPrefix(strings.ToLower(p), "headers.") {
+				expr = "(?i)" + expr
+			}
+			rules = append(rules, ignoreRule{path: regexp.MustCompile(expr)})
+			continue
+		}
+		if strings.Contains(p, "*") {
+			rules = append(rules, ignoreRule{glob: regexp.MustCompile("(?i)" + globRegexp(p))})
+			continue
+		}
+		rules = append(rules, ignoreRule{name: p})
+	}
+	return rules
+}
+
+// globRegexp anchors a glob: "**" matches anything, "*" anything but ".".
+func globRegexp(p string) string {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(p); i++ {
+		if p[i] == '*' {
+			if i+1 < len(p) && p[i+1] == '*' {
+				b.WriteString(".*")
+				i++
+			} else {
+				b.WriteString(`[^.]*`)
+			}
+			continue
+		}
+		b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+	}
+	b.WriteString("$")
+	return b.String()
+}
+
+// ignored reports whether path is to be skipped; key is the header name or
+// the last JSON key ("" for array elements, status and outcome).
+func (c *comparer) ignored(path, key string) bool {
+	for _, r := range c.ign {
+		switch {
+		case r.path != nil:
+			if r.path.MatchString(path) {
+				return true
+			}
+		case key == "":
+		case r.glob != nil:
+			if r.glob.MatchString(key) {
+				return true
+			}
+		case strings.EqualFold(r.name, key):
+			return true
+		}
+	}
+	return false
+}
+
+// Text renders the diff for a terminal: a header line with both ids and the
+// class, then per changed path a "@@ path @@" line, "- before" and
+// "+ after" lines. Multi-line text bodies are diffed line by line.
+func (d *Diff) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s → %s: %s\n", d.Original, d.Replay, d.Class)
+	for _, c := range d.Changes {
+		fmt.Fprintf(&b, "@@ %s @@\n", c.Path)
+		if strings.Contains(c.Before, "\n") || strings.Contains(c.After, "\n") {
+			writeLineDiff(&b, c.Before, c.After)
+			continue
+		}
+		if c.Kind != "added" {
+			fmt.Fprintf(&b, "- %s\n", c.Before)
+		}
+		if c.Kind != "removed" {
+			fmt.Fprintf(&b, "+ %s\n", c.After)
+		}
+	}
+	return b.String()
+}
+
+// maxLineDiff bounds the line diff's quadratic table; longer texts are shown
+// as all removed, then all added.
+const maxLineDiff = 1000
+
+// writeLineDiff writes a longest-common-subsequence line diff.
+func writeLineDiff(b *strings.Builder, before, after string) {
+	x, y := strings.Split(before, "\n"), strings.Split(after, "\n")
+	if before == "" {
+		x = nil
+	}
+	if after == "" {
+		y = nil
+	}
+	if len(x) > maxLineDiff || len(y) > maxLineDiff {
+		for _, l := range x {
+			fmt.Fprintf(b, "- %s\n", l)
+		}
+		for _, l := range y {
+			fmt.Fprintf(b, "+ %s\n", l)
+		}
+		return
+	}
+	// lcs[i][j] is the LCS length of x[i:] and y[j:].
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			fmt.Fprintf(b, "  %s\n", x[i])
+			i++
+			j++
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
+			fmt.Fprintf(b, "- %s\n", x[i])
+			i++
+		default:
+			fmt.Fprintf(b, "+ %s\n", y[j])
+			j++
+		}
+	}
+}
