@@ -1,0 +1,391 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/store"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// browserEnv is a dashboard served with the real store, capture pipeline and
+// live hub, and a headless Chromium tab on it.
+type browserEnv struct {
+	url  string
+	db   *store.DB
+	pipe *capture.Pipeline
+	live *swapLive
+	xs   []*capture.Exchange
+	ctx  context.Context
+	tab  context.Context
+	arts string
+}
+
+func newBrowserEnv(t *testing.T) *browserEnv {
+	t.Helper()
+	path, err := exec.LookPath(chromiumPath)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required in CI: %v", err)
+		}
+		t.Skipf("no chromium (%v); install chromium fonts-liberation to run browser tests", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	logger := slog.New(slog.DiscardHandler)
+
+	db := openStore(t)
+	xs := seed(t, db)
+	pipe := capture.NewPipeline(logger, db, capture.PipelineOptions{FlushInterval: 5 * time.Millisecond})
+	live := &swapLive{log: logger, db: db, dropped: pipe.Dropped}
+	live.start(ctx, true)
+	pipe.Subscribe(live.Publish)
+	go pipe.Run(ctx)
+
+	// The replayer stores a copy as the pipeline would, so the browser can
+	// follow the replay to its new page.
+	rp := &fakeReplayer{fn: func(id string, _ ReplayRequest) (*capture.Exchange, error) {
+		orig, err := db.Exchange(context.Background(), id)
+		if err != nil {
+			return nil, err
+		}
+		x := *orig
+		x.ID, x.ReplayOf, x.StartedAt = capture.NewID(time.Now()), id, time.Now()
+		if err := db.InsertExchanges(context.Background(), []*capture.Exchange{&x}); err != nil {
+			return nil, err
+		}
+		return &x, nil
+	}}
+	h := New(logger, Options{Store: db, Live: live, Replay: rp,
+		Counters: func() Counters { return Counters{Captured: pipe.Written(), Dropped: pipe.Dropped()} }})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		srv.Shutdown(sctx)
+	})
+
+	alloc, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(acancel)
+	tab, tcancel := chromedp.NewContext(alloc)
+	t.Cleanup(tcancel)
+	// The first Run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	arts := os.Getenv("GATESCOPE_ARTIFACTS")
+	if arts == "" {
+		arts = t.TempDir()
+	}
+	arts = filepath.Join(arts, "dashboard")
+	if err := os.MkdirAll(arts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &browserEnv{url: "http://" + ln.Addr().String(), db: db, pipe: pipe, live: live, xs: xs, tab: tab, arts: arts, ctx: ctx}
+}
+
+// do runs steps with a timeout, failing the test with what was being done.
+func (e *browserEnv) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.tab, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func run[T any](t *testing.T, e *browserEnv, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.tab, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// waitJS waits until the JavaScript expression is truthy. It evaluates in a
+// loop rather than with Poll because a poll dies with its page, and some
+// waits span a navigation.
+func (e *browserEnv) waitJS(t *testing.T, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(e.tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: still false after 10s (last error: %v): %s", what, last, expr)
+}
+
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	})
+}
+
+func (e *browserEnv) screenshot(t *testing.T, name string) {
+	t.Helper()
+	e.waitJS(t, "settle animations", `document.getAnimations().every(a => a.playState !== 'running')`)
+	png := run(t, e, "screenshot "+name, chromedp.FullScreenshot(90))
+	p := filepath.Join(e.arts, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", p)
+}
+
+func (e *browserEnv) submit(t *testing.T, x *capture.Exchange) {
+	t.Helper()
+	if !e.pipe.Submit(x) {
+		t.Fatal("pipeline dropped the exchange")
+	}
+}
+
+func TestBrowserLiveList(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open the list", chromedp.Navigate(e.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rows]`)))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	if n := run(t, e, "count rows", chromedp.Evaluate[int](`document.querySelectorAll('#rows tr').length`)); n != len(e.xs) {
+		t.Fatalf("%d rows, want %d", n, len(e.xs))
+	}
+	// A marker on window proves no reload happens while rows arrive.
+	e.do(t, "mark page", chromedp.Evaluate[chromedp.Void](`window.__noReload = true`))
+
+	now := time.Now()
+	x := failedExchange(30)
+	x.ID, x.StartedAt, x.Request.URL = capture.NewID(now), now, "/items?live=1"
+	e.submit(t, x)
+	e.waitJS(t, "the new row shows at the top", fmt.Sprintf(
+		`(() => { const r = document.querySelector('#rows tr'); return r && r.dataset.id === %q; })()`, x.ID))
+	got := run(t, e, "read the row", chromedp.Evaluate[map[string]string](`(() => {
+		const r = document.querySelector('#rows tr'), q = s => r.querySelector(s).textContent;
+		return {path: q('[data-f=path]'), status: q('[data-f=status]'), cls: r.querySelector('[data-f=status]').className,
+			outcome: q('[data-f=outcome]'), route: q('[data-f=route]'), href: r.querySelector('a').getAttribute('href'),
+			shown: document.querySelector('[data-testid=count-shown]').textContent,
+			reloaded: String(!window.__noReload)};
+	})()`))
+	want := map[string]string{"path": "/items?live=1", "status": "502", "cls": "status s5", "outcome": "function_error",
+		"route": "POST /items", "href": "/exchanges/" + x.ID, "shown": "20", "reloaded": "false"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("live row %s = %q, want %q", k, got[k], v)
+		}
+	}
+
+	// Paused, new rows wait; resumed, they show.
+	e.do(t, "pause", chromedp.Click(chromedp.CSS(`[data-testid=pause]`)))
+	y := okExchange(31)
+	y.ID, y.StartedAt, y.Request.URL = capture.NewID(time.Now()), time.Now(), "/hello?while=paused"
+	e.submit(t, y)
+	e.waitJS(t, "pause button counts the held row", `document.querySelector('[data-testid=pause]').textContent === 'Resume (1 new)'`)
+	if top := run(t, e, "top row", chromedp.Evaluate[string](`document.querySelector('#rows tr').dataset.id`)); top != x.ID {
+		t.Errorf("paused list changed: top %s", top)
+	}
+	e.do(t, "resume", chromedp.Click(chromedp.CSS(`[data-testid=pause]`)))
+	e.waitJS(t, "held row shows", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, y.ID))
+
+	// A filtered page applies the same filter to the live feed.
+	e.do(t, "open 5xx", chromedp.Navigate(e.url+"/?status=5xx"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	z1 := okExchange(32)
+	z1.ID, z1.StartedAt, z1.Request.URL = capture.NewID(time.Now()), time.Now(), "/hello?filtered=out"
+	e.submit(t, z1)
+	time.Sleep(10 * time.Millisecond)
+	z2 := failedExchange(33)
+	z2.ID, z2.StartedAt = capture.NewID(time.Now().Add(time.Millisecond)), time.Now()
+	e.submit(t, z2)
+	e.waitJS(t, "5xx row shows", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, z2.ID))
+	if n := run(t, e, "filtered out", chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('#rows tr[data-id=%q]').length`, z1.ID))); n != 0 {
+		t.Error("a 200 row entered the 5xx list")
+	}
+
+	// Keyboard: j selects the first row, Enter opens it.
+	e.do(t, "back to all", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.CSS(`#rows tr`)))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	e.do(t, "j", chromedp.KeyEvent("j"))
+	e.waitJS(t, "first row selected", `document.querySelector('#rows tr').classList.contains('sel')`)
+	topID := run(t, e, "top row", chromedp.Evaluate[string](`document.querySelector('#rows tr').dataset.id`))
+	e.do(t, "Enter", chromedp.KeyEvent("\r"))
+	e.waitJS(t, "inspector opens", fmt.Sprintf(`location.pathname === '/exchanges/%s'`, topID))
+}
+
+func TestBrowserInspector(t *testing.T) {
+	e := newBrowserEnv(t)
+	x := e.xs[12] // POST /items, function_error
+	e.do(t, "open the inspector", chromedp.Navigate(e.url+"/exchanges/"+x.ID),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=explanation]`)))
+	if got := run(t, e, "explanation", chromedp.Text(chromedp.CSS(`[data-testid=explanation]`))); got != x.Explanation {
+		t.Errorf("explanation = %q", got)
+	}
+	// A failure opens on the function output.
+	e.do(t, "output tab", chromedp.WaitVisible(chromedp.CSS(`[data-testid=function-error]`)))
+
+	e.do(t, "event tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-event]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=event-body]`)))
+	if ev := run(t, e, "event", chromedp.Text(chromedp.CSS(`#event-body`))); !strings.Contains(ev, `"rawPath": "/hello"`) {
+		t.Errorf("event text = %q", ev)
+	}
+	e.do(t, "logs tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-logs]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=logs]`)))
+	if logs := run(t, e, "logs", chromedp.Text(chromedp.CSS(`[data-testid=logs]`))); !strings.Contains(logs, "REPORT RequestId: req-12") {
+		t.Errorf("logs = %q", logs)
+	}
+	hidden := run(t, e, "other panels hidden", chromedp.Evaluate[bool](`document.querySelector('[data-testid=panel-event]').hidden`))
+	if !hidden {
+		t.Error("tabs do not hide other panels")
+	}
+
+	e.do(t, "timeline tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-timeline]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=timeline]`)))
+	e.do(t, "light", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-output]`)))
+	e.screenshot(t, "inspector-light.png")
+	e.do(t, "dark", colorScheme("dark"))
+	e.screenshot(t, "inspector-dark.png")
+	e.do(t, "timeline", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-timeline]`)))
+	e.screenshot(t, "inspector-timeline.png")
+
+	// Replay posts, then follows to the new exchange.
+	e.do(t, "replay", chromedp.Click(chromedp.CSS(`[data-testid=replay]`)))
+	e.waitJS(t, "the replay opens", fmt.Sprintf(
+		`location.pathname.startsWith('/exchanges/') && location.pathname !== '/exchanges/%s' && !!document.querySelector('[data-testid=facts]')`, x.ID))
+	facts := run(t, e, "facts", chromedp.Text(chromedp.CSS(`[data-testid=facts]`)))
+	if !strings.Contains(facts, x.ID) {
+		t.Errorf("replayed exchange does not link its original: %q", facts)
+	}
+
+	// The list, light, dark and narrow.
+	e.do(t, "list", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.CSS(`#rows tr`)), colorScheme("light"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	e.screenshot(t, "list-light.png")
+	e.do(t, "dark", colorScheme("dark"))
+	e.screenshot(t, "list-dark.png")
+	e.do(t, "narrow", colorScheme("light"), chromedp.EmulateViewport(420, 860))
+	e.screenshot(t, "list-narrow.png")
+
+	e.do(t, "unknown", chromedp.Navigate(e.url+"/exchanges/NOPE"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=not-found]`)))
+}
+
+// swapLive is the live feed behind a switch, so a test can stop the hub (its
+// clients see the server go away) and start a fresh one, as a restart does.
+type swapLive struct {
+	log     *slog.Logger
+	db      *store.DB
+	dropped func() uint64
+
+	mu     sync.Mutex
+	hub    *capture.Hub
+	cancel context.CancelFunc
+}
+
+// start runs a new hub; with backlog it answers ?after= from the store.
+func (l *swapLive) start(ctx context.Context, backlog bool) {
+	opts := []capture.HubOption{capture.WithDropped(l.dropped)}
+	if backlog {
+		opts = append(opts, capture.WithBacklog(func(ctx context.Context, after string) ([]*capture.Exchange, error) {
+			xs, _, err := l.db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
+			return xs, err
+		}))
+	}
+	h := capture.NewHub(l.log, opts...)
+	hctx, cancel := context.WithCancel(ctx)
+	go h.Run(hctx)
+	l.mu.Lock()
+	l.hub, l.cancel = h, cancel
+	l.mu.Unlock()
+}
+
+// stop ends the hub: every client is disconnected and new ones get 503.
+func (l *swapLive) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cancel()
+}
+
+func (l *swapLive) current() *capture.Hub {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.hub
+}
+
+func (l *swapLive) ServeWS(w http.ResponseWriter, r *http.Request) { l.current().ServeWS(w, r) }
+func (l *swapLive) Publish(xs []*capture.Exchange)                 { l.current().Publish(xs) }
+
+func TestBrowserReconnectFillsGap(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open the list", chromedp.Navigate(e.url+"/"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	e.do(t, "mark page", chromedp.Evaluate[chromedp.Void](`window.__noReload = true`))
+
+	e.live.stop()
+	e.waitJS(t, "client notices", `document.querySelector('[data-testid=live-status]').dataset.state === 'reconnecting'`)
+	// Stored while no feed runs: only GET /api/exchanges can bring these.
+	var missed []string
+	for i := range 3 {
+		x := okExchange(40 + i)
+		at := time.Now().Add(time.Duration(i) * time.Millisecond)
+		x.ID, x.StartedAt, x.Request.URL = capture.NewID(at), at, fmt.Sprintf("/hello?missed=%d", i)
+		e.submit(t, x)
+		missed = append(missed, x.ID)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.pipe.Written() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.live.start(e.ctx, false) // no backlog: the gap fill must do it
+	e.waitJS(t, "reconnects and fills the gap", fmt.Sprintf(`(() => {
+		const ids = Array.from(document.querySelectorAll('#rows tr'), r => r.dataset.id).slice(0, 3);
+		return document.querySelector('[data-testid=live-status]').dataset.state === 'live' &&
+			ids.join() === %q;
+	})()`, strings.Join([]string{missed[2], missed[1], missed[0]}, ",")))
+	if !run(t, e, "no reload", chromedp.Evaluate[bool](`!!window.__noReload`)) {
+		t.Error("the page reloaded")
+	}
+	if n := run(t, e, "rows", chromedp.Evaluate[int](`document.querySelectorAll('#rows tr').length`)); n != len(e.xs)+3 {
+		t.Errorf("%d rows after the gap fill, want %d (no duplicates)", n, len(e.xs)+3)
+	}
+}
