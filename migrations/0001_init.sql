@@ -39,6 +39,10 @@ CREATE TABLE exchanges (
 
 CREATE INDEX exchanges_session_seq ON exchanges(session_id, seq);
 CREATE INDEX exchanges_started_at ON exchanges(started_at);
+-- Covering indexes for Stats (per-route counts and percentiles), so it reads
+-- index pages only, never the large exchange rows.
+CREATE INDEX exchanges_route_stats ON exchanges(route_key, duration_ms, outcome);
+CREATE INDEX exchanges_session_route_stats ON exchanges(session_id, route_key, duration_ms, outcome);
 CREATE INDEX exchanges_replay_of ON exchanges(replay_of) WHERE replay_of <> '';
 
 -- Full-text search over the text parts of an exchange. Contentless (the

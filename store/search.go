@@ -67,7 +67,10 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 			f.Session, f.Session, f.Session)
 	}
 	if f.Route != "" {
-		add(`e.route_key = ?`, f.Route)
+		// The unary + keeps SQLite from using the route stats index here:
+		// walking seq backwards and stopping at the page is far cheaper than
+		// fetching every row of the route and sorting them.
+		add(`+e.route_key = ?`, f.Route)
 	}
 	if f.Method != "" {
 		add(`e.method = ?`, strings.ToUpper(f.Method))
@@ -170,6 +173,9 @@ func textMatch(q string) (string, []any) {
 		return like, args
 	}
 	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
-	return `(e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?)
-		OR (e.seq > (SELECT indexed_seq FROM fts_state) AND ` + like + `))`, append([]any{phrase}, args...)
+	// One IN over a UNION lets SQLite look the matches up by rowid; an OR of
+	// the two conditions made it scan every row (600 ms at 100k exchanges).
+	return `e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?
+		UNION ALL SELECT e.seq FROM exchanges e WHERE e.seq > (SELECT indexed_seq FROM fts_state) AND ` + like + `)`,
+		append([]any{phrase}, args...)
 }

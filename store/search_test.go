@@ -212,6 +212,18 @@ func TestPruneAndStats(t *testing.T) {
 		t.Errorf("stats (-want +got):\n%s", diff)
 	}
 
+	rc, err := db.RouteCounts(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRC := []RouteCount{{"GET /a", 4}, {"GET /c", 3}, {"POST /b", 3}}
+	if diff := cmp.Diff(wantRC, rc); diff != "" {
+		t.Errorf("route counts (-want +got):\n%s", diff)
+	}
+	if rc, _ := db.RouteCounts(ctx, ""); len(rc) != 3 {
+		t.Errorf("route counts of every session: %v", rc)
+	}
+
 	n, err := db.Prune(ctx, 0, t0.Add(2*time.Second)) // drops 0 and 1
 	if err != nil || n != 2 {
 		t.Fatalf("prune by age = %d, %v", n, err)

@@ -81,3 +81,38 @@ func percentile(sorted []float64, p float64) float64 {
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	return sorted[max(rank, 1)-1]
 }
+
+// RouteCount is how many exchanges a route key has.
+type RouteCount struct {
+	RouteKey string `json:"routeKey"`
+	Count    int    `json:"count"`
+}
+
+// RouteCounts returns the route keys seen (in a session, or everywhere)
+// with their counts, by route key. It is what a filter menu needs, and far
+// cheaper than Stats: SQLite counts over the route index without handing a
+// row per exchange to Go.
+func (db *DB) RouteCounts(ctx context.Context, session string) ([]RouteCount, error) {
+	q := `SELECT route_key, COUNT(*) FROM exchanges GROUP BY route_key ORDER BY route_key`
+	var args []any
+	if session != "" {
+		q = `SELECT route_key, COUNT(*) FROM exchanges
+			WHERE session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)
+			GROUP BY route_key ORDER BY route_key`
+		args = []any{session, session, session}
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("route counts %q: %w", session, err)
+	}
+	defer rows.Close()
+	var out []RouteCount
+	for rows.Next() {
+		var rc RouteCount
+		if err := rows.Scan(&rc.RouteKey, &rc.Count); err != nil {
+			return nil, fmt.Errorf("route counts %q: %w", session, err)
+		}
+		out = append(out, rc)
+	}
+	return out, rows.Err()
+}

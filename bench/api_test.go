@@ -1,0 +1,112 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/store"
+)
+
+// bigStore is a store holding 100,000 exchanges with ~2 KB events, fully
+// indexed, built once per benchmark binary run (about a minute).
+var (
+	bigOnce sync.Once
+	bigDB   *store.DB
+	bigErr  error
+	bigDir  string
+)
+
+const bigN = 100_000
+
+func exchangeFor(i int, at time.Time) *capture.Exchange {
+	routes := []string{"GET /items/{id}", "POST /orders", "GET /users/{id}", "ANY /{proxy+}"}
+	status := []int{200, 200, 200, 201, 404, 500, 502}[i%7]
+	outcome := apigw.OutcomeOK
+	if status >= 500 {
+		outcome = apigw.OutcomeFunctionError
+	}
+	event := fmt.Sprintf(`{"version":"2.0","routeKey":%q,"rawPath":"/items/%d","rawQueryString":"","headers":{"accept":"*/*","user-agent":"curl/8.5.0","x-forwarded-for":"127.0.0.1"},"requestContext":{"requestId":"r%d","http":{"method":"GET","path":"/items/%d"}},"body":%q,"isBase64Encoded":false}`,
+		routes[i%4], i, i, i, strings.Repeat("lorem ipsum dolor sit amet ", 60))
+	return &capture.Exchange{
+		ID: capture.NewID(at), Session: "bench", RouteKey: routes[i%4], StartedAt: at, DurationMs: float64(i % 50),
+		API:      capture.APIRef{ID: "ServerlessHttpApi", Type: "HTTP", Stage: "$default"},
+		Request:  capture.HTTPRequest{Method: "GET", URL: fmt.Sprintf("/items/%d", i), Headers: map[string][]string{"Accept": {"*/*"}}},
+		Event:    []byte(event),
+		Function: capture.FunctionCall{Name: "Items", Target: "local"},
+		Response: capture.HTTPResponse{Status: status, Body: fmt.Sprintf(`{"id":%d,"name":"item number %d"}`, i, i)},
+		Outcome:  outcome,
+		Logs:     fmt.Sprintf("START RequestId: r%d Version: $LATEST\nlooking up item %d\nEND RequestId: r%d\n", i, i, i),
+	}
+}
+
+func openBig(b *testing.B) *store.DB {
+	bigOnce.Do(func() {
+		bigDir, bigErr = tempDir()
+		if bigErr != nil {
+			return
+		}
+		bigDB, bigErr = store.Open(filepath.Join(bigDir, "big.db"), store.Options{})
+		if bigErr != nil {
+			return
+		}
+		ctx := context.Background()
+		t0 := time.Now().Add(-time.Hour)
+		batch := make([]*capture.Exchange, 0, 1000)
+		for i := range bigN {
+			batch = append(batch, exchangeFor(i, t0.Add(time.Duration(i)*time.Millisecond)))
+			if len(batch) == cap(batch) {
+				if bigErr = bigDB.InsertExchanges(ctx, batch); bigErr != nil {
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+		_, bigErr = bigDB.IndexPending(ctx)
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+	return bigDB
+}
+
+// BenchmarkAPIWith100k measures what a user waits for with 100,000 stored
+// exchanges: the first page of GET /api/exchanges, a full-text search, and
+// the dashboard's list page.
+func BenchmarkAPIWith100k(b *testing.B) {
+	db := openBig(b)
+	h := dashboard.New(slog.New(slog.NewTextHandler(io.Discard, nil)), dashboard.Options{Store: db})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, bc := range []struct{ name, path string }{
+		{"first page", "/api/exchanges?limit=50"},
+		{"text search", "/api/exchanges?limit=50&q=item%20number%2099999"},
+		{"filtered", "/api/exchanges?limit=50&status=5xx&route=GET%20/users/%7Bid%7D"},
+		{"list page", "/"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				resp, err := http.Get(srv.URL + bc.path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("%s: %d", bc.path, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
