@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -125,3 +126,5 @@ func TestBenchSetup(t *testing.T) {
 		t.Fatalf("status %d body %q", resp.StatusCode, body)
 	}
 }
+
+func tempDir() (string, error) { return os.MkdirTemp("", "gatescope-bench") }
