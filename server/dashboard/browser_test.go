@@ -170,7 +170,7 @@ func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
 func (e *browserEnv) screenshot(t *testing.T, name string) {
 	t.Helper()
 	e.waitJS(t, "settle animations", `document.getAnimations().every(a => a.playState !== 'running')`)
-	png := run(t, e, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := run(t, e, "screenshot "+name, chromedp.FullScreenshot(100)) // 100 means PNG
 	p := filepath.Join(e.arts, name)
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
@@ -275,6 +275,8 @@ func TestBrowserInspector(t *testing.T) {
 	if logs := run(t, e, "logs", chromedp.Text(chromedp.CSS(`[data-testid=logs]`))); !strings.Contains(logs, "REPORT RequestId: req-12") {
 		t.Errorf("logs = %q", logs)
 	}
+	e.do(t, "light", colorScheme("light"))
+	e.screenshot(t, "inspector-logs.png")
 	hidden := run(t, e, "other panels hidden", chromedp.Evaluate[bool](`document.querySelector('[data-testid=panel-event]').hidden`))
 	if !hidden {
 		t.Error("tabs do not hide other panels")
