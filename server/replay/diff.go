@@ -111,19 +111,29 @@ const volatileAlternatives = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 	`|(?:Root=)?1-[0-9a-f]{8}-[0-9a-f]{24}`
 
 // Compare diffs a replay against its original: status, outcome, headers and
-// body (JSON-aware), skipping volatile fields and every path that an ignore
+// body (JSON-aware; a string holding JSON is compared as that JSON). When
+// only one of them went through an API (an event replayed straight to the
+// function), the function outputs are compared instead, under "output".
+// Volatile fields are skipped, and so is every path that an ignore
 // pattern matches. A pattern is a path ("headers.X-Cache", "body.items[*].id",
 // "body.meta"; "*" matches within one path segment, "**" across segments)
 // or a bare name, which matches a header name or a JSON key at any depth.
 // Ignoring a path ignores everything under it.
 func Compare(orig, rep *capture.Exchange, ignore []string) *Diff {
 	c := &comparer{ign: compileIgnore(ignore)}
-	c.field("status", strconv.Itoa(orig.Response.Status), strconv.Itoa(rep.Response.Status))
-	c.field("outcome", string(orig.Outcome), string(rep.Outcome))
-	n := len(c.changes)
-	c.body(orig.Response, rep.Response)
-	bodyChanged := len(c.changes) > n
-	c.headers(orig.Response.Headers, rep.Response.Headers, bodyChanged)
+	if (orig.RouteKey == "") != (rep.RouteKey == "") {
+		// One went through an API, the other straight to the function (an
+		// event replay): only the function's outputs compare.
+		c.field("outcome", string(orig.Outcome), string(rep.Outcome))
+		c.output(orig.Function.RawResponse, rep.Function.RawResponse)
+	} else {
+		c.field("status", strconv.Itoa(orig.Response.Status), strconv.Itoa(rep.Response.Status))
+		c.field("outcome", string(orig.Outcome), string(rep.Outcome))
+		n := len(c.changes)
+		c.body(orig.Response, rep.Response)
+		bodyChanged := len(c.changes) > n
+		c.headers(orig.Response.Headers, rep.Response.Headers, bodyChanged)
+	}
 	// Show in reading order: status, outcome, headers, body.
 	slices.SortStableFunc(c.changes, func(a, b Change) int { return rank(a.Path) - rank(b.Path) })
 	d := &Diff{Original: orig.ID, Replay: rep.ID, Changes: c.changes}
@@ -140,6 +150,8 @@ func rank(path string) int {
 		return 0
 	case path == "outcome":
 		return 1
+	case path == "output" || strings.HasPrefix(path, "output.") || strings.HasPrefix(path, "output["):
+		return 4
 	case strings.HasPrefix(path, "headers."):
 		return 2
 	}
@@ -285,6 +297,23 @@ func (c *comparer) body(a, b capture.HTTPResponse) {
 	}
 }
 
+// output compares two raw function outputs (JSON, or absent).
+func (c *comparer) output(a, b json.RawMessage) {
+	if c.ignored("output", "") {
+		return
+	}
+	va, okA := parseJSON(string(a))
+	vb, okB := parseJSON(string(b))
+	switch {
+	case okA && okB:
+		c.value("output", "", va, vb)
+	case okA:
+		c.add("output", showJSON(va), "", "removed")
+	case okB:
+		c.add("output", "", showJSON(vb), "added")
+	}
+}
+
 func showBody(r capture.HTTPResponse) string {
 	if r.IsBase64 {
 		return fmt.Sprintf("(binary, %d base64 characters)", len(r.Body))
@@ -364,6 +393,18 @@ func (c *comparer) value(path, key string, a, b any) {
 		}
 		return
 	}
+	if sa, ok := a.(string); ok {
+		if sb, ok := b.(string); ok && sa != sb {
+			// A string holding JSON (a proxy integration's "body") is
+			// compared as the JSON it holds.
+			if ja, ok := embeddedJSON(sa); ok {
+				if jb, ok := embeddedJSON(sb); ok {
+					c.value(path, key, ja, jb)
+					return
+				}
+			}
+		}
+	}
 	if !scalarEqual(a, b) {
 		c.add(path, showJSON(a), showJSON(b), "changed")
 	}
@@ -392,6 +433,15 @@ func scalarEqual(a, b any) bool {
 		return b == nil
 	}
 	return false
+}
+
+// embeddedJSON parses a string that holds a JSON object or array.
+func embeddedJSON(s string) (any, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" || (t[0] != '{' && t[0] != '[') {
+		return nil, false
+	}
+	return parseJSON(t)
 }
 
 // showJSON renders a value compactly in JSON syntax (object keys sorted).
@@ -437,7 +487,7 @@ func compileIgnore(patterns []string) []ignoreRule {
 			continue
 		}
 		if p == "status" || p == "outcome" || p == "body" || strings.HasPrefix(p, "body.") ||
-			strings.HasPrefix(p, "body[") || strings.HasPrefix(strings.ToLower(p), "headers.") {
+			strings.HasPrefix(p, "body[") || p == "output" || strings.HasPrefix(p, "output.") || strings.HasPrefix(p, "output[") || strings.HasPrefix(strings.ToLower(p), "headers.") {
 			expr := globRegexp(p)
 			if strings.HasPrefix(strings.ToLower(p), "headers.") {
 				expr = "(?i)" + expr

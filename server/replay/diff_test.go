@@ -107,6 +107,22 @@ func TestCompare(t *testing.T) {
 			class: ClassChanged, paths: []string{"status", "outcome", "body.message"},
 			expects: map[Expect]bool{ExpectSame: true, ExpectStatus: true},
 		},
+		{
+			name: "event replay compares function outputs",
+			a: func() *capture.Exchange {
+				x := ex("A", 200, "ok", jsonCT, `{"greeting":"hi"}`)
+				x.RouteKey = "GET /hello"
+				x.Function.RawResponse = []byte(`{"statusCode":200,"body":"{\"greeting\":\"hi\",\"requestId\":\"1\"}"}`)
+				return x
+			}(),
+			b: func() *capture.Exchange {
+				x := ex("B", 200, "ok", map[string][]string{"X-Amz-Executed-Version": {"$LATEST"}}, `{"statusCode":200,"body":"{\"greeting\":\"hey\",\"requestId\":\"2\"}"}`)
+				x.Function.RawResponse = []byte(`{"statusCode":200,"body":"{\"greeting\":\"hey\",\"requestId\":\"2\"}"}`)
+				return x
+			}(),
+			class: ClassChanged, paths: []string{"output.body.greeting"},
+			expects: map[Expect]bool{ExpectSame: true, ExpectStatus: false},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
