@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -21,16 +22,18 @@ const shownBytes = 32 << 10
 
 func exchangeHref(id string) string { return "/exchanges/" + url.PathEscape(id) }
 
+// fmtMs formats a duration as app.js's fmtMs does: halves round up (away
+// from zero) in both, so a live row and a rendered row read the same.
 func fmtMs(ms float64) string {
 	switch {
 	case ms <= 0:
 		return "0 ms"
 	case ms < 10:
-		return fmt.Sprintf("%.1f ms", ms)
+		return fmt.Sprintf("%.1f ms", math.Round(ms*10)/10)
 	case ms < 1000:
-		return fmt.Sprintf("%.0f ms", ms)
+		return fmt.Sprintf("%.0f ms", math.Round(ms))
 	default:
-		return fmt.Sprintf("%.2f s", ms/1000)
+		return fmt.Sprintf("%.2f s", math.Round(ms/10)/100)
 	}
 }
 

@@ -1,0 +1,124 @@
+package dashboard
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/web"
+)
+
+func TestCurl(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  capture.HTTPRequest
+		want string
+	}{
+		{"get", capture.HTTPRequest{Method: "GET", URL: "/hello?a=1", Headers: map[string][]string{
+			"Host": {"localhost:3000"}, "Accept-Encoding": {"gzip"}, "X-Q": {"it's"}}},
+			"curl 'http://localhost:3000/hello?a=1' \\\n  -H 'X-Q: it'\\''s'"},
+		{"post body", capture.HTTPRequest{Method: "POST", URL: "/items", Body: `{"a":1}`,
+			Headers: map[string][]string{"Content-Type": {"application/json"}, "Content-Length": {"7"}}},
+			"curl -X 'POST' 'http://127.0.0.1:3000/items' \\\n  -H 'Content-Type: application/json' \\\n  --data-binary '{\"a\":1}'"},
+		{"binary", capture.HTTPRequest{Method: "PUT", URL: "/f", Body: base64.StdEncoding.EncodeToString([]byte{0, 1}), IsBase64: true},
+			"printf %s 'AAE=' | base64 -d | curl -X 'PUT' 'http://127.0.0.1:3000/f' \\\n  --data-binary @-"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := curlOf(&capture.Exchange{Request: tc.req}); got != tc.want {
+				t.Errorf("curl:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTimeline(t *testing.T) {
+	x := &capture.Exchange{DurationMs: 100, Timings: capture.Timings{RouteMatchedMs: 1, InvokeStartMs: 2,
+		InitDurationMs: 40, FunctionMs: 50, InvokeEndMs: 95, ResponseMappedMs: 97, SentMs: 100}}
+	got := timeline(x)
+	want := []web.Step{
+		{Name: "Total", Kind: "total", Start: "0 ms", Took: "100 ms", Left: 0, Width: 100},
+		{Name: "Route matching", Start: "0 ms", Took: "1.0 ms", Left: 0, Width: 1},
+		{Name: "Before invoke", Start: "1.0 ms", Took: "1.0 ms", Left: 1, Width: 1},
+		{Name: "Invoke", Start: "2.0 ms", Took: "93 ms", Left: 2, Width: 93},
+		{Name: "Init (cold start)", Kind: "init", Start: "2.0 ms", Took: "40 ms", Left: 2, Width: 40},
+		{Name: "Function", Kind: "function", Start: "45 ms", Took: "50 ms", Left: 45, Width: 50},
+		{Name: "Response mapping", Start: "95 ms", Took: "2.0 ms", Left: 95, Width: 2},
+		{Name: "Send", Start: "97 ms", Took: "3.0 ms", Left: 97, Width: 3},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeline (-want +got):\n%s", diff)
+	}
+	if steps := timeline(&capture.Exchange{}); steps != nil {
+		t.Errorf("no timings: %v", steps)
+	}
+	// No route: only matching and sending happened.
+	got = timeline(&capture.Exchange{DurationMs: 0.4, Timings: capture.Timings{RouteMatchedMs: 0.1, SentMs: 0.4}})
+	if len(got) != 3 || got[2].Name != "Send" {
+		t.Errorf("no-route timeline = %+v", got)
+	}
+}
+
+func TestBodyOf(t *testing.T) {
+	if b := bodyOf("", false, 0, "/u"); !b.Empty {
+		t.Error("empty body")
+	}
+	b := bodyOf(`{"a":[1,2]}`, false, 0, "/u")
+	if b.Lang != "json" || b.Text != "{\n  \"a\": [\n    1,\n    2\n  ]\n}" || b.Cut || b.Binary {
+		t.Errorf("json body = %+v", b)
+	}
+	b = bodyOf(base64.StdEncoding.EncodeToString([]byte("héllo")), true, 0, "/u")
+	if b.Binary || b.Text != "héllo" {
+		t.Errorf("base64 text body = %+v", b)
+	}
+	b = bodyOf(base64.StdEncoding.EncodeToString([]byte{0xff, 0}), true, 2048, "/u")
+	if !b.Binary || b.Text != "/wA=" || b.Size != "2 B" || b.StoredCut != "2.0 KB" || b.Download != "/u?download=1" {
+		t.Errorf("binary body = %+v", b)
+	}
+	b = bodyOf("not base64!", true, 0, "/u")
+	if !b.Binary || b.Text != "not base64!" {
+		t.Errorf("broken base64 = %+v", b)
+	}
+}
+
+func TestLogLines(t *testing.T) {
+	got := logLines("INIT_START Runtime Version: go\nSTART RequestId: 1\nhi\n2026 ERROR boom\nTask timed out after 3.00 seconds\nEND RequestId: 1\nREPORT RequestId: 1\n")
+	kinds := make([]string, len(got))
+	for i, l := range got {
+		kinds[i] = l.Kind
+	}
+	if diff := cmp.Diff([]string{"meta", "meta", "", "err", "err", "meta", "meta"}, kinds); diff != "" {
+		t.Errorf("kinds (-want +got):\n%s", diff)
+	}
+	if logLines("") != nil {
+		t.Error("no logs")
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	for in, want := range map[string][2]int{"5xx": {5, 0}, "2": {2, 0}, "404": {4, 404}, "599": {5, 599}} {
+		c, e, err := parseStatus(in)
+		if err != nil || c != want[0] || e != want[1] {
+			t.Errorf("parseStatus(%q) = %d, %d, %v", in, c, e, err)
+		}
+	}
+	for _, in := range []string{"6xx", "0", "99", "600", "x"} {
+		if _, _, err := parseStatus(in); err == nil {
+			t.Errorf("parseStatus(%q) accepted", in)
+		}
+	}
+}
+
+func TestFmt(t *testing.T) {
+	for ms, want := range map[float64]string{0: "0 ms", 0.25: "0.3 ms", 9.96: "10.0 ms", 12.5: "13 ms", 999: "999 ms", 1500: "1.50 s"} {
+		if got := fmtMs(ms); got != want {
+			t.Errorf("fmtMs(%v) = %q, want %q", ms, got, want)
+		}
+	}
+	for n, want := range map[int]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KB", 3 << 20: "3.0 MB"} {
+		if got := fmtSize(n); got != want {
+			t.Errorf("fmtSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+	"golang.org/x/net/html"
+)
+
+func render(t *testing.T, c templ.Component) *html.Node {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	n, err := html.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func attr(n *html.Node, k string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == k {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// find returns the elements matching ok, looking into <template> too.
+func find(n *html.Node, ok func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && ok(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func byTestID(id string) func(*html.Node) bool {
+	return func(n *html.Node) bool { v, _ := attr(n, "data-testid"); return v == id }
+}
+
+func TestRowTemplateMatchesScript(t *testing.T) {
+	doc := render(t, List(ListView{Live: true, MaxRows: 500, Rows: []Row{{ID: "A", Href: "/exchanges/A", Method: "GET",
+		Path: "/x", Status: 200, StatusClass: "s2", Outcome: "ok", Duration: "1 ms"}}}))
+	tpl := find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == "row-tpl" })
+	if len(tpl) != 1 {
+		t.Fatal("no row template")
+	}
+	fields := map[string]bool{}
+	for _, n := range find(tpl[0], func(n *html.Node) bool { _, ok := attr(n, "data-f"); return ok }) {
+		v, _ := attr(n, "data-f")
+		fields[v] = true
+	}
+	// Every data-f the script fills must exist in the template.
+	js, err := fs.ReadFile(Static, "app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := regexp.MustCompile(`q\('([a-z]+)'\)`).FindAllStringSubmatch(string(js), -1)
+	if len(used) < 8 {
+		t.Fatalf("found %d filled fields in app.js; did the script change shape?", len(used))
+	}
+	for _, m := range used {
+		if !fields[m[1]] {
+			t.Errorf("app.js fills data-f=%q, which the row template lacks", m[1])
+		}
+	}
+	// The script reads these ids and test ids.
+	for _, id := range []string{"rows", "empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q"} {
+		if len(find(doc, byTestID(id))) != 1 {
+			t.Errorf("data-testid=%q missing", id)
+		}
+	}
+}
+
+func TestListEmptyAndFiltered(t *testing.T) {
+	doc := render(t, List(ListView{MaxRows: 500, Live: true}))
+	empty := find(doc, byTestID("empty"))
+	if _, hidden := attr(empty[0], "hidden"); hidden || !strings.Contains(text(empty[0]), "No exchanges yet") {
+		t.Errorf("empty note: hidden=%v %q", hidden, text(empty[0]))
+	}
+	doc = render(t, List(ListView{Filter: Filter{Status: "5xx"}, Statuses: []Option{{"5xx", "5xx"}}}))
+	if !strings.Contains(text(find(doc, byTestID("empty"))[0]), "match these filters") {
+		t.Error("filtered empty note")
+	}
+	if len(find(doc, byTestID("pause"))) != 0 {
+		t.Error("a page that does not follow the feed has no pause button")
+	}
+	opt := find(doc, func(n *html.Node) bool { _, sel := attr(n, "selected"); return n.Data == "option" && sel })
+	if len(opt) != 1 {
+		t.Fatalf("%d selected options", len(opt))
+	}
+	if v, _ := attr(opt[0], "value"); v != "5xx" {
+		t.Errorf("selected %q", v)
+	}
+}
+
+func TestInspectorEscapes(t *testing.T) {
+	v := InspectorView{ID: "X", Method: "GET", URL: "/<script>alert(1)</script>", Outcome: "function_error", Failed: true,
+		Explanation: "<b>boom</b>", Request: HTTPPart{Body: Body{Text: "</pre><script>x</script>", Size: "1 B"}},
+		EventURL: "/exchanges/X/event.json"}
+	var buf bytes.Buffer
+	if err := Inspector(v).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "<script>alert") || strings.Contains(out, "<script>x") || strings.Contains(out, "<b>boom") {
+		t.Error("user content rendered unescaped")
+	}
+	doc := render(t, Inspector(v))
+	if got := text(find(doc, byTestID("explanation"))[0]); got != "<b>boom</b>" {
+		t.Errorf("explanation = %q", got)
+	}
+}
+
+func TestAssetVersion(t *testing.T) {
+	if len(AssetVersion) != 12 {
+		t.Errorf("AssetVersion = %q", AssetVersion)
+	}
+	for _, f := range []string{"app.js", "app.css"} {
+		if _, err := fs.Stat(Static, f); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
