@@ -391,3 +391,29 @@ func TestBrowserReconnectFillsGap(t *testing.T) {
 		t.Errorf("%d rows after the gap fill, want %d (no duplicates)", n, len(e.xs)+3)
 	}
 }
+
+func TestBrowserBoundedList(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open the list", chromedp.Navigate(e.url+"/"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	base := time.Now()
+	var last string
+	for i := range maxRows + 20 {
+		x := okExchange(100 + i)
+		at := base.Add(time.Duration(i) * time.Millisecond)
+		x.ID, x.StartedAt, x.Request.URL = capture.NewID(at), at, fmt.Sprintf("/hello?burst=%d", i)
+		e.submit(t, x)
+		last = x.ID
+	}
+	e.waitJS(t, "burst shows, newest on top", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, last))
+	got := run(t, e, "counts", chromedp.Evaluate[map[string]int](`({
+		rows: document.querySelectorAll('#rows tr').length,
+		shown: +document.querySelector('[data-testid=count-shown]').textContent,
+		captured: +document.querySelector('[data-testid=count-captured]').textContent})`))
+	want := map[string]int{"rows": maxRows, "shown": maxRows, "captured": maxRows + 20}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %d, want %d", k, got[k], v)
+		}
+	}
+}
