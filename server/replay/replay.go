@@ -66,6 +66,11 @@ func New(store Store, gw *gateway.Gateway, invoker gateway.Invoker, session func
 	return &Replayer{store: store, gw: gw, invoker: invoker, session: session, publish: publish, now: time.Now}
 }
 
+// Exchange returns a stored exchange (an original or a replay).
+func (r *Replayer) Exchange(ctx context.Context, id string) (*capture.Exchange, error) {
+	return r.store.Exchange(ctx, id)
+}
+
 // Replay re-runs exchange id with the edit applied, stores the replay and
 // returns it. The replay is written synchronously: the caller shows it next.
 func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*capture.Exchange, error) {
