@@ -154,7 +154,7 @@ func side(label string, x *capture.Exchange, root string, changes []replay.Chang
 		Line:   requestLine(x),
 		Status: x.Response.Status, StatusClass: statusClass(x.Response.Status),
 		Outcome: string(x.Outcome),
-		Time: x.StartedAt.UTC().Format("2006-01-02 15:04:05.000"), TimeISO: x.StartedAt.UTC().Format(time.RFC3339Nano),
+		Time:    x.StartedAt.UTC().Format("2006-01-02 15:04:05.000"), TimeISO: x.StartedAt.UTC().Format(time.RFC3339Nano),
 	}
 	if x.Function.Name != "" && x.Function.Target != "" && x.Function.Target != "local" {
 		s.Target = x.Function.Target

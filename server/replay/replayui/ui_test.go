@@ -209,7 +209,7 @@ func TestBrowserEditAndReplay(t *testing.T) {
 	}
 	count := func(t *testing.T, sel string) int {
 		t.Helper()
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(` + strconv.Quote(sel) + `).length`))
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
 		if err != nil {
 			t.Fatal(err)
 		}
