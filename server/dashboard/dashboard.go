@@ -24,6 +24,7 @@ type Store interface {
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	Stats(ctx context.Context, session string) (*store.Stats, error)
+	RouteCounts(ctx context.Context, session string) ([]store.RouteCount, error)
 }
 
 var _ Store = (*store.DB)(nil)
