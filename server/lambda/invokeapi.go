@@ -36,7 +36,12 @@ func (a *InvokeAPI) Register(mux *http.ServeMux) {
 }
 
 func (a *InvokeAPI) handleInvoke(w http.ResponseWriter, r *http.Request) {
+	// Serving the Invoke API, gatescope is the Lambda service of whatever
+	// account the caller addresses: an ARN names a function by its name.
 	name := r.PathValue("name")
+	if parts := strings.Split(name, ":"); len(parts) >= 7 && parts[0] == "arn" {
+		name = parts[6]
+	}
 	w.Header().Set("X-Amzn-Requestid", newUUID())
 	if !a.exists(name) {
 		writeServiceError(w, &ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + name})

@@ -152,9 +152,11 @@ func TestRemoteFunction(t *testing.T) {
 	if err != nil || res.FunctionError != "Unhandled" {
 		t.Fatalf("remote function error: %v %+v", err, res)
 	}
-	// An ARN in another account that the template does not declare is remote too.
+	// An ARN in another account that the template does not declare is remote
+	// too, even when a local function has the same name.
+	remote.project.Functions = append(remote.project.Functions, &config.Function{Name: "GoFn", Runtime: "java21"})
 	res, err = remote.Invoke(context.Background(), arn, Request{Payload: []byte(`{"echo":"by arn"}`)})
-	if err != nil || string(res.Payload) != `{"echo":"by arn"}` {
+	if err != nil || string(res.Payload) != `{"echo":"by arn"}` || res.Target != arn {
 		t.Fatalf("invoke by ARN: %v %+v", err, res)
 	}
 

@@ -124,14 +124,24 @@ func (m *Manager) Prepare(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// foreignARN reports whether name is a Lambda ARN in another account than
+// the one local functions live in: a deployed function, never a local one
+// that happens to share its name.
+func (m *Manager) foreignARN(name string) bool {
+	parts := strings.Split(name, ":")
+	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[4] != m.opts.AccountID
+}
+
 // Function finds a function by logical name, physical name or ARN (with or
-// without a qualifier), as the Invoke API accepts them.
+// without a qualifier), as the Invoke API accepts them. An ARN in another
+// account matches no local function.
 func (m *Manager) Function(name string) *config.Function {
 	if strings.HasPrefix(name, "arn:") {
 		parts := strings.Split(name, ":")
-		if len(parts) >= 7 {
-			name = parts[6]
+		if len(parts) < 7 || m.foreignARN(name) {
+			return nil
 		}
+		name = parts[6]
 	} else if i := strings.IndexByte(name, ':'); i > 0 {
 		name = name[:i] // "Name:qualifier"
 	}
@@ -149,9 +159,11 @@ func (m *Manager) Function(name string) *config.Function {
 // remotely even though the template does not declare it: that is how a
 // replay targets what is deployed.
 func (m *Manager) Invoke(ctx context.Context, name string, req Request) (*Result, error) {
-	fn := m.Function(name)
-	if fn == nil && strings.HasPrefix(name, "arn:aws:lambda:") && !strings.Contains(name, ":"+m.opts.AccountID+":") {
+	var fn *config.Function
+	if m.foreignARN(name) {
 		fn = &config.Function{Name: name, ARN: name}
+	} else {
+		fn = m.Function(name)
 	}
 	if fn == nil {
 		return nil, &ServiceError{
