@@ -26,6 +26,7 @@ import (
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/replay"
+	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -208,7 +209,11 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Replay:   replayAdapter{rp},
 		Health:   a.health,
 		Counters: a.counters,
-		Mount:    invokeAPI.Register,
+		Mount: func(mux *http.ServeMux) {
+			invokeAPI.Register(mux)
+			replay.NewHandlers(logger, rp).Register(mux)
+			replayui.New(logger, rp).Register(mux)
+		},
 	})
 
 	// No WriteTimeout on either server: responses wait on functions (up to
