@@ -202,6 +202,9 @@ func TestInspectorFailed(t *testing.T) {
 	if href := attr(d.one(t, "permalink"), "href"); href != "/exchanges/"+x.ID {
 		t.Errorf("permalink = %q", href)
 	}
+	if href := attr(d.one(t, "edit-replay"), "href"); href != "/exchanges/"+x.ID+"/edit" {
+		t.Errorf("edit & replay link = %q", href)
+	}
 	curl := textByID(d, "curl-src")
 	for _, s := range []string{"curl -X 'POST' 'http://127.0.0.1:3000/items'", `-H 'Content-Type: application/json'`,
 		`--data-binary '{"name":"widget"}'`} {

@@ -130,7 +130,9 @@ func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.In
 		{Label: "Exchange ID", Value: x.ID, Href: href},
 	}
 	if x.ReplayOf != "" {
-		facts = append(facts, web.Fact{Label: "Replay of", Value: x.ReplayOf, Href: exchangeHref(x.ReplayOf)})
+		facts = append(facts,
+			web.Fact{Label: "Replay of", Value: x.ReplayOf, Href: exchangeHref(x.ReplayOf)},
+			web.Fact{Label: "Diff", Value: "compare with the original", Href: exchangeHref(x.ReplayOf) + "/diff/" + url.PathEscape(x.ID)})
 	}
 	for _, f := range facts {
 		if strings.TrimSpace(f.Value) != "" {
