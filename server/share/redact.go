@@ -52,6 +52,10 @@ var (
 	awsKeyedPair = regexp.MustCompile(`(?i)((?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)[\\"']*\s*[:=]\s*[\\"']*)([A-Za-z0-9/+=]{8,})`)
 )
 
+// awsSecretName matches JSON keys that hold AWS secrets, whatever their
+// value looks like.
+var awsSecretName = regexp.MustCompile(`^(?:aws_?)?(?:secret_?access_?key|secret_?key|session_?token|security_?token)$`)
+
 // Redactor redacts copies of exchanges. It counts what it replaced, so use
 // one per export or page; it is not safe for concurrent use.
 type Redactor struct {
@@ -288,7 +292,7 @@ func (rd *Redactor) collectStrings(v *node) {
 // name, or the event's cookies list when cookies are redacted.
 func (rd *Redactor) redactKey(key string) bool {
 	k := strings.ToLower(key)
-	return rd.headers[k] || (k == "cookies" && rd.headers["cookie"])
+	return rd.headers[k] || (k == "cookies" && rd.headers["cookie"]) || awsSecretName.MatchString(k)
 }
 
 // walk calls fn for every value with the key it sits under ("" in arrays).
