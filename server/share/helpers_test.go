@@ -25,7 +25,13 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
 
 func openStore(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(filepath.Join(tb.TempDir(), "gatescope.db"), store.Options{})
+	return openStoreAt(tb, nil)
+}
+
+// openStoreAt opens a store whose clock (share expiry) is now.
+func openStoreAt(tb testing.TB, now func() time.Time) *store.DB {
+	tb.Helper()
+	db, err := store.Open(filepath.Join(tb.TempDir(), "gatescope.db"), store.Options{Now: now})
 	if err != nil {
 		tb.Fatal(err)
 	}
