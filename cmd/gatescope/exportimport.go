@@ -3,33 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/share"
 	"github.com/gatescope/gatescope/store"
 )
 
 const defaultDB = ".gatescope/gatescope.db"
-
-// exportFile is gatescope's native export format.
-type exportFile struct {
-	Format    string              `json:"format"` // "gatescope/v1"
-	Session   exportSession       `json:"session"`
-	Exchanges []*capture.Exchange `json:"exchanges"`
-}
-
-type exportSession struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Note string `json:"note,omitempty"`
-}
-
-const nativeFormat = "gatescope/v1"
 
 func openDB(path string) (*store.DB, error) {
 	if _, err := os.Stat(path); err != nil {
@@ -38,13 +23,30 @@ func openDB(path string) (*store.DB, error) {
 	return store.Open(path, store.Options{})
 }
 
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export", "export --session NAME [--format json] -o FILE [--db PATH]", stderr)
-	var session, format, out, db string
+	fs := newFlags("export", "export --session NAME [--format har|json] -o FILE [--db PATH] [--no-redact] [--redact-header NAME]... [--redact-json PATH]... [--redact-regex RE]...", stderr)
+	var session, format, out, db, ids string
+	var noRedact, starred bool
+	var headers, paths, regexes stringList
 	fs.StringVar(&session, "session", "", "session `NAME` or id to export (required)")
-	fs.StringVar(&format, "format", "json", "export `FORMAT`: json (har is planned)")
+	fs.StringVar(&format, "format", "", "export `FORMAT`: har or json (default: from -o's extension, else har)")
 	fs.StringVar(&out, "o", "", "output `FILE` (- for standard output)")
 	fs.StringVar(&db, "db", defaultDB, "SQLite database `PATH`")
+	fs.BoolVar(&noRedact, "no-redact", false, "export secrets as captured (by default credentials and auth headers are replaced by [REDACTED])")
+	fs.Var(&headers, "redact-header", "also redact this header `NAME` (repeatable)")
+	fs.Var(&paths, "redact-json", "also redact this JSON `PATH` in bodies, events and outputs, e.g. $.user.password (repeatable)")
+	fs.Var(&regexes, "redact-regex", "also redact text matching this `RE` (repeatable)")
+	fs.BoolVar(&starred, "starred", false, "export only starred exchanges")
+	fs.StringVar(&ids, "ids", "", "export only these exchange `IDS` (comma separated)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -52,53 +54,56 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("%w: export needs --session and -o", errUsage)
 	}
-	if format != "json" {
-		return fmt.Errorf("%w: --format %q: this version exports json only", errUsage, format)
+	if format == "" {
+		format = share.FormatHAR
+		if strings.EqualFold(filepath.Ext(out), ".json") {
+			format = share.FormatJSON
+		}
+	}
+	if format != share.FormatHAR && format != share.FormatJSON {
+		return fmt.Errorf("%w: --format %q: want har or json", errUsage, format)
+	}
+	rules := share.Rules{Off: noRedact, Headers: headers, JSONPaths: paths, Regexes: regexes}
+	if _, err := share.NewRedactor(rules); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	st, err := openDB(db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s, err := st.Session(ctx, session)
-	if err != nil {
-		return fmt.Errorf("session %q: %w", session, err)
+	sel := share.Selection{Session: session, Starred: starred}
+	if ids != "" {
+		sel.IDs = strings.Split(ids, ",")
 	}
-	file := exportFile{Format: nativeFormat, Session: exportSession{ID: s.ID, Name: s.Name, Note: s.Note}}
-	for cursor := ""; ; {
-		xs, next, err := st.Exchanges(ctx, store.Filter{Session: s.ID, Before: cursor, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		file.Exchanges = append(file.Exchanges, xs...)
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
-	// Oldest first reads naturally and re-imports in order.
-	for i, j := 0, len(file.Exchanges)-1; i < j; i, j = i+1, j-1 {
-		file.Exchanges[i], file.Exchanges[j] = file.Exchanges[j], file.Exchanges[i]
-	}
-	b, err := json.MarshalIndent(file, "", "  ")
+	// Written to a buffer first: a failed export never leaves half a file.
+	var buf bytes.Buffer
+	res, err := share.Export(ctx, st, &buf, sel, share.ExportOptions{Format: format, Rules: rules, Version: version()})
 	if err != nil {
 		return err
 	}
 	if out == "-" {
-		_, err = stdout.Write(append(b, '\n'))
+		_, err = stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write export: %w", err)
 	}
-	fmt.Fprintf(stdout, "exported %d exchanges of session %q to %s\n", len(file.Exchanges), s.Name, out)
+	red := "redaction off"
+	if !res.Redaction.Disabled {
+		red = fmt.Sprintf("%d values redacted", res.Redaction.Redacted)
+	}
+	fmt.Fprintf(stdout, "exported %d exchanges of session %q to %s (%s, %s)\n",
+		res.Exchanges, res.Session.Name, out, format, red)
 	return nil
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "import FILE [--session NAME] [--db PATH]", stderr)
+	fs := newFlags("import", "import FILE [--session NAME] [--partial] [--db PATH]", stderr)
 	var session, db string
+	var partial bool
 	fs.StringVar(&session, "session", "", "session `NAME` to import into (default: the exported session's name)")
+	fs.BoolVar(&partial, "partial", false, "import the valid entries of a file with bad ones and report the rest")
 	fs.StringVar(&db, "db", defaultDB, "SQLite database `PATH`")
 	var file string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
@@ -114,43 +119,40 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return fmt.Errorf("%w: import needs a FILE", errUsage)
 	}
-	data, err := os.ReadFile(file)
+	fi, err := os.Stat(file)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	var ef exportFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&ef); err != nil {
-		return fmt.Errorf("import %s: not a gatescope export: %w", file, err)
+	if fi.Size() > share.MaxImportSize {
+		return fmt.Errorf("import %s: the file is %d MB, larger than %d MB", file, fi.Size()>>20, share.MaxImportSize>>20)
 	}
-	if ef.Format != nativeFormat {
-		return fmt.Errorf("import %s: format %q is not %q", file, ef.Format, nativeFormat)
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
-	for i, x := range ef.Exchanges {
-		if x == nil || x.ID == "" || x.Request.Method == "" {
-			return fmt.Errorf("import %s: exchanges[%d]: missing id or request.method; nothing imported", file, i)
-		}
-	}
-	if session == "" {
-		session = ef.Session.Name
-	}
-	if session == "" {
-		session = "imported " + time.Now().Format("2006-01-02 15:04:05")
-	}
-	if err := os.MkdirAll(filepath.Dir(db), 0o755); err != nil {
-		return err
-	}
+	defer f.Close()
 	st, err := store.Open(db, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for _, x := range ef.Exchanges {
-		x.Session = session
-	}
-	if err := st.InsertExchanges(ctx, ef.Exchanges); err != nil {
+	res, err := share.Import(ctx, st, f, share.ImportOptions{Session: session, Partial: partial})
+	if err != nil {
+		var ie *share.InvalidError
+		if errors.As(err, &ie) && len(ie.Problems) > 1 {
+			for _, p := range ie.Problems[1:] {
+				fmt.Fprintf(stderr, "  %s\n", p)
+			}
+		}
 		return fmt.Errorf("import %s: %w", file, err)
 	}
-	fmt.Fprintf(stdout, "imported %d exchanges into session %q\n", len(ef.Exchanges), session)
+	for _, p := range res.Skipped {
+		fmt.Fprintf(stderr, "skipped %s\n", p)
+	}
+	fmt.Fprintf(stdout, "imported %d exchanges (%s) into session %q", res.Imported, res.Format, res.Session.Name)
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(stdout, "; skipped %d invalid", len(res.Skipped))
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
