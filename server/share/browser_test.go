@@ -1,0 +1,121 @@
+package share
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserExportImport: in headless Chromium, download a session's HAR
+// export from one gatescope, upload it to a fresh one through the import
+// API (a multipart form, as a page would), then open the imported exchange
+// in that dashboard's inspector and in a share link.
+func TestBrowserExportImport(t *testing.T) {
+	path, err := exec.LookPath("/usr/bin/chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required in CI: %v", err)
+		}
+		t.Skipf("no chromium (%v); apt-get install -y chromium fonts-liberation", err)
+	}
+	src := openStore(t)
+	s, want := seed(t, src, "browser")
+	srcSrv := newServer(t, src, nil)
+	dst := openStore(t)
+	dstSrv := newServer(t, dst, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	alloc, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer acancel()
+	tab, tcancel := chromedp.NewContext(alloc)
+	defer tcancel()
+	// The first action starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(tab, chromedp.Navigate(srcSrv.URL+"/")); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	step, scancel := context.WithTimeout(tab, 60*time.Second)
+	defer scancel()
+
+	// Fetch the export as the download link would.
+	exportURL := fmt.Sprintf("/api/sessions/%s/export?format=har", s.ID)
+	har, err := chromedp.Run(step, chromedp.Evaluate[string](
+		`fetch(`+jsString(exportURL)+`).then(r => r.ok && /attachment/.test(r.headers.get('Content-Disposition')) ? r.text() : Promise.reject(r.status))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("download export: %v", err)
+	}
+	validateHAR(t, []byte(har))
+
+	// Upload it to the other gatescope, from its own page.
+	if err := chromedp.Do(step, chromedp.Navigate(dstSrv.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := chromedp.Run(step, chromedp.Evaluate[string](`(async () => {
+		const fd = new FormData();
+		fd.append('file', new Blob([`+jsString(har)+`], {type: 'application/json'}), 'browser.har');
+		const r = await fetch('/api/import?session=from-browser', {method: 'POST', body: fd});
+		return r.status + ' ' + await r.text();
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(out, "200 ") {
+		t.Fatalf("upload: %v %s", err, out)
+	}
+	var res ImportResult
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(out, "200 ")), &res); err != nil || res.Imported != len(want) {
+		t.Fatalf("import result %s: %v", out, err)
+	}
+	sameExchanges(t, want, stored(t, dst, res.Session.ID))
+
+	// Open the imported exchange in the fresh dashboard's inspector.
+	x := want[1]
+	if err := chromedp.Do(step, chromedp.Navigate(dstSrv.URL+"/exchanges/"+x.ID),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inspector]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(`[data-testid=ex-url]`))); err != nil || got != x.Request.URL {
+		t.Errorf("inspector url = %q, %v", got, err)
+	}
+	if got, err := chromedp.Run(step, chromedp.TextContent(chromedp.CSS(`[data-testid=explanation]`))); err != nil || got != x.Explanation {
+		t.Errorf("inspector explanation = %q, %v", got, err)
+	}
+
+	// And through a share link of the imported session.
+	link, err := chromedp.Run(step, chromedp.Evaluate[string](
+		`fetch('/api/sessions/`+res.Session.ID+`/share', {method: 'POST'}).then(r => r.json()).then(j => j.url)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(link, dstSrv.URL+"/s/") {
+		t.Fatalf("share link %q: %v", link, err)
+	}
+	if err := chromedp.Do(step, chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=share-row]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=share-row]:nth-child(2) [data-testid=share-link]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=share-inspector]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(`[data-testid=share-logs]`))); err != nil || !strings.Contains(got, "ERROR boom") {
+		t.Errorf("shared inspector logs = %q, %v", got, err)
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
