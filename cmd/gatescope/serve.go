@@ -27,6 +27,7 @@ import (
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
+	"github.com/gatescope/gatescope/server/share"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -213,6 +214,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 			invokeAPI.Register(mux)
 			replay.NewHandlers(logger, rp).Register(mux)
 			replayui.New(logger, rp).Register(mux)
+			share.New(logger, db, share.Options{Version: version()}).Register(mux)
 		},
 	})
 
@@ -395,6 +397,12 @@ func (a *app) guard(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Share links carry their own unguessable token, and assets are public.
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+			(strings.HasPrefix(r.URL.Path, "/s/") || strings.HasPrefix(r.URL.Path, "/static/")) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		if t := r.URL.Query().Get("token"); a.tokenOK(t) {
 			http.SetCookie(w, &http.Cookie{Name: "gatescope_token", Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 			next.ServeHTTP(w, r)
