@@ -49,6 +49,9 @@ type ListView struct {
 	// SessionID is the filter's session resolved to its id, which is what
 	// live-feed summaries carry.
 	SessionID string
+	// SessionName is set when the filter names a session that exists: the
+	// session bar (export, share) is shown for it.
+	SessionName string
 	// OlderHref links to the next (older) page; "" on the last page.
 	OlderHref string
 	// Live is false on older pages: only the newest page follows the feed.

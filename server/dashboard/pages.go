@@ -112,6 +112,7 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 			v.Sessions = append(v.Sessions, web.Option{Value: se.Name, Label: label})
 			if session != "" && (se.ID == session || se.Name == session) {
 				v.SessionID = se.ID
+				v.SessionName = se.Name
 				v.Filter.Session = se.Name
 			}
 		}

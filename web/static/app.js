@@ -5,7 +5,7 @@
   'use strict';
   document.documentElement.classList.add('js');
   var page = document.body.dataset.page;
-  if (page === 'list') initList();
+  if (page === 'list') { initList(); initSessionBar(); }
   if (page === 'inspector') initInspector();
 
   function pad(n, w) { n = String(n); while (n.length < (w || 2)) n = '0' + n; return n; }
@@ -20,6 +20,39 @@
     if (ms < 10) return ms.toFixed(1) + ' ms';
     if (ms < 1000) return Math.round(ms) + ' ms';
     return (ms / 1000).toFixed(2) + ' s';
+  }
+
+  // initSessionBar wires export's neighbours: a read-only share link and
+  // the import upload, which opens the imported session when done.
+  function initSessionBar() {
+    var msg = document.querySelector('[data-testid=bar-msg]');
+    function say(t, bad) { msg.textContent = t; msg.classList.toggle('bad', !!bad); }
+    function json(r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (!r.ok) throw new Error(d.error || ('HTTP ' + r.status));
+        return d;
+      });
+    }
+    var share = document.querySelector('[data-share]');
+    if (share) share.addEventListener('click', function () {
+      fetch('/api/sessions/' + encodeURIComponent(share.dataset.share) + '/share', { method: 'POST' }).then(json).then(function (d) {
+        var out = document.querySelector('[data-testid=share-url]');
+        out.value = d.url;
+        out.hidden = false;
+        out.select();
+        say('Read-only link, redacted, valid until ' + new Date(d.expiresAt).toLocaleString() + '.');
+      }).catch(function (err) { say('Could not share: ' + err.message, true); });
+    });
+    var file = document.querySelector('[data-testid=import-file]');
+    if (file) file.addEventListener('change', function () {
+      if (!file.files.length) return;
+      var fd = new FormData();
+      fd.append('file', file.files[0]);
+      say('Importing ' + file.files[0].name + '…');
+      fetch('/api/import', { method: 'POST', body: fd }).then(json).then(function (d) {
+        location.href = '/?session=' + encodeURIComponent(d.session && d.session.name || '');
+      }).catch(function (err) { say('Import failed: ' + err.message, true); file.value = ''; });
+    });
   }
 
   function initList() {

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// startTestApp runs the whole of `gatescope serve` in process, as a user
+// gets it, on 127.0.0.1:0 ports.
+func startTestApp(t *testing.T, session string) *app {
+	t.Helper()
+	dir := t.TempDir()
+	f := serveFlags{
+		template: "testdata/app/template.yaml", apiAddr: "127.0.0.1:0", uiAddr: "127.0.0.1:0",
+		db: filepath.Join(dir, "gs.db"), session: session, logLevel: "warn", cacheDir: filepath.Join(dir, "cache"),
+		retain: 0, idleTimeout: time.Minute, capture: true, params: keyValues{},
+	}
+	a, err := startApp(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.shutdown(ctx)
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for a.health() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("not healthy: %v", a.health())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return a
+}
+
+// TestBrowserShareAndImport drives the dashboard of a real gatescope: the
+// session bar creates a read-only share link that opens in the browser, and
+// the import button takes a HAR exported from it into a new session.
+func TestBrowserShareAndImport(t *testing.T) {
+	needTool(t, "node")
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is required under CI")
+		}
+		t.Skip("chromium not installed")
+	}
+	a := startTestApp(t, "ui-session")
+	api, ui := "http://"+a.apiLn.Addr().String(), "http://"+a.uiLn.Addr().String()
+	for _, p := range []string{"/echo/one", "/echo/two"} {
+		if got := get(t, api+p); !strings.HasPrefix(got, "echo ") {
+			t.Fatalf("%s: %q", p, got)
+		}
+	}
+
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	defer cancel()
+	tab, tcancel := chromedp.NewContext(alloc)
+	defer tcancel()
+	if err := chromedp.Do(tab); err != nil { // starts the browser, without a timeout
+		t.Fatalf("start chromium: %v", err)
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	value := func(what, sel string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	rows := func(n int) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void]("document.querySelectorAll('#rows tr').length === "+strconv.Itoa(n))
+	}
+
+	do("open the session", chromedp.Navigate(ui+"/?session=ui-session"), rows(2),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=export-har]`)))
+
+	screenshot(t, tab, "session-bar.png")
+	ctx, ecancel := context.WithTimeout(tab, 10*time.Second)
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid=export-har]').href`))
+	ecancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("create a share link", chromedp.Click(chromedp.CSS(`[data-testid=share]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=share-url]`)))
+	link := value("read the share link", `[data-testid=share-url]`)
+	if !strings.HasPrefix(link, ui+"/s/") {
+		t.Fatalf("share link %q", link)
+	}
+	do("open the share link", chromedp.Navigate(link),
+		chromedp.Poll[chromedp.Void](`document.body.innerText.includes('/echo/two')`))
+
+	// Export the session as the Export HAR link serves it, then import it
+	// through the page's upload.
+	resp, err := http.Get(href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	har, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(har), `"version": "1.2"`) && !strings.Contains(string(har), `"version":"1.2"`) {
+		t.Fatalf("export: %d %.200s", resp.StatusCode, har)
+	}
+	file := filepath.Join(t.TempDir(), "session.har")
+	if err := os.WriteFile(file, har, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("import through the upload", chromedp.Navigate(ui+"/"), chromedp.WaitReady(chromedp.CSS(`[data-testid=import-file]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{file}))
+	// The page navigates to the imported session: wait by evaluating in a
+	// loop, since a Poll dies with the page it started on.
+	waitJS(t, tab, "the imported session opens with both exchanges",
+		`decodeURIComponent(location.search.replace(/\+/g, ' ')).includes('(imported ') && document.querySelectorAll('#rows tr').length === 2`)
+}
+
+// screenshot saves the page under $GATESCOPE_ARTIFACTS/app (or a temp dir).
+func screenshot(t *testing.T, tab context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("GATESCOPE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, "app")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitJS(t *testing.T, tab context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+	defer cancel()
+	state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
+	t.Fatalf("%s: still false after 15 s: %s\npage: %s", what, expr, state)
+}
