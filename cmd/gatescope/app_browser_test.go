@@ -95,7 +95,7 @@ func TestBrowserShareAndImport(t *testing.T) {
 		return v
 	}
 	rows := func(n int) chromedp.Action[chromedp.Void] {
-		return chromedp.Poll[chromedp.Void]("document.querySelectorAll('#rows tr').length === "+strconv.Itoa(n))
+		return chromedp.Poll[chromedp.Void]("document.querySelectorAll('#rows tr').length === " + strconv.Itoa(n))
 	}
 
 	do("open the session", chromedp.Navigate(ui+"/?session=ui-session"), rows(2),
