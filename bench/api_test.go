@@ -95,6 +95,7 @@ func BenchmarkAPIWith100k(b *testing.B) {
 		{"text search", "/api/exchanges?limit=50&q=item%20number%2099999"},
 		{"filtered", "/api/exchanges?limit=50&status=5xx&route=GET%20/users/%7Bid%7D"},
 		{"list page", "/"},
+		{"stats", "/api/stats"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {

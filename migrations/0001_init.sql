@@ -39,10 +39,6 @@ CREATE TABLE exchanges (
 
 CREATE INDEX exchanges_session_seq ON exchanges(session_id, seq);
 CREATE INDEX exchanges_started_at ON exchanges(started_at);
--- Covering indexes for Stats (per-route counts and percentiles), so it reads
--- index pages only, never the large exchange rows.
-CREATE INDEX exchanges_route_stats ON exchanges(route_key, duration_ms, outcome);
-CREATE INDEX exchanges_session_route_stats ON exchanges(session_id, route_key, duration_ms, outcome);
 CREATE INDEX exchanges_replay_of ON exchanges(replay_of) WHERE replay_of <> '';
 
 -- Full-text search over the text parts of an exchange. Contentless (the
@@ -69,4 +65,25 @@ INSERT INTO fts_state (id, indexed_seq) VALUES (1, 0);
 CREATE TRIGGER exchanges_fts_delete AFTER DELETE ON exchanges
 WHEN old.seq <= (SELECT indexed_seq FROM fts_state) BEGIN
 	DELETE FROM exchanges_fts WHERE rowid = old.seq;
+END;
+
+-- Exchange counts per session, route and outcome, kept by triggers, so the
+-- session and route menus and the totals of Stats read a handful of rows
+-- instead of counting every exchange (60 ms at 100k exchanges).
+CREATE TABLE route_counts (
+	session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+	route_key  TEXT NOT NULL,
+	outcome    TEXT NOT NULL,
+	n          INTEGER NOT NULL,
+	PRIMARY KEY (session_id, route_key, outcome)
+) WITHOUT ROWID;
+
+CREATE TRIGGER exchanges_count_insert AFTER INSERT ON exchanges BEGIN
+	INSERT INTO route_counts (session_id, route_key, outcome, n) VALUES (new.session_id, new.route_key, new.outcome, 1)
+	ON CONFLICT (session_id, route_key, outcome) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER exchanges_count_delete AFTER DELETE ON exchanges BEGIN
+	UPDATE route_counts SET n = n - 1
+	WHERE session_id = old.session_id AND route_key = old.route_key AND outcome = old.outcome;
 END;

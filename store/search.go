@@ -67,7 +67,7 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 			f.Session, f.Session, f.Session)
 	}
 	if f.Route != "" {
-		// The unary + keeps SQLite from using the route stats index here:
+		// The unary + keeps SQLite from using a route index here:
 		// walking seq backwards and stopping at the page is far cheaper than
 		// fetching every row of the route and sorting them.
 		add(`+e.route_key = ?`, f.Route)

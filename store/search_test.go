@@ -236,6 +236,21 @@ func TestPruneAndStats(t *testing.T) {
 	if diff := cmp.Diff([]string{xs[9].ID, xs[8].ID, xs[7].ID, xs[6].ID, xs[5].ID}, ids(got)); diff != "" {
 		t.Errorf("after prune (-want +got):\n%s", diff)
 	}
+	// The trigger-kept counts follow deletions.
+	if st, _ := db.Stats(ctx, "p"); st.Total != 5 {
+		t.Errorf("stats after prune: total %d, want 5", st.Total)
+	}
+	sum := 0
+	rc, _ = db.RouteCounts(ctx, "p")
+	for _, r := range rc {
+		sum += r.Count
+	}
+	if sum != 5 {
+		t.Errorf("route counts after prune sum to %d, want 5: %v", sum, rc)
+	}
+	if ss, _ := db.Sessions(ctx); len(ss) != 1 || ss[0].Exchanges != 5 {
+		t.Errorf("session count after prune: %+v", ss[0])
+	}
 	if _, err := db.IndexPending(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func ensureSession(ctx context.Context, tx *sql.Tx, name string, now time.Time) 
 }
 
 const sessionColumns = `s.id, s.name, s.created_at, s.note,
-	(SELECT count(*) FROM exchanges e WHERE e.session_id = s.id)`
+	(SELECT coalesce(sum(n), 0) FROM route_counts c WHERE c.session_id = s.id)`
 
 // Sessions returns every session, newest first, with exchange counts.
 func (db *DB) Sessions(ctx context.Context) ([]*Session, error) {

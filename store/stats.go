@@ -21,8 +21,14 @@ type RouteStats struct {
 	P99Ms    float64 `json:"p99Ms"`
 }
 
+// statsWindow is how many of the newest exchanges the latency percentiles
+// are computed over: recent behaviour is what a developer asks about, and a
+// bounded window keeps /api/stats fast at any store size. Counts are exact.
+const statsWindow = 10_000
+
 // Stats computes Stats for session (id or name; "" for all sessions). An
-// unknown session yields empty stats.
+// unknown session yields empty stats. Total, ByOutcome and each route's
+// Count cover every stored exchange; P50Ms and P99Ms the newest statsWindow.
 func (db *DB) Stats(ctx context.Context, session string) (*Stats, error) {
 	st, err := db.stats(ctx, session)
 	if err != nil {
@@ -31,34 +37,62 @@ func (db *DB) Stats(ctx context.Context, session string) (*Stats, error) {
 	return st, nil
 }
 
+// sessionIDQuery resolves a session id or name, preferring the id.
+const sessionIDQuery = `(SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)`
+
 func (db *DB) stats(ctx context.Context, session string) (*Stats, error) {
 	where, args := "", []any{}
 	if session != "" {
-		where = `WHERE session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)`
-		args = []any{session, session, session}
+		where, args = `WHERE session_id = `+sessionIDQuery, []any{session, session, session}
 	}
-	// Sorted by route then duration: percentiles come from one pass.
-	rows, err := db.r.QueryContext(ctx, `SELECT route_key, outcome, duration_ms FROM exchanges `+
-		where+` ORDER BY route_key, duration_ms`, args...)
+	st := &Stats{ByOutcome: map[string]int{}, Routes: []RouteStats{}}
+	rows, err := db.r.QueryContext(ctx, `SELECT route_key, outcome, n FROM route_counts `+where+` ORDER BY route_key`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byRoute := map[string]int{}
+	for rows.Next() {
+		var route, outcome string
+		var n int
+		if err := rows.Scan(&route, &outcome, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if n <= 0 {
+			continue
+		}
+		if _, ok := byRoute[route]; !ok {
+			byRoute[route] = len(st.Routes)
+			st.Routes = append(st.Routes, RouteStats{RouteKey: route})
+		}
+		st.Routes[byRoute[route]].Count += n
+		st.ByOutcome[outcome] += n
+		st.Total += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	rows, err = db.r.QueryContext(ctx, `SELECT route_key, duration_ms FROM
+		(SELECT route_key, duration_ms FROM exchanges `+where+` ORDER BY seq DESC LIMIT `+fmt.Sprint(statsWindow)+`)
+		ORDER BY route_key, duration_ms`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	st := &Stats{ByOutcome: map[string]int{}, Routes: []RouteStats{}}
 	var durs []float64
 	flush := func(route string) {
-		if len(durs) == 0 {
-			return
+		if i, ok := byRoute[route]; ok && len(durs) > 0 {
+			st.Routes[i].P50Ms, st.Routes[i].P99Ms = percentile(durs, 50), percentile(durs, 99)
 		}
-		st.Routes = append(st.Routes, RouteStats{RouteKey: route, Count: len(durs),
-			P50Ms: percentile(durs, 50), P99Ms: percentile(durs, 99)})
 		durs = durs[:0]
 	}
 	var last string
 	for rows.Next() {
-		var route, outcome string
+		var route string
 		var d float64
-		if err := rows.Scan(&route, &outcome, &d); err != nil {
+		if err := rows.Scan(&route, &d); err != nil {
 			return nil, err
 		}
 		if route != last {
@@ -66,14 +100,9 @@ func (db *DB) stats(ctx context.Context, session string) (*Stats, error) {
 			last = route
 		}
 		durs = append(durs, d)
-		st.Total++
-		st.ByOutcome[outcome]++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	flush(last)
-	return st, nil
+	return st, rows.Err()
 }
 
 // percentile returns the nearest-rank p-th percentile of sorted values.
@@ -90,15 +119,13 @@ type RouteCount struct {
 
 // RouteCounts returns the route keys seen (in a session, or everywhere)
 // with their counts, by route key. It is what a filter menu needs, and far
-// cheaper than Stats: SQLite counts over the route index without handing a
-// row per exchange to Go.
+// cheaper than Stats: it reads the counts triggers keep, not the exchanges.
 func (db *DB) RouteCounts(ctx context.Context, session string) ([]RouteCount, error) {
-	q := `SELECT route_key, COUNT(*) FROM exchanges GROUP BY route_key ORDER BY route_key`
+	q := `SELECT route_key, sum(n) FROM route_counts GROUP BY route_key HAVING sum(n) > 0 ORDER BY route_key`
 	var args []any
 	if session != "" {
-		q = `SELECT route_key, COUNT(*) FROM exchanges
-			WHERE session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)
-			GROUP BY route_key ORDER BY route_key`
+		q = `SELECT route_key, sum(n) FROM route_counts WHERE session_id = ` + sessionIDQuery + `
+			GROUP BY route_key HAVING sum(n) > 0 ORDER BY route_key`
 		args = []any{session, session, session}
 	}
 	rows, err := db.r.QueryContext(ctx, q, args...)
