@@ -187,9 +187,7 @@ func TestEventKeysMatchFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := structuralKeys(t, fix, tt.fixtureOnly)
-			for _, k := range tt.oursOnly {
-				want = append(want, k)
-			}
+			want = append(want, tt.oursOnly...)
 			sort.Strings(want)
 			got := structuralKeys(t, ev, nil)
 			if diff := cmp.Diff(want, got); diff != "" {

@@ -32,7 +32,7 @@ func TestIDs(t *testing.T) {
 			}
 		})
 	}
-	if APIID("A") != APIID("A") || APIID("A") == APIID("B") {
+	if a1, a2 := APIID("A"), APIID("A"); a1 != a2 || a1 == APIID("B") {
 		t.Error("APIID must be stable and distinguish ids")
 	}
 	if got := HTTPRequestID([12]byte{0xff, 0xef}); got != "_-8AAAAAAAAAAAA=" {

@@ -67,9 +67,7 @@ func mapV2(m *Match, req *Request, out []byte) *Response {
 		if err := json.Unmarshal(raw, &cookies); err != nil {
 			return malformed(m, req, fmt.Sprintf("Function returned cookies %s: it must be a list of strings", quoteJSON(raw)))
 		}
-		for _, c := range cookies {
-			h["Set-Cookie"] = append(h["Set-Cookie"], c)
-		}
+		h["Set-Cookie"] = append(h["Set-Cookie"], cookies...)
 	}
 	fh, why := parseHeaders(obj["headers"])
 	if why != "" {

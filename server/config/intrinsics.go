@@ -112,6 +112,7 @@ func (l *loader) evalIntrinsic(name string, arg, n *yaml.Node, at loc) (*yaml.No
 	case "Ref":
 		s, ok := scalar(arg)
 		if !ok {
+			//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 			return nil, fmt.Errorf("Ref expects a logical name, got %s", describe(arg))
 		}
 		v, err := l.ref(s)
@@ -340,16 +341,19 @@ func (l *loader) ref(name string) (*yaml.Node, error) {
 		return seqNode(0, 0), nil
 	}
 	if strings.HasPrefix(name, "AWS::") {
+		//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 		return nil, fmt.Errorf("Ref %s: unknown pseudo parameter", name)
 	}
 	if v, ok := l.params[name]; ok {
 		if v == nil {
+			//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 			return nil, fmt.Errorf("Ref %s: parameter has no Default and no override", name)
 		}
 		return v, nil
 	}
 	r := l.resources[name]
 	if r == nil {
+		//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 		return nil, fmt.Errorf("Ref %s: no parameter or resource of that name", name)
 	}
 	switch {
@@ -358,6 +362,7 @@ func (l *loader) ref(name string) (*yaml.Node, error) {
 	case r.typ == "AWS::Serverless::Api" || r.typ == "AWS::Serverless::HttpApi":
 		return str(name)
 	}
+	//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 	return nil, fmt.Errorf("Ref %s: cannot be resolved locally (an %s)", name, r.typ)
 }
 
@@ -570,6 +575,7 @@ func (l *loader) evalCondition(n *yaml.Node, at loc) (bool, error) {
 		case "Condition":
 			s, ok := scalar(arg)
 			if !ok {
+				//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 				return false, fmt.Errorf("Condition expects a condition name, got %s", describe(arg))
 			}
 			return l.condition(s)

@@ -33,16 +33,6 @@ func (c *collector) Submit(x *capture.Exchange) bool {
 	return true
 }
 
-func (c *collector) last(t *testing.T) *capture.Exchange {
-	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.xs) == 0 {
-		t.Fatal("nothing captured")
-	}
-	return c.xs[len(c.xs)-1]
-}
-
 // startGateway serves testdata/template.yaml with its real aws-lambda-go
 // function and returns the base URL and the capture sink.
 func startGateway(t *testing.T) (string, *collector) {

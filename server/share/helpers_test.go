@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -211,15 +210,6 @@ func validateHAR(tb testing.TB, b []byte) {
 	if err := harSchema(tb).Validate(doc); err != nil {
 		tb.Fatalf("HAR does not validate against har-schema 2.0.0: %v", err)
 	}
-}
-
-func mustJSON(tb testing.TB, v any) string {
-	tb.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return fmt.Sprintf("%s", b)
 }
 
 func storeNote(s string) store.SessionUpdate { return store.SessionUpdate{Note: &s} }
