@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/store"
 )
@@ -19,17 +19,17 @@ const maxReplayBody = 8 << 20
 
 func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Health == nil {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
 	err := s.opts.Health()
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	case errors.Is(err, ErrStarting):
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting", "error": err.Error()})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]string{"status": "starting", "error": err.Error()})
 	default:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "error": err.Error()})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]string{"status": "error", "error": err.Error()})
 	}
 }
 
@@ -56,7 +56,7 @@ func (s *server) listExchanges(w http.ResponseWriter, r *http.Request) {
 	if xs == nil {
 		xs = []*capture.Exchange{}
 	}
-	writeJSON(w, http.StatusOK, exchangesResponse{Exchanges: xs, Next: next})
+	httpjson.Write(w, http.StatusOK, exchangesResponse{Exchanges: xs, Next: next})
 }
 
 func (s *server) getExchange(w http.ResponseWriter, r *http.Request) {
@@ -65,12 +65,12 @@ func (s *server) getExchange(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, x)
+	httpjson.Write(w, http.StatusOK, x)
 }
 
 func (s *server) replayExchange(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Replay == nil {
-		writeJSON(w, http.StatusNotImplemented, map[string]string{"error": "replay is not available in this mode"})
+		httpjson.Write(w, http.StatusNotImplemented, map[string]string{"error": "replay is not available in this mode"})
 		return
 	}
 	req, err := decodeReplay(http.MaxBytesReader(w, r.Body, maxReplayBody))
@@ -83,7 +83,7 @@ func (s *server) replayExchange(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, x)
+	httpjson.Write(w, http.StatusOK, x)
 }
 
 // decodeReplay reads the optional replay body strictly: unknown fields and
@@ -104,7 +104,7 @@ func decodeReplay(body io.Reader) (ReplayRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return req, badRequest("invalid replay body: " + jsonProblem(err))
+		return req, badRequest("invalid replay body: " + httpjson.Problem(err))
 	}
 	if dec.More() {
 		return req, badRequest("invalid replay body: unexpected data after the JSON object")
@@ -116,26 +116,6 @@ func decodeReplay(body io.Reader) (ReplayRequest, error) {
 		return req, badRequest(`invalid replay body: give "request" or "event", not both`)
 	}
 	return req, nil
-}
-
-// jsonProblem words a decoding error for the client, with the offset when
-// encoding/json knows it.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("field %q must be %s, not JSON %s", typ.Field, typ.Type, typ.Value)
-		}
-		return fmt.Sprintf("want a JSON object, not %s", typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
-	default:
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
 }
 
 type sessionsResponse struct {
@@ -151,7 +131,7 @@ func (s *server) listSessions(w http.ResponseWriter, r *http.Request) {
 	if ss == nil {
 		ss = []*store.Session{}
 	}
-	writeJSON(w, http.StatusOK, sessionsResponse{Sessions: ss})
+	httpjson.Write(w, http.StatusOK, sessionsResponse{Sessions: ss})
 }
 
 func (s *server) deleteSession(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +154,7 @@ func (s *server) getStats(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, statsResponse{Stats: st, Counters: s.counters()})
+	httpjson.Write(w, http.StatusOK, statsResponse{Stats: st, Counters: s.counters()})
 }
 
 func (s *server) counters() Counters {
@@ -187,12 +167,12 @@ func (s *server) counters() Counters {
 // live hands the connection to the hub, which checks the Origin itself.
 func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Live == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "live feed is not available"})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]string{"error": "live feed is not available"})
 		return
 	}
 	s.opts.Live.ServeWS(w, r)
 }
 
 func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no API route %s %s", r.Method, r.URL.Path)})
+	httpjson.Write(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no API route %s %s", r.Method, r.URL.Path)})
 }

@@ -1,13 +1,12 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -55,19 +54,5 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("api request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", code), slog.Any("err", err))
 	}
-	writeJSON(w, code, map[string]string{"error": err.Error()})
-}
-
-// writeJSON encodes to a buffer first so an encoding error never leaves a
-// half-written 200 behind.
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	httpjson.Write(w, code, map[string]string{"error": err.Error()})
 }

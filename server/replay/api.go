@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/store"
 )
@@ -52,7 +53,7 @@ func (h *Handlers) replaySession(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	httpjson.Write(w, http.StatusOK, rep)
 }
 
 // DecodeSessionOptions reads the optional body of a session replay
@@ -74,7 +75,7 @@ func DecodeSessionOptions(body io.Reader) (SessionOptions, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&opts); err != nil {
-		return opts, fmt.Errorf("%w: invalid replay options: %s", errBadRequest, jsonProblem(err))
+		return opts, fmt.Errorf("%w: invalid replay options: %s", errBadRequest, httpjson.Problem(err))
 	}
 	if dec.More() {
 		return opts, fmt.Errorf("%w: invalid replay options: unexpected data after the JSON object", errBadRequest)
@@ -85,24 +86,6 @@ func DecodeSessionOptions(body io.Reader) (SessionOptions, error) {
 	return opts, nil
 }
 
-// jsonProblem words a decoding error for the client.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("field %q must be %s, not JSON %s", typ.Field, typ.Type, typ.Value)
-		}
-		return fmt.Sprintf("want a JSON object, not %s", typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the JSON ends too early"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
 func (h *Handlers) getDiff(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d, _, _, err := h.r.DiffOf(r.Context(), r.PathValue("id"), q.Get("against"), Ignores(q["ignore"]))
@@ -110,7 +93,7 @@ func (h *Handlers) getDiff(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	httpjson.Write(w, http.StatusOK, d)
 }
 
 // Ignores splits repeated and comma-separated ignore values.
@@ -136,7 +119,7 @@ func (h *Handlers) listReplays(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, replaysResponse{Replays: xs})
+	httpjson.Write(w, http.StatusOK, replaysResponse{Replays: xs})
 }
 
 // StatusOf maps an error to its HTTP status, cancellation first.
@@ -161,19 +144,5 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.Error("replay API", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", code), slog.Any("err", err))
 	}
-	writeJSON(w, code, map[string]string{"error": err.Error()})
-}
-
-// writeJSON encodes to a buffer first so an encoding error never leaves a
-// half-written 200 behind.
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	httpjson.Write(w, code, map[string]string{"error": err.Error()})
 }

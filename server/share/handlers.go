@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/store"
 )
@@ -122,19 +123,7 @@ func (h *Handlers) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &ie) {
 		body["problems"] = ie.Problems
 	}
-	writeJSON(w, code, body)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		http.Error(w, `{"error":"encode response"}`, http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	httpjson.Write(w, code, body)
 }
 
 // decodeBody reads a small JSON request body; an empty body is allowed when
@@ -253,7 +242,7 @@ func (h *Handlers) importFile(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, fmt.Errorf("import: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpjson.Write(w, http.StatusOK, res)
 }
 
 func (h *Handlers) updateSession(w http.ResponseWriter, r *http.Request) {
@@ -275,7 +264,7 @@ func (h *Handlers) updateSession(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s)
+	httpjson.Write(w, http.StatusOK, s)
 }
 
 func (h *Handlers) star(on bool) http.HandlerFunc {
@@ -285,7 +274,7 @@ func (h *Handlers) star(on bool) http.HandlerFunc {
 			h.apiError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": id, "starred": on})
+		httpjson.Write(w, http.StatusOK, map[string]any{"id": id, "starred": on})
 	}
 }
 
@@ -302,7 +291,7 @@ func (h *Handlers) setNote(w http.ResponseWriter, r *http.Request) {
 		h.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "note": body.Note})
+	httpjson.Write(w, http.StatusOK, map[string]any{"id": id, "note": body.Note})
 }
 
 // ShareLink is the answer to POST /api/sessions/{id}/share.
@@ -356,7 +345,7 @@ func (h *Handlers) createShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The link points where the caller reached us: the ui address.
-	writeJSON(w, http.StatusCreated, ShareLink{URL: "http://" + r.Host + "/s/" + tok, Token: tok, ExpiresAt: exp})
+	httpjson.Write(w, http.StatusCreated, ShareLink{URL: "http://" + r.Host + "/s/" + tok, Token: tok, ExpiresAt: exp})
 }
 
 func (h *Handlers) revokeShare(w http.ResponseWriter, r *http.Request) {
