@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
 

@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
 

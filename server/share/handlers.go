@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
 
