@@ -114,15 +114,34 @@
       }
       schedule();
     }
-    function schedule() { if (!frame) frame = requestAnimationFrame(flush); }
+    // schedule coalesces updates per animation frame; in a burst (many rows
+    // waiting) it renders at most every burstGap ms, so the tab keeps idle
+    // frames between batches instead of relaying out the table every frame.
+    var burstGap = 200, lastFlush = 0, timer = 0;
+    function schedule() {
+      if (frame || timer) return;
+      var wait = pending.length > 20 ? lastFlush + burstGap - performance.now() : 0;
+      if (wait > 0) timer = setTimeout(function () { timer = 0; frame = requestAnimationFrame(flush); }, wait);
+      else frame = requestAnimationFrame(flush);
+    }
 
     function flush() {
       frame = 0;
+      lastFlush = performance.now();
       if (pending.length) {
         pending.sort(function (a, b) { return a.id < b.id ? 1 : -1; });
+        // In a burst, rows past the bounded list would be built only to be
+        // removed in the same frame: skip them.
+        if (pending.length > max) {
+          pending.slice(max).forEach(function (s) { ids.delete(s.id); });
+          pending.length = max;
+        }
+        // Flash new rows only at a pace the eye can follow; in a burst an
+        // animation on every row keeps the whole table repainting.
+        var flash = pending.length <= 5;
         var top = tbody.rows[0] ? tbody.rows[0].dataset.id : '';
         var frag = document.createDocumentFragment(), older = [];
-        pending.forEach(function (s) { if (s.id > top) frag.appendChild(build(s)); else older.push(s); });
+        pending.forEach(function (s) { if (s.id > top) frag.appendChild(build(s, flash)); else older.push(s); });
         tbody.insertBefore(frag, tbody.firstChild);
         // Older items (gap fill after a reconnect) go to their place by id.
         older.forEach(function (s) {
@@ -131,8 +150,8 @@
           if (j < max) tbody.insertBefore(build(s), rows[j] || null); else ids.delete(s.id);
         });
         pending = [];
-        while (tbody.rows.length > max) {
-          var last = tbody.rows[tbody.rows.length - 1];
+        for (var excess = tbody.rows.length - max; excess > 0; excess--) {
+          var last = tbody.lastElementChild;
           ids.delete(last.dataset.id);
           if (last.classList.contains('sel')) sel = -1;
           last.remove();
@@ -142,13 +161,13 @@
       counters();
     }
 
-    function build(s) {
+    function build(s, flash) {
       var tr = tpl.content.firstElementChild.cloneNode(true);
       var failed = s.outcome !== 'ok';
       tr.dataset.id = s.id;
       tr.dataset.outcome = s.outcome;
       tr.classList.toggle('failed', failed);
-      tr.classList.add('new');
+      if (flash) tr.classList.add('new');
       var q = function (k) { return tr.querySelector('[data-f=' + k + ']'); };
       var t = q('time'); t.setAttribute('datetime', s.startedAt); t.textContent = fmtTime(s.startedAt);
       q('method').textContent = s.method;
