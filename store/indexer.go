@@ -24,8 +24,8 @@ func (db *DB) kickIndexer() {
 // ctx is done; rows left unindexed are picked up at the next Open and are
 // searchable meanwhile through the LIKE scan of the tail.
 //
-// It yields between chunks: after a chunk that took d it rests 3d, so the
-// indexer takes at most a quarter of a core and of the writer connection.
+// It yields between chunks: after a chunk that took d it rests 7d, so the
+// indexer takes at most an eighth of a core and of the writer connection.
 // Under sustained load the index lags instead of slowing the gateway and
 // the capture writer; searches stay complete through the tail scan.
 func (db *DB) runIndexer(ctx context.Context) {
@@ -62,7 +62,7 @@ func (db *DB) indexPaced(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(min(3*time.Since(start), 500*time.Millisecond)):
+		case <-time.After(min(7*time.Since(start), 500*time.Millisecond)):
 		}
 	}
 }
