@@ -160,6 +160,11 @@ func TestGatewayEndToEnd(t *testing.T) {
 			wantStatus: 500, wantOutcome: apigw.OutcomeTimeout, wantExplain: "Task timed out after 1.00 seconds",
 		},
 		{
+			name: "integration timeout before the function's own", method: "GET", url: "/hurry/sleep",
+			wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`, wantOutcome: apigw.OutcomeTimeout,
+			wantExplain: "integration timeout",
+		},
+		{
 			name: "crash", method: "GET", url: "/files/crash",
 			wantStatus: 500, wantOutcome: apigw.OutcomeFunctionError, wantExplain: "exit status 3",
 		},
