@@ -56,11 +56,18 @@ func (s *server) listExchanges(w http.ResponseWriter, r *http.Request) {
 	if xs == nil {
 		xs = []*capture.Exchange{}
 	}
+	if err := s.opts.Store.Annotate(r.Context(), xs); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	httpjson.Write(w, http.StatusOK, exchangesResponse{Exchanges: xs, Next: next})
 }
 
 func (s *server) getExchange(w http.ResponseWriter, r *http.Request) {
 	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = s.opts.Store.Annotate(r.Context(), []*capture.Exchange{x})
+	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -404,5 +405,37 @@ func TestMount(t *testing.T) {
 	code, _, b := do(t, http.MethodPost, ts.URL+"/2015-03-31/functions/Hello/invocations", "{}")
 	if code != 200 || string(b) != "invoked Hello" {
 		t.Errorf("mounted route: %d %s", code, b)
+	}
+}
+
+// TestAnnotationsInAPI: stars and notes, stored beside the exchanges, come
+// back with them from the list and the single-exchange endpoints.
+func TestAnnotationsInAPI(t *testing.T) {
+	ts, db, xs := testServer(t, Options{})
+	ctx := context.Background()
+	if err := db.SetStar(ctx, xs[3].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetNote(ctx, xs[3].ID, "look here"); err != nil {
+		t.Fatal(err)
+	}
+	var x capture.Exchange
+	getJSON(t, ts.URL+"/api/exchanges/"+xs[3].ID, 200, &x)
+	if !x.Starred || x.Note != "look here" {
+		t.Errorf("exchange: starred %v note %q", x.Starred, x.Note)
+	}
+	var list struct{ Exchanges []capture.Exchange }
+	getJSON(t, ts.URL+"/api/exchanges?limit=100", 200, &list)
+	starred := 0
+	for _, e := range list.Exchanges {
+		if e.Starred {
+			starred++
+			if e.ID != xs[3].ID || e.Note != "look here" {
+				t.Errorf("wrong exchange starred: %s %q", e.ID, e.Note)
+			}
+		}
+	}
+	if starred != 1 {
+		t.Errorf("%d starred in the list, want 1", starred)
 	}
 }

@@ -25,6 +25,8 @@ type Store interface {
 	DeleteSession(ctx context.Context, id string) error
 	Stats(ctx context.Context, session string) (*store.Stats, error)
 	RouteCounts(ctx context.Context, session string) ([]store.RouteCount, error)
+	// Annotate fills in stars and notes, which live beside the exchanges.
+	Annotate(ctx context.Context, xs []*capture.Exchange) error
 }
 
 var _ Store = (*store.DB)(nil)
