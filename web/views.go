@@ -124,6 +124,8 @@ type InspectorView struct {
 	Explanation string
 	Duration    string
 	Cold        bool
+	Starred     bool
+	Note        string
 	Facts       []Fact
 	Request     HTTPPart
 	Response    HTTPPart

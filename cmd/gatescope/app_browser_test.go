@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -114,6 +115,20 @@ func TestBrowserShareAndImport(t *testing.T) {
 	if !strings.HasPrefix(link, ui+"/s/") {
 		t.Fatalf("share link %q", link)
 	}
+	// Star the first exchange from its inspector; the API reports it.
+	first := a.session.ID
+	var list struct{ Exchanges []struct{ ID string } }
+	getJSONInto(t, ui+"/api/exchanges?session="+first, &list)
+	id := list.Exchanges[0].ID
+	do("star an exchange", chromedp.Navigate(ui+"/exchanges/"+id),
+		chromedp.Click(chromedp.CSS(`[data-testid=star]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('[data-testid=star]').getAttribute('aria-pressed') === 'true'`))
+	var x struct{ Starred bool }
+	getJSONInto(t, ui+"/api/exchanges/"+id, &x)
+	if !x.Starred {
+		t.Error("the star clicked in the inspector is not stored")
+	}
+
 	do("open the share link", chromedp.Navigate(link),
 		chromedp.Poll[chromedp.Void](`document.body.innerText.includes('/echo/two')`))
 
@@ -138,6 +153,18 @@ func TestBrowserShareAndImport(t *testing.T) {
 	// loop, since a Poll dies with the page it started on.
 	waitJS(t, tab, "the imported session opens with both exchanges",
 		`decodeURIComponent(location.search.replace(/\+/g, ' ')).includes('(imported ') && document.querySelectorAll('#rows tr').length === 2`)
+}
+
+func getJSONInto(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
 }
 
 // screenshot saves the page under $GATESCOPE_ARTIFACTS/app (or a temp dir).

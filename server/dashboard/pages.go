@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -155,6 +156,9 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 
 func (s *server) exchangePage(w http.ResponseWriter, r *http.Request) {
 	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = s.opts.Store.Annotate(r.Context(), []*capture.Exchange{x})
+	}
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {
 			s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{Title: "Exchange not found",

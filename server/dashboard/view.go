@@ -89,6 +89,8 @@ func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.In
 		Explanation: x.Explanation,
 		Duration:    fmtMs(x.DurationMs),
 		Cold:        x.Function.Cold,
+		Starred:     x.Starred,
+		Note:        x.Note,
 		Request: web.HTTPPart{
 			Line:    strings.TrimSpace(x.Request.Method + " " + x.Request.URL),
 			Headers: headerList(x.Request.Headers),

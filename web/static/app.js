@@ -295,6 +295,20 @@
     connect();
   }
 
+  // initStar toggles the exchange's star (PUT/DELETE /api/exchanges/{id}/star).
+  function initStar(flash) {
+    var b = document.querySelector('[data-star]');
+    if (!b) return;
+    b.addEventListener('click', function () {
+      var on = b.getAttribute('aria-pressed') !== 'true';
+      fetch('/api/exchanges/' + encodeURIComponent(b.dataset.star) + '/star', { method: on ? 'PUT' : 'DELETE' }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        b.setAttribute('aria-pressed', String(on));
+        b.textContent = on ? '★ Starred' : '☆ Star';
+      }).catch(function (err) { flash('Could not change the star: ' + err.message, true); });
+    });
+  }
+
   function initInspector() {
     var tabs = document.querySelectorAll('[data-tab]');
     var panels = document.querySelectorAll('[data-panel]');
@@ -322,6 +336,7 @@
       clearTimeout(flash.t);
       flash.t = setTimeout(function () { flashEl.textContent = ''; }, bad ? 8000 : 2500);
     }
+    initStar(flash);
     function copy(text, what) {
       var done = function () { flash('Copied ' + what + '.'); };
       if (navigator.clipboard && window.isSecureContext) {
