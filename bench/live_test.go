@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,11 +20,11 @@ import (
 
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
 )
 
 const (
-	liveChromium = "/usr/bin/chromium"
 	// The burst: burstPerTick exchanges every burstTick for burstTicks
 	// ticks, i.e. 1,000 req/s for 5 s.
 	burstTick    = 10 * time.Millisecond
@@ -175,33 +174,10 @@ type burstFigures struct {
 //
 //	go test ./bench -run '^$' -bench LiveBurst -benchtime 1x
 func BenchmarkLiveBurst(b *testing.B) {
-	path, err := exec.LookPath(liveChromium)
-	if err != nil {
-		b.Skipf("no chromium (%v); install chromium to run this benchmark", err)
-	}
+	tab := testenv.Browser(b, chromedp.WindowSize(1280, 900))
 	rig := newLiveRig(b)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	alloc, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(b.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer acancel()
-	tab, tcancel := chromedp.NewContext(alloc)
-	defer tcancel()
-	// The first Run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
-		b.Fatalf("start chromium: %v", err)
+		b.Fatalf("set the viewport: %v", err)
 	}
 
 	var all []burstFigures

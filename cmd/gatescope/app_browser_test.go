@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // startTestApp runs the whole of `gatescope serve` in process, as a user
@@ -50,14 +50,7 @@ func startTestApp(t *testing.T, session string) *app {
 // session bar creates a read-only share link that opens in the browser, and
 // the import button takes a HAR exported from it into a new session.
 func TestBrowserShareAndImport(t *testing.T) {
-	needTool(t, "node")
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is required under CI")
-		}
-		t.Skip("chromium not installed")
-	}
+	testenv.Need(t, "node")
 	a := startTestApp(t, "ui-session")
 	api, ui := "http://"+a.apiLn.Addr().String(), "http://"+a.uiLn.Addr().String()
 	for _, p := range []string{"/echo/one", "/echo/two"} {
@@ -66,17 +59,7 @@ func TestBrowserShareAndImport(t *testing.T) {
 		}
 	}
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancel()
-	tab, tcancel := chromedp.NewContext(alloc)
-	defer tcancel()
-	if err := chromedp.Do(tab); err != nil { // starts the browser, without a timeout
-		t.Fatalf("start chromium: %v", err)
-	}
+	tab := testenv.Browser(t, chromedp.WindowSize(1280, 900))
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(tab, 20*time.Second)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -84,7 +84,7 @@ func get(t *testing.T, url string) string {
 // stored intact; a kill mid-traffic loses at most the unflushed batch and
 // never corrupts what was committed.
 func TestDurabilityAcrossSIGKILL(t *testing.T) {
-	needTool(t, "node")
+	testenv.Need(t, "node")
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	db, cache := filepath.Join(dir, "gs.db"), filepath.Join(dir, "cache")
@@ -138,14 +138,4 @@ func TestDurabilityAcrossSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("second run: %d of 50 exchanges killed right after their responses were stored", len(seen)-n)
-}
-
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
 }

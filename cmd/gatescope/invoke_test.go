@@ -5,10 +5,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 func TestInvokeCommand(t *testing.T) {
-	needTool(t, "node")
+	testenv.Need(t, "node")
 	cache := t.TempDir()
 	tests := []struct {
 		name       string

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,10 +18,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // browserEnv is a dashboard served with the real store, capture pipeline and
 // live hub, and a headless Chromium tab on it.
@@ -39,13 +37,7 @@ type browserEnv struct {
 
 func newBrowserEnv(t *testing.T) *browserEnv {
 	t.Helper()
-	path, err := exec.LookPath(chromiumPath)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required in CI: %v", err)
-		}
-		t.Skipf("no chromium (%v); install chromium fonts-liberation to run browser tests", err)
-	}
+	tab := testenv.Browser(t, chromedp.WindowSize(1280, 900))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	logger := slog.New(slog.DiscardHandler)
@@ -86,25 +78,8 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 		srv.Shutdown(sctx)
 	})
 
-	alloc, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	t.Cleanup(acancel)
-	tab, tcancel := chromedp.NewContext(alloc)
-	t.Cleanup(tcancel)
-	// The first Run starts the browser; it must not carry a timeout.
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("set the viewport: %v", err)
 	}
 
 	arts := os.Getenv("GATESCOPE_ARTIFACTS")

@@ -20,6 +20,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // serveInvokeAPI serves m's Invoke API on 127.0.0.1 and returns its URL.
@@ -167,7 +168,7 @@ func TestRemoteFunction(t *testing.T) {
 
 // TestInvokeAPIWithAWSCLI drives the Invoke API with the real AWS CLI.
 func TestInvokeAPIWithAWSCLI(t *testing.T) {
-	needTool(t, "aws")
+	testenv.Need(t, "aws")
 	m := newManager(t, goFunction(t))
 	endpoint := serveInvokeAPI(t, m)
 	out := filepath.Join(t.TempDir(), "out.json")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // cacheDir is shared by the package's tests so the Go test function is
@@ -32,18 +32,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// needTool skips when a runtime is missing on a developer's machine, and
-// fails under CI, where .ci/run installs it.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
 }
 
 func testdata(t *testing.T, name string) string {
@@ -296,7 +284,7 @@ func TestNodeAndPython(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.runtime+"/"+tt.handler, func(t *testing.T) {
-			needTool(t, tt.tool)
+			testenv.Need(t, tt.tool)
 			fn := &config.Function{Name: "Fn", Runtime: tt.runtime, Handler: tt.handler, CodeDir: testdata(t, tt.dir),
 				Timeout: 5 * time.Second, MemoryMB: 128, Concurrency: 2}
 			m := newManager(t, fn)
@@ -324,7 +312,7 @@ func TestNodeAndPython(t *testing.T) {
 }
 
 func TestInitFailure(t *testing.T) {
-	needTool(t, "node")
+	testenv.Need(t, "node")
 	fn := &config.Function{Name: "Fn", Runtime: "nodejs20.x", Handler: "index.missing", CodeDir: testdata(t, "nodefn"),
 		Timeout: 5 * time.Second, Concurrency: 1}
 	m := newManager(t, fn)

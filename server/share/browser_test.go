@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // TestBrowserExportImport: in headless Chromium, download a session's HAR
@@ -18,39 +17,15 @@ import (
 // API (a multipart form, as a page would), then open the imported exchange
 // in that dashboard's inspector and in a share link.
 func TestBrowserExportImport(t *testing.T) {
-	path, err := exec.LookPath("/usr/bin/chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required in CI: %v", err)
-		}
-		t.Skipf("no chromium (%v); apt-get install -y chromium fonts-liberation", err)
-	}
 	src := openStore(t)
 	s, want := seed(t, src, "browser")
 	srcSrv := newServer(t, src, nil)
 	dst := openStore(t)
 	dstSrv := newServer(t, dst, nil)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	alloc, acancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer acancel()
-	tab, tcancel := chromedp.NewContext(alloc)
-	defer tcancel()
-	// The first action starts the browser; it must not carry a timeout.
+	tab := testenv.Browser(t)
 	if err := chromedp.Do(tab, chromedp.Navigate(srcSrv.URL+"/")); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("open %s: %v", srcSrv.URL, err)
 	}
 	step, scancel := context.WithTimeout(tab, 60*time.Second)
 	defer scancel()

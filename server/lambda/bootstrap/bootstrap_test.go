@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 const waitTimeout = 15 * time.Second
@@ -132,19 +134,9 @@ type proc struct {
 	err    error // set before exited is closed
 }
 
-func requireBinary(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
-
 func start(t *testing.T, api *fakeAPI, runtime, dir, handler string) *proc {
 	t.Helper()
-	requireBinary(t, Interpreter(runtime))
+	testenv.Need(t, Interpreter(runtime))
 	argv, err := Install(t.TempDir(), runtime)
 	if err != nil {
 		t.Fatal(err)

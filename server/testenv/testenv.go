@@ -1,0 +1,58 @@
+// Package testenv is what gatescope's tests share to use real tools: a
+// program the test needs (skipped on a developer machine that lacks it, a
+// failure under CI=true, where .ci/run installs it) and a headless Chromium.
+package testenv
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Need returns the path of program, or skips tb without it; under CI the
+// missing program fails the test instead, so CI never skips.
+func Need(tb testing.TB, program string) string {
+	tb.Helper()
+	path, err := exec.LookPath(program)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("%s is required under CI (.ci/run installs it): %v", program, err)
+	}
+	tb.Skipf("%s not installed: %v", program, err)
+	return ""
+}
+
+// Browser starts a headless Chromium for tb and returns its first tab.
+// The flags keep it off the network (this machine has none) and the profile
+// is fresh. The context carries no timeout: one on the first action would
+// end the browser; give each step its own. Extra options (such as a window
+// size) are appended.
+func Browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	tb.Helper()
+	path := "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
+		path = Need(tb, "chromium")
+	}
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(tb.TempDir()),
+	}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	tb.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	tb.Cleanup(cancelTab)
+	if err := chromedp.Do(tab); err != nil {
+		tb.Fatalf("start chromium: %v", err)
+	}
+	return tab
+}
