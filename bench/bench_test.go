@@ -93,7 +93,11 @@ func BenchmarkGateway(b *testing.B) {
 		b.Fatal(err)
 	}
 	gw := gateway.New(slog.New(slog.NewTextHandler(io.Discard, nil)), router, m, discard{}, func() string { return "bench" })
-	srv := httptest.NewServer(gw)
+	// Served as cmd/gatescope serves it, header names recorded.
+	srv := httptest.NewUnstartedServer(gw)
+	srv.Listener = gateway.RecordHeaderNames(srv.Listener)
+	srv.Config.ConnContext = gateway.HeaderNamesContext
+	srv.Start()
 	defer srv.Close()
 	roundTrips(b, srv.URL+"/noop")
 }

@@ -221,10 +221,10 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	// No WriteTimeout on either server: responses wait on functions (up to
 	// their timeout) and the live feed holds its websocket open.
 	a.apiSrv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+		ConnContext: gateway.HeaderNamesContext, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	a.uiSrv = &http.Server{Handler: a.guard(ui), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
-	go a.serve(a.apiSrv, a.apiLn)
+	go a.serve(a.apiSrv, gateway.RecordHeaderNames(a.apiLn))
 	go a.serve(a.uiSrv, a.uiLn)
 	return a, nil
 }

@@ -138,6 +138,8 @@ func headersV1(req *Request, rest bool) (map[string]string, map[string][]string)
 	set := func(k string, vs ...string) {
 		if !rest {
 			k = strings.ToLower(k)
+		} else if sent, ok := req.HeaderCase[k]; ok {
+			k = sent
 		}
 		single[k] = vs[len(vs)-1]
 		multi[k] = vs

@@ -146,6 +146,27 @@ func TestHeadersV1(t *testing.T) {
 	}
 }
 
+// TestHeaderCaseV1: REST passes header names as the client spelled them;
+// an HTTP API lower-cases them whatever was sent.
+func TestHeaderCaseV1(t *testing.T) {
+	req := newRequest("GET", "/x", "", "X-Api-Key: k", "User-Agent: curl")
+	req.HeaderCase = map[string]string{"X-Api-Key": "x-api-key", "User-Agent": "user-agent", "Host": "HOST"}
+	h := eventField(t, restAPI("R", route("GET /x")), req, "headers").(map[string]any)
+	for _, k := range []string{"x-api-key", "user-agent", "HOST"} {
+		if _, ok := h[k]; !ok {
+			t.Errorf("REST headers lack %q as sent: %v", k, h)
+		}
+	}
+	if _, ok := h["X-Api-Key"]; ok {
+		t.Errorf("REST headers carry the canonical name too: %v", h)
+	}
+	v1 := &config.Route{Method: "GET", Path: "/x", PayloadVersion: "1.0"}
+	h = eventField(t, httpAPI("H", v1), req, "headers").(map[string]any)
+	if _, ok := h["x-api-key"]; !ok || h["host"] == nil {
+		t.Errorf("HTTP API 1.0 headers must be lower case: %v", h)
+	}
+}
+
 func TestBuildEventBadPayloadVersion(t *testing.T) {
 	api := httpAPI("H", &config.Route{Method: "GET", Path: "/x", PayloadVersion: "3.0"})
 	req := newRequest("GET", "/x", "")

@@ -94,15 +94,16 @@ func FromHTTP(r *http.Request, body []byte, received time.Time) *apigw.Request {
 		ip = host
 	}
 	return &apigw.Request{
-		Method:   r.Method,
-		RawPath:  rawPath,
-		RawQuery: rawQuery,
-		Proto:    r.Proto,
-		Host:     r.Host,
-		Header:   r.Header,
-		Body:     body,
-		SourceIP: ip,
-		Time:     received,
+		Method:     r.Method,
+		RawPath:    rawPath,
+		RawQuery:   rawQuery,
+		Proto:      r.Proto,
+		Host:       r.Host,
+		Header:     r.Header,
+		HeaderCase: headerCase(r),
+		Body:       body,
+		SourceIP:   ip,
+		Time:       received,
 	}
 }
 
@@ -299,7 +300,23 @@ func captureRequest(req *apigw.Request) capture.HTTPRequest {
 		u += "?" + req.RawQuery
 	}
 	body, b64 := bodyText(req.Body)
-	return capture.HTTPRequest{Method: req.Method, URL: u, Headers: req.Header, Body: body, IsBase64: b64}
+	return capture.HTTPRequest{Method: req.Method, URL: u, Headers: sentHeaders(req), Body: body, IsBase64: b64}
+}
+
+// sentHeaders are the request headers under the names the client used,
+// as a browser's network panel shows them.
+func sentHeaders(req *apigw.Request) map[string][]string {
+	if req.HeaderCase == nil {
+		return req.Header
+	}
+	h := make(map[string][]string, len(req.Header))
+	for k, vs := range req.Header {
+		if sent, ok := req.HeaderCase[k]; ok {
+			k = sent
+		}
+		h[k] = vs
+	}
+	return h
 }
 
 func captureResponse(resp *apigw.Response) capture.HTTPResponse {

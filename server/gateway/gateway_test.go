@@ -54,7 +54,11 @@ func startGateway(t *testing.T) (string, *collector) {
 		t.Fatal(err)
 	}
 	sink := &collector{}
-	srv := httptest.NewServer(New(logger, router, m, sink, func() string { return "s1" }))
+	// Served as cmd/gatescope serves it: header names recorded as sent.
+	srv := httptest.NewUnstartedServer(New(logger, router, m, sink, func() string { return "s1" }))
+	srv.Listener = RecordHeaderNames(srv.Listener)
+	srv.Config.ConnContext = HeaderNamesContext
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL, sink
 }
@@ -121,8 +125,13 @@ func TestGatewayEndToEnd(t *testing.T) {
 		},
 		{
 			name: "REST API with stage prefix", method: "GET", url: "/Prod/rest/a%20b?q=x+y&q=z",
+			header:     http.Header{"x-api-key": {"k1"}, "X-MiXeD": {"m"}},
 			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
 			checkV1: func(t *testing.T, ev events.APIGatewayProxyRequest) {
+				// Header names reach a REST function as the client spelled them.
+				if ev.Headers["x-api-key"] != "k1" || ev.Headers["X-MiXeD"] != "m" || ev.Headers["X-Api-Key"] != "" {
+					t.Errorf("headers not as sent: %v", ev.Headers)
+				}
 				if ev.Resource != "/rest/{proxy+}" || ev.Path != "/rest/a%20b" || ev.PathParameters["proxy"] != "a%20b" {
 					t.Errorf("resource %q path %q params %v", ev.Resource, ev.Path, ev.PathParameters)
 				}

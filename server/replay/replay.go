@@ -128,10 +128,7 @@ func Request(orig *capture.Exchange, ed *RequestEdit, now time.Time) (*apigw.Req
 		}
 		body = b
 	}
-	header := http.Header{}
-	for k, vs := range orig.Request.Headers {
-		header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
-	}
+	header, sent := headersAsSent(orig.Request.Headers)
 	method := orig.Request.Method
 	if ed != nil {
 		if ed.Method != "" {
@@ -147,11 +144,9 @@ func Request(orig *capture.Exchange, ed *RequestEdit, now time.Time) (*apigw.Req
 			query = strings.TrimPrefix(*ed.Query, "?")
 		}
 		if ed.Headers != nil {
-			header = http.Header{}
-			for k, vs := range ed.Headers {
-				header[http.CanonicalHeaderKey(k)] = vs
-			}
+			header, sent = headersAsSent(ed.Headers)
 		}
+
 		if ed.Body != nil {
 			body = []byte(*ed.Body)
 		}
@@ -162,8 +157,23 @@ func Request(orig *capture.Exchange, ed *RequestEdit, now time.Time) (*apigw.Req
 	host := header.Get("Host")
 	return &apigw.Request{
 		Method: method, RawPath: path, RawQuery: query, Proto: "HTTP/1.1",
-		Host: host, Header: header, Body: body, SourceIP: "127.0.0.1", Time: now,
+		Host: host, Header: header, HeaderCase: sent, Body: body, SourceIP: "127.0.0.1", Time: now,
 	}, nil
+}
+
+// headersAsSent keys headers by canonical name, as a server would, and keeps
+// the names as given so a REST event passes them spelled as captured.
+func headersAsSent(in map[string][]string) (http.Header, map[string]string) {
+	h := make(http.Header, len(in))
+	sent := make(map[string]string, len(in))
+	for k, vs := range in {
+		ck := http.CanonicalHeaderKey(k)
+		h[ck] = append(h[ck], vs...)
+		if _, ok := sent[ck]; !ok {
+			sent[ck] = k
+		}
+	}
+	return h, sent
 }
 
 // invokeDirect re-invokes the function with the captured (or edited) event.
