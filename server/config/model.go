@@ -72,7 +72,8 @@ type Function struct {
 	MemoryMB     int
 	Env          map[string]string
 	// Concurrency is the most execution environments run at once
-	// (ReservedConcurrentExecutions, else the default of 10).
+	// (ReservedConcurrentExecutions, else the default of 10). 0 throttles
+	// every invoke, as ReservedConcurrentExecutions: 0 does in AWS.
 	Concurrency int
 }
 

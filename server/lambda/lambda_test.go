@@ -328,6 +328,19 @@ func TestInitFailure(t *testing.T) {
 	}
 }
 
+// TestZeroConcurrency: ReservedConcurrentExecutions: 0 throttles every
+// invoke, which is how AWS lets a function be switched off.
+func TestZeroConcurrency(t *testing.T) {
+	fn := goFunction(t)
+	fn.Concurrency = 0
+	m := newManager(t, fn)
+	_, err := m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{}`)})
+	var se *ServiceError
+	if !errors.As(err, &se) || se.Type != "TooManyRequestsException" {
+		t.Fatalf("err = %v, want TooManyRequestsException", err)
+	}
+}
+
 func TestPrepareErrorsNameTheFunction(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	broken := t.TempDir()
@@ -337,13 +350,13 @@ func TestPrepareErrorsNameTheFunction(t *testing.T) {
 		fn   *config.Function
 		want string
 	}{
-		{&config.Function{Name: "Broken", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, BuildMethod: "go1.x"},
+		{&config.Function{Name: "Broken", Concurrency: 1, Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, BuildMethod: "go1.x"},
 			"function Broken: go build in " + broken + " failed:\n# broken\n./main.go:3:15: undefined: undefinedCall"},
-		{&config.Function{Name: "NoBinary", Runtime: "provided.al2", Handler: "bootstrap", CodeDir: t.TempDir()},
+		{&config.Function{Name: "NoBinary", Concurrency: 1, Runtime: "provided.al2", Handler: "bootstrap", CodeDir: t.TempDir()},
 			"function NoBinary: "},
-		{&config.Function{Name: "Java", Runtime: "java21", Handler: "x", CodeDir: t.TempDir()},
+		{&config.Function{Name: "Java", Concurrency: 1, Runtime: "java21", Handler: "x", CodeDir: t.TempDir()},
 			"function Java: runtime java21 is not supported"},
-		{&config.Function{Name: "Gone", Runtime: "nodejs20.x", Handler: "x.y", CodeDir: "/does/not/exist"},
+		{&config.Function{Name: "Gone", Concurrency: 1, Runtime: "nodejs20.x", Handler: "x.y", CodeDir: "/does/not/exist"},
 			"function Gone: CodeUri /does/not/exist is not a directory"},
 	}
 	for _, tt := range tests {

@@ -85,8 +85,10 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		stopReaper: make(chan struct{}),
 	}
 	for _, fn := range project.Functions {
-		if fn.Concurrency <= 0 {
-			fn.Concurrency = 10
+		// Concurrency is taken as given: config defaults it to 10, and 0
+		// (ReservedConcurrentExecutions: 0) throttles every invoke, as in AWS.
+		if fn.Concurrency < 0 {
+			fn.Concurrency = 0
 		}
 		if fn.Timeout <= 0 {
 			fn.Timeout = 3 * time.Second
