@@ -26,6 +26,7 @@ type Filter struct {
 	Outcome     string
 	StatusClass int    // 2 → 2xx, 4 → 4xx, ...
 	Query       string // full text over method, path, route, status, outcome, text bodies and logs
+	ReplayOf    string // only replays of this exchange id, in any session
 	Since       time.Time
 	Until       time.Time // exclusive
 	// Before is a cursor (an exchange id): return exchanges stored before it.
@@ -74,6 +75,10 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 	}
 	if f.Method != "" {
 		add(`e.method = ?`, strings.ToUpper(f.Method))
+	}
+	if f.ReplayOf != "" {
+		// The second term lets SQLite use the partial replay_of index.
+		add(`e.replay_of = ? AND e.replay_of <> ''`, f.ReplayOf)
 	}
 	if f.Outcome != "" {
 		add(`e.outcome = ?`, f.Outcome)

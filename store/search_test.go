@@ -126,6 +126,8 @@ func TestFilters(t *testing.T) {
 		"query and route":  {Filter{Query: "body 1", Route: "POST /b"}, rev(1, 10)},
 		"limit":            {Filter{Limit: 2}, rev(10, 11)},
 		"after":            {Filter{After: all[8].ID}, []string{all[9].ID, all[10].ID, all[11].ID}},
+		"replays of":       {Filter{ReplayOf: "01ORIGINAL", Session: "two"}, rev(9, 10, 11)},
+		"replays of none":  {Filter{ReplayOf: "01NOTHING"}, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			got, _, err := db.Exchanges(ctx, tc.f)

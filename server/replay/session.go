@@ -177,28 +177,20 @@ func sessionExchanges(ctx context.Context, st Store, sessionID string) ([]*captu
 	return all, nil
 }
 
-// Replays returns the replays of exchange id, newest first. They are found
-// in the original's session and in the session the Replayer records into,
-// which is where replays are stored.
+// Replays returns the replays of exchange id, newest first, from any
+// session (the store indexes replay_of).
 func (r *Replayer) Replays(ctx context.Context, id string) ([]*capture.Exchange, error) {
-	orig, err := r.store.Exchange(ctx, id)
+	if _, err := r.store.Exchange(ctx, id); err != nil {
+		return nil, fmt.Errorf("replays of %s: %w", id, err)
+	}
+	xs, _, err := r.store.Exchanges(ctx, store.Filter{ReplayOf: id, Limit: store.MaxLimit})
 	if err != nil {
 		return nil, fmt.Errorf("replays of %s: %w", id, err)
 	}
-	out := []*capture.Exchange{}
-	for _, s := range slices.Compact([]string{orig.Session, r.session()}) {
-		xs, err := sessionExchanges(ctx, r.store, s)
-		if err != nil {
-			return nil, fmt.Errorf("replays of %s: %w", id, err)
-		}
-		for _, x := range xs {
-			if x.ReplayOf == id {
-				out = append(out, x)
-			}
-		}
+	if xs == nil {
+		xs = []*capture.Exchange{}
 	}
-	slices.SortFunc(out, func(a, b *capture.Exchange) int { return b.StartedAt.Compare(a.StartedAt) })
-	return out, nil
+	return xs, nil
 }
 
 // DiffOf diffs two stored exchanges: against (normally a replay of id) or,
