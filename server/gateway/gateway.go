@@ -231,6 +231,9 @@ func invocation(ctx context.Context, err error, res *lambda.Result, fn string) a
 		return apigw.Invocation{Kind: apigw.InvokeOK, Payload: res.Payload}
 	}
 	switch {
+	case errors.Is(err, context.Canceled):
+		return apigw.Invocation{Kind: apigw.InvokeFailed,
+			Detail: "the client closed the connection before the function answered (the function runs on, as in Lambda)"}
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return apigw.Invocation{Kind: apigw.IntegrationTimeout, Detail: "the integration timeout passed before the function answered"}
 	case errors.Is(err, lambda.ErrThrottled):

@@ -283,3 +283,31 @@ func TestThrottledThroughGateway(t *testing.T) {
 		t.Fatalf("status %d outcome %q explanation %q", resp.StatusCode, x.Outcome, x.Explanation)
 	}
 }
+
+// TestInvocationErrors: each way an invoke can fail reaches apigw as the
+// kind API Gateway answers it with, and a client that went away is said so.
+func TestInvocationErrors(t *testing.T) {
+	expired, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		err    error
+		want   apigw.InvokeKind
+		detail string
+	}{
+		{"client gone", context.Background(), context.Canceled, apigw.InvokeFailed, "client closed the connection"},
+		{"integration timeout", expired, context.DeadlineExceeded, apigw.IntegrationTimeout, "integration timeout"},
+		{"throttled", context.Background(), &lambda.ServiceError{Type: "TooManyRequestsException", Err: lambda.ErrThrottled}, apigw.InvokeThrottled, ""},
+		{"too large", context.Background(), &lambda.ServiceError{Type: "RequestTooLargeException", Err: lambda.ErrRequestTooLarge}, apigw.InvokeTooLarge, ""},
+		{"not found", context.Background(), &lambda.ServiceError{Type: "ResourceNotFoundException", Err: lambda.ErrFunctionNotFound}, apigw.InvokeFailed, `function "Fn" not found`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := invocation(tt.ctx, tt.err, nil, "Fn")
+			if inv.Kind != tt.want || !strings.Contains(inv.Detail, tt.detail) {
+				t.Errorf("got %v %q, want %v ~%q", inv.Kind, inv.Detail, tt.want, tt.detail)
+			}
+		})
+	}
+}
