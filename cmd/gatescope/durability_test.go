@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,4 +140,70 @@ func TestDurabilityAcrossSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("second run: %d of 50 exchanges killed right after their responses were stored", len(seen)-n)
+}
+
+// TestInterruptShutsDownCleanly: Ctrl-C drains, flushes every capture (no
+// waiting for a flush interval first), stops the function processes and
+// exits 0.
+func TestInterruptShutsDownCleanly(t *testing.T) {
+	testenv.Need(t, "node")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gs.db")
+	cmd, api := startServe(t, bin, db, filepath.Join(dir, "cache"))
+	for i := range 20 {
+		get(t, fmt.Sprintf("%s/echo/%d", api, i))
+	}
+	children := childPIDs(t, cmd.Process.Pid)
+	if len(children) == 0 {
+		t.Fatal("no function process is running")
+	}
+	cmd.Process.Signal(syscall.SIGINT) // right after the last response
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGINT: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("gatescope did not exit within 20 s of SIGINT")
+	}
+	for _, pid := range children {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("function process %d outlived gatescope", pid)
+		}
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	xs, _, err := st.Exchanges(context.Background(), store.Filter{Session: "durable", Limit: 100})
+	if err != nil || len(xs) != 20 {
+		t.Fatalf("%d exchanges stored after a clean shutdown, want 20 (err %v)", len(xs), err)
+	}
+}
+
+// childPIDs lists the direct children of pid from /proc: each thread keeps
+// its own list, and Go forks from whichever thread it is on.
+func childPIDs(t *testing.T, pid int) []int {
+	t.Helper()
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no /proc children lists for %d: %v", pid, err)
+	}
+	var out []int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread ended
+		}
+		for _, field := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(field); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
