@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/textproto"
 	"regexp"
 	"slices"
 	"strconv"
@@ -195,17 +196,7 @@ func (c *comparer) field(path, before, after string) {
 // masking volatile ids in them. Content-Length follows the body: when the
 // body is the same but for volatile values, its length is no news.
 func (c *comparer) headers(a, b map[string][]string, bodyChanged bool) {
-	ca, cb := canonical(a), canonical(b)
-	names := make([]string, 0, len(ca)+len(cb))
-	for k := range ca {
-		names = append(names, k)
-	}
-	for k := range cb {
-		if _, ok := ca[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
+	names, ca, cb := JoinedHeaders(a, b)
 	for _, k := range names {
 		if isVolatileHeader(k) || (k == "Content-Length" && !bodyChanged) {
 			continue
@@ -227,10 +218,26 @@ func (c *comparer) headers(a, b map[string][]string, bodyChanged bool) {
 	}
 }
 
-func canonical(h map[string][]string) map[string]string {
+// JoinedHeaders lines two header sets up for comparison: every name found in
+// either, canonical and sorted, and each side's values joined with ", ".
+func JoinedHeaders(a, b map[string][]string) (names []string, before, after map[string]string) {
+	before, after = joined(a), joined(b)
+	for k := range before {
+		names = append(names, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return names, before, after
+}
+
+func joined(h map[string][]string) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, vs := range h {
-		k = textprotoCanonical(k)
+		k = textproto.CanonicalMIMEHeaderKey(k)
 		if prev, ok := out[k]; ok {
 			out[k] = prev + ", " + strings.Join(vs, ", ")
 		} else {
@@ -238,20 +245,6 @@ func canonical(h map[string][]string) map[string]string {
 		}
 	}
 	return out
-}
-
-// textprotoCanonical is net/textproto's canonical header form, kept here so
-// the diff stays free of net imports.
-func textprotoCanonical(s string) string {
-	b := []byte(strings.ToLower(s))
-	upper := true
-	for i, ch := range b {
-		if upper && 'a' <= ch && ch <= 'z' {
-			b[i] = ch - 'a' + 'A'
-		}
-		upper = ch == '-'
-	}
-	return string(b)
 }
 
 func isVolatileHeader(name string) bool {

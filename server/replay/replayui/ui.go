@@ -214,35 +214,12 @@ func under(path, parent string) bool {
 }
 
 func headerRows(a, b map[string][]string, d *replay.Diff) []web.HeaderDiff {
-	ca, cb := canonical(a), canonical(b)
-	var names []string
-	for k := range ca {
-		names = append(names, k)
-	}
-	for k := range cb {
-		if _, ok := ca[k]; !ok {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
+	names, ca, cb := replay.JoinedHeaders(a, b)
 	rows := make([]web.HeaderDiff, 0, len(names))
 	for _, k := range names {
 		rows = append(rows, web.HeaderDiff{Name: k, Before: ca[k], After: cb[k], Changed: d.Has("headers." + k)})
 	}
 	return rows
-}
-
-func canonical(h map[string][]string) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		k = http.CanonicalHeaderKey(k)
-		if prev, ok := out[k]; ok {
-			out[k] = prev + ", " + strings.Join(vs, ", ")
-		} else {
-			out[k] = strings.Join(vs, ", ")
-		}
-	}
-	return out
 }
 
 // HistoryView builds the replay history of orig; current is the replay
