@@ -3,6 +3,11 @@
 // pipeline: server/dashboard turns exchanges into these plain view models.
 package web
 
+import (
+	"slices"
+	"strings"
+)
+
 // Option is one choice of a filter select.
 type Option struct {
 	Value, Label string
@@ -65,6 +70,23 @@ type ListView struct {
 // Header is one header line.
 type Header struct {
 	Name, Value string
+}
+
+// Headers lists h one line per value, by name regardless of case, as a
+// browser's network panel shows them.
+func Headers(h map[string][]string) []Header {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	var out []Header
+	for _, k := range names {
+		for _, v := range h[k] {
+			out = append(out, Header{Name: k, Value: v})
+		}
+	}
+	return out
 }
 
 // Body is a request, response or event body ready to show.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -93,12 +92,12 @@ func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.In
 		Note:        x.Note,
 		Request: web.HTTPPart{
 			Line:    strings.TrimSpace(x.Request.Method + " " + x.Request.URL),
-			Headers: headerList(x.Request.Headers),
+			Headers: web.Headers(x.Request.Headers),
 			Body:    bodyOf(x.Request.Body, x.Request.IsBase64, x.Request.Truncated, href+"/body/request"),
 		},
 		Response: web.HTTPPart{
 			Line:    responseLine(x.Response.Status),
-			Headers: headerList(x.Response.Headers),
+			Headers: web.Headers(x.Response.Headers),
 			Body:    bodyOf(x.Response.Body, x.Response.IsBase64, x.Response.Truncated, href+"/body/response"),
 		},
 		Event:     jsonBody(x.Event, href+"/event.json"),
@@ -149,21 +148,6 @@ func responseLine(status int) string {
 		return "no response"
 	}
 	return fmt.Sprint(status)
-}
-
-func headerList(h map[string][]string) []web.Header {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	var out []web.Header
-	for _, k := range names {
-		for _, v := range h[k] {
-			out = append(out, web.Header{Name: k, Value: v})
-		}
-	}
-	return out
 }
 
 // bodyOf prepares an HTTP body. Base64 bodies that decode to printable UTF-8

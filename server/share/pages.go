@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -178,10 +177,10 @@ func shareExchangeView(x *capture.Exchange, sessionName, home string) web.ShareE
 	req := shareBody(x.Request.Body, x.Request.IsBase64)
 	resp := shareBody(x.Response.Body, x.Response.IsBase64)
 	v.Sections = []web.ShareSection{
-		{Title: "HTTP request", TestID: "share-request", Headers: headers(x.Request.Headers), Body: req.text, Note: req.note},
+		{Title: "HTTP request", TestID: "share-request", Headers: web.Headers(x.Request.Headers), Body: req.text, Note: req.note},
 		{Title: "Lambda event", TestID: "share-event", Body: pretty(x.Event)},
 		{Title: "Function output", TestID: "share-output", Body: pretty(x.Function.RawResponse)},
-		{Title: "HTTP response", TestID: "share-response", Headers: headers(x.Response.Headers), Body: resp.text, Note: resp.note},
+		{Title: "HTTP response", TestID: "share-response", Headers: web.Headers(x.Response.Headers), Body: resp.text, Note: resp.note},
 	}
 	if e := x.Function.Error; e != nil {
 		v.Error = strings.TrimSpace(e.Type + ": " + e.Message + "\n" + strings.Join(e.StackTrace, "\n"))
@@ -217,19 +216,4 @@ func pretty(b []byte) string {
 		return string(b)
 	}
 	return buf.String()
-}
-
-func headers(h map[string][]string) []web.Header {
-	names := make([]string, 0, len(h))
-	for k := range h {
-		names = append(names, k)
-	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	var out []web.Header
-	for _, k := range names {
-		for _, v := range h[k] {
-			out = append(out, web.Header{Name: k, Value: v})
-		}
-	}
-	return out
 }
