@@ -10,6 +10,7 @@ import (
 	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
+	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -117,7 +118,7 @@ func serveReplayAPI(t *testing.T, app *replaytest.App, st *store.DB) string {
 	s := replaytest.Start(t, app, st, "served")
 	ui := dashboard.New(replaytest.Logger(), dashboard.Options{
 		Store:  st,
-		Replay: replayAdapter{s.Replayer},
+		Replay: replayui.DashboardReplayer(s.Replayer),
 		Mount:  replay.NewHandlers(replaytest.Logger(), s.Replayer).Register,
 	})
 	srv := httptest.NewServer(ui)

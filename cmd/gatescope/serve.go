@@ -207,7 +207,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	ui := dashboard.New(logger, dashboard.Options{
 		Store:    db,
 		Live:     a.hub,
-		Replay:   replayAdapter{rp},
+		Replay:   replayui.DashboardReplayer(rp),
 		Health:   a.health,
 		Counters: a.counters,
 		Mount: func(mux *http.ServeMux) {
@@ -428,18 +428,3 @@ func (a *app) tokenOK(t string) bool {
 type noCapture struct{}
 
 func (noCapture) Submit(*capture.Exchange) bool { return true }
-
-// replayAdapter lets the dashboard call the replayer with its own types.
-type replayAdapter struct{ r *replay.Replayer }
-
-func (ra replayAdapter) Replay(ctx context.Context, id string, req dashboard.ReplayRequest) (*capture.Exchange, error) {
-	e := replay.Edit{Event: req.Event, Target: req.Target}
-	if er := req.Request; er != nil {
-		e.Request = &replay.RequestEdit{Method: er.Method, Path: er.Path, Headers: er.Headers, Body: er.Body}
-		if er.Query != "" {
-			q := er.Query
-			e.Request.Query = &q
-		}
-	}
-	return ra.r.Replay(ctx, id, e)
-}

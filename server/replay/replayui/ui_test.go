@@ -20,22 +20,6 @@ import (
 	"github.com/gatescope/gatescope/server/testenv"
 )
 
-// adapter lets the dashboard's replay endpoint call the replayer, as
-// cmd/gatescope wires it.
-type adapter struct{ r *replay.Replayer }
-
-func (a adapter) Replay(ctx context.Context, id string, req dashboard.ReplayRequest) (*capture.Exchange, error) {
-	e := replay.Edit{Event: req.Event, Target: req.Target}
-	if er := req.Request; er != nil {
-		e.Request = &replay.RequestEdit{Method: er.Method, Path: er.Path, Headers: er.Headers, Body: er.Body}
-		if er.Query != "" {
-			q := er.Query
-			e.Request.Query = &q
-		}
-	}
-	return a.r.Replay(ctx, id, e)
-}
-
 type fixture struct {
 	url string
 	s   *replaytest.Stack
@@ -52,7 +36,7 @@ func serve(t *testing.T) *fixture {
 	xs := replaytest.Capture(t, s, db, "/hello", "/ok")
 	ui := dashboard.New(replaytest.Logger(), dashboard.Options{
 		Store:  db,
-		Replay: adapter{s.Replayer},
+		Replay: replayui.DashboardReplayer(s.Replayer),
 		Mount: func(mux *http.ServeMux) {
 			replay.NewHandlers(replaytest.Logger(), s.Replayer).Register(mux)
 			replayui.New(replaytest.Logger(), s.Replayer).Register(mux)
