@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -338,14 +339,9 @@ func bodyText(b []byte) (string, bool) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func randomHex(n int) string {
-	const digits = "0123456789abcdef"
 	b := make([]byte, n)
 	rand.Read(b)
-	out := make([]byte, 2*n)
-	for i, c := range b {
-		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
-	}
-	return string(out)
+	return hex.EncodeToString(b)
 }
 
 // InvokeExchange records a direct function invoke (Invoke API, CLI or an
