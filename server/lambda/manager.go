@@ -308,6 +308,11 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 			env = append(env, k+"="+v)
 		}
 	}
+	if strings.HasPrefix(fn.Runtime, "python") {
+		// Lambda's code directory is read-only, so Python writes no
+		// bytecode there; neither should it in the user's source tree.
+		env = append(env, "PYTHONDONTWRITEBYTECODE=1")
+	}
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}
