@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -31,22 +30,22 @@ var (
 
 const bigN = 100_000
 
-func exchangeFor(i int, at time.Time) *capture.Exchange {
+func exchangeFor(i int, at time.Time) *exchange.Exchange {
 	routes := []string{"GET /items/{id}", "POST /orders", "GET /users/{id}", "ANY /{proxy+}"}
 	status := []int{200, 200, 200, 201, 404, 500, 502}[i%7]
-	outcome := apigw.OutcomeOK
+	outcome := exchange.OutcomeOK
 	if status >= 500 {
-		outcome = apigw.OutcomeFunctionError
+		outcome = exchange.OutcomeFunctionError
 	}
 	event := fmt.Sprintf(`{"version":"2.0","routeKey":%q,"rawPath":"/items/%d","rawQueryString":"","headers":{"accept":"*/*","user-agent":"curl/8.5.0","x-forwarded-for":"127.0.0.1"},"requestContext":{"requestId":"r%d","http":{"method":"GET","path":"/items/%d"}},"body":%q,"isBase64Encoded":false}`,
 		routes[i%4], i, i, i, strings.Repeat("lorem ipsum dolor sit amet ", 60))
-	return &capture.Exchange{
-		ID: capture.NewID(at), Session: "bench", RouteKey: routes[i%4], StartedAt: at, DurationMs: float64(i % 50),
-		API:      capture.APIRef{ID: "ServerlessHttpApi", Type: "HTTP", Stage: "$default"},
-		Request:  capture.HTTPRequest{Method: "GET", URL: fmt.Sprintf("/items/%d", i), Headers: map[string][]string{"Accept": {"*/*"}}},
+	return &exchange.Exchange{
+		ID: exchange.NewID(at), Session: "bench", RouteKey: routes[i%4], StartedAt: at, DurationMs: float64(i % 50),
+		API:      exchange.APIRef{ID: "ServerlessHttpApi", Type: "HTTP", Stage: "$default"},
+		Request:  exchange.HTTPRequest{Method: "GET", URL: fmt.Sprintf("/items/%d", i), Headers: map[string][]string{"Accept": {"*/*"}}},
 		Event:    []byte(event),
-		Function: capture.FunctionCall{Name: "Items", Target: "local"},
-		Response: capture.HTTPResponse{Status: status, Body: fmt.Sprintf(`{"id":%d,"name":"item number %d"}`, i, i)},
+		Function: exchange.FunctionCall{Name: "Items", Target: "local"},
+		Response: exchange.HTTPResponse{Status: status, Body: fmt.Sprintf(`{"id":%d,"name":"item number %d"}`, i, i)},
 		Outcome:  outcome,
 		Logs:     fmt.Sprintf("START RequestId: r%d Version: $LATEST\nlooking up item %d\nEND RequestId: r%d\n", i, i, i),
 	}
@@ -64,7 +63,7 @@ func openBig(b *testing.B) *store.DB {
 		}
 		ctx := context.Background()
 		t0 := time.Now().Add(-time.Hour)
-		batch := make([]*capture.Exchange, 0, 1000)
+		batch := make([]*exchange.Exchange, 0, 1000)
 		for i := range bigN {
 			batch = append(batch, exchangeFor(i, t0.Add(time.Duration(i)*time.Millisecond)))
 			if len(batch) == cap(batch) {

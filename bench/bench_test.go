@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
 )
@@ -81,7 +81,7 @@ func BenchmarkWarmInvokeLatency(b *testing.B) {
 
 type discard struct{}
 
-func (discard) Submit(*capture.Exchange) bool { return true }
+func (discard) Submit(*exchange.Exchange) bool { return true }
 
 // BenchmarkGateway is a full HTTP round trip through the gateway to the
 // warm function; BenchmarkPlainHTTP is the same client against a bare

@@ -20,6 +20,8 @@ import (
 
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
 )
@@ -56,9 +58,9 @@ func newLiveRig(tb testing.TB) *liveRig {
 	tb.Cleanup(cancel)
 
 	pipe := capture.NewPipeline(logger, db, capture.PipelineOptions{})
-	hub := capture.NewHub(logger,
-		capture.WithDropped(pipe.Dropped),
-		capture.WithBacklog(func(ctx context.Context, after string) ([]*capture.Exchange, error) {
+	hub := live.NewHub(logger,
+		live.WithDropped(pipe.Dropped),
+		live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
 			return xs, err
 		}))
@@ -87,7 +89,7 @@ func newLiveRig(tb testing.TB) *liveRig {
 
 // burstExchange is exchange i of a burst: a realistic record (a ~2 KB event,
 // logs, a body) with a unique URL path, the key rows are matched by.
-func burstExchange(prefix string, i int, at time.Time) *capture.Exchange {
+func burstExchange(prefix string, i int, at time.Time) *exchange.Exchange {
 	x := exchangeFor(i, at)
 	x.Request.URL = fmt.Sprintf("%s%04d", prefix, i)
 	return x
@@ -371,7 +373,7 @@ func TestLiveBurstSetup(t *testing.T) {
 	// A stored exchange to connect ?after=, so rows committed before the hub
 	// registers the client come in the backlog instead of being missed.
 	seed := burstExchange("/seed/", 0, time.Now().Add(-time.Second))
-	if err := rig.db.InsertExchanges(context.Background(), []*capture.Exchange{seed}); err != nil {
+	if err := rig.db.InsertExchanges(context.Background(), []*exchange.Exchange{seed}); err != nil {
 		t.Fatal(err)
 	}
 	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(rig.url, "http")+"/api/live?after="+seed.ID, nil)
@@ -391,7 +393,7 @@ func TestLiveBurstSetup(t *testing.T) {
 	}
 	ws.SetReadDeadline(time.Now().Add(3 * time.Second))
 	for len(want) > 0 {
-		var m capture.Message
+		var m live.Message
 		if err := ws.ReadJSON(&m); err != nil {
 			t.Fatalf("live feed: %v; still missing %d of %d", err, len(want), n)
 		}

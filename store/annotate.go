@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // ErrNameTaken is returned when renaming a session to a name another
@@ -130,8 +130,8 @@ func (db *DB) exchangeExists(ctx context.Context, id string) error {
 
 // Annotate fills Starred and Note of the given exchanges from the store.
 // Reads elsewhere leave them unset; exports and share pages call this.
-func (db *DB) Annotate(ctx context.Context, xs []*capture.Exchange) error {
-	byID := make(map[string]*capture.Exchange, len(xs))
+func (db *DB) Annotate(ctx context.Context, xs []*exchange.Exchange) error {
+	byID := make(map[string]*exchange.Exchange, len(xs))
 	for _, x := range xs {
 		x.Starred, x.Note = false, ""
 		byID[x.ID] = x
@@ -180,7 +180,7 @@ func (db *DB) Annotate(ctx context.Context, xs []*capture.Exchange) error {
 
 // annotateTx stores an inserted exchange's star and note, if it has them, so
 // an import writes exchanges and annotations in one transaction.
-func annotateTx(ctx context.Context, tx *sql.Tx, x *capture.Exchange, now time.Time) error {
+func annotateTx(ctx context.Context, tx *sql.Tx, x *exchange.Exchange, now time.Time) error {
 	if x.Starred {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO exchange_stars (exchange_id, created_at)
 			VALUES (?, ?) ON CONFLICT DO NOTHING`, x.ID, now.UnixNano()); err != nil {

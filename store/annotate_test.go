@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 func ptr(s string) *string { return &s }
@@ -59,7 +59,7 @@ func TestStarsAndNotes(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t, Options{})
 	x, y := fullExchange("s", 1), fullExchange("s", 2)
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{x, y}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x, y}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
@@ -91,7 +91,7 @@ func TestStarsAndNotes(t *testing.T) {
 				t.Fatal(err)
 			}
 			other, _ := db.Exchange(ctx, y.ID)
-			if err := db.Annotate(ctx, []*capture.Exchange{got, other}); err != nil {
+			if err := db.Annotate(ctx, []*exchange.Exchange{got, other}); err != nil {
 				t.Fatal(err)
 			}
 			if got.Starred != st.starred || got.Note != st.note || other.Starred || other.Note != "" {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // BenchmarkInsertExchanges measures the capture writer's path: batches of 500
@@ -25,7 +25,7 @@ func BenchmarkInsertExchanges(b *testing.B) {
 	body := strings.Repeat(`{"user":"alice","items":[1,2,3],"note":"hello from node"}`, 8) // ~480 B
 	event := `{"version":"2.0","routeKey":"POST /orders","rawPath":"/orders","body":` + fmt.Sprintf("%q", body) + `}`
 	logs := strings.Repeat("INFO processing order for alice\n", 10) // ~320 B
-	mk := func(i int) *capture.Exchange {
+	mk := func(i int) *exchange.Exchange {
 		x := fullExchange(s.ID, i)
 		x.ID = ""
 		x.StartedAt = time.Now()
@@ -40,7 +40,7 @@ func BenchmarkInsertExchanges(b *testing.B) {
 	n := 0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		xs := make([]*capture.Exchange, batch)
+		xs := make([]*exchange.Exchange, batch)
 		for j := range xs {
 			xs[j] = mk(n + j)
 		}

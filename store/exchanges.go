@@ -12,8 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // DefaultSession is the session name for exchanges inserted without one.
@@ -21,30 +20,30 @@ const DefaultSession = "default"
 
 // meta is the part of an Exchange no query filters on, stored as JSON.
 type meta struct {
-	APIType       string                 `json:"apiType,omitempty"`
-	APIStage      string                 `json:"apiStage,omitempty"`
-	RequestID     string                 `json:"requestId,omitempty"`
-	TraceID       string                 `json:"traceId,omitempty"`
-	ReqHeaders    map[string][]string    `json:"reqHeaders,omitempty"`
-	ReqBase64     bool                   `json:"reqBase64,omitempty"`
-	ReqTruncated  int                    `json:"reqTruncated,omitempty"`
-	Target        string                 `json:"target,omitempty"`
-	Error         *capture.FunctionError `json:"error,omitempty"`
-	Cold          bool                   `json:"cold,omitempty"`
-	RespHeaders   map[string][]string    `json:"respHeaders,omitempty"`
-	RespBase64    bool                   `json:"respBase64,omitempty"`
-	RespTruncated int                    `json:"respTruncated,omitempty"`
-	Explanation   string                 `json:"explanation,omitempty"`
-	Timings       capture.Timings        `json:"timings"`
+	APIType       string                  `json:"apiType,omitempty"`
+	APIStage      string                  `json:"apiStage,omitempty"`
+	RequestID     string                  `json:"requestId,omitempty"`
+	TraceID       string                  `json:"traceId,omitempty"`
+	ReqHeaders    map[string][]string     `json:"reqHeaders,omitempty"`
+	ReqBase64     bool                    `json:"reqBase64,omitempty"`
+	ReqTruncated  int                     `json:"reqTruncated,omitempty"`
+	Target        string                  `json:"target,omitempty"`
+	Error         *exchange.FunctionError `json:"error,omitempty"`
+	Cold          bool                    `json:"cold,omitempty"`
+	RespHeaders   map[string][]string     `json:"respHeaders,omitempty"`
+	RespBase64    bool                    `json:"respBase64,omitempty"`
+	RespTruncated int                     `json:"respTruncated,omitempty"`
+	Explanation   string                  `json:"explanation,omitempty"`
+	Timings       exchange.Timings        `json:"timings"`
 }
 
 // InsertExchanges stores a batch in one transaction. It fills in a missing
-// ID (time-sortable, see capture.NewID) and replaces Exchange.Session, which
+// ID (time-sortable, see exchange.NewID) and replaces Exchange.Session, which
 // may be a session id, a session name (created if new) or empty (the
 // DefaultSession), with the session's id. An exchange whose id is already
 // stored is skipped, so retrying a batch is safe. Bodies longer than the
 // store's BodyCap are stored cut; the caller's exchanges keep their bodies.
-func (db *DB) InsertExchanges(ctx context.Context, xs []*capture.Exchange) error {
+func (db *DB) InsertExchanges(ctx context.Context, xs []*exchange.Exchange) error {
 	if len(xs) == 0 {
 		return nil
 	}
@@ -54,7 +53,7 @@ func (db *DB) InsertExchanges(ctx context.Context, xs []*capture.Exchange) error
 	return nil
 }
 
-func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error {
+func (db *DB) insertExchanges(ctx context.Context, xs []*exchange.Exchange) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -72,7 +71,7 @@ func (db *DB) insertExchanges(ctx context.Context, xs []*capture.Exchange) error
 
 // insertExchangesTx is InsertExchanges inside the caller's transaction
 // (imports add their session and annotations in the same one).
-func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*capture.Exchange) error {
+func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.Exchange) error {
 	now := db.now()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
@@ -98,7 +97,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*capture.E
 			if t.IsZero() {
 				t = now
 			}
-			x.ID = capture.NewID(t)
+			x.ID = exchange.NewID(t)
 		}
 
 		reqBody, reqRaw, reqCut := encodeBody(x.Request.Body, x.Request.IsBase64, db.bodyCap)
@@ -195,7 +194,7 @@ func finite(f float64) float64 {
 	return f
 }
 
-func finiteTimings(t capture.Timings) capture.Timings {
+func finiteTimings(t exchange.Timings) exchange.Timings {
 	for _, f := range []*float64{&t.RouteMatchedMs, &t.InvokeStartMs, &t.InitDurationMs,
 		&t.FunctionMs, &t.InvokeEndMs, &t.ResponseMappedMs, &t.SentMs} {
 		*f = finite(*f)
@@ -222,9 +221,9 @@ const exchangeColumns = `e.id, e.session_id, e.started_at, e.duration_ms, e.meth
 	e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.req_body, e.req_raw,
 	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta`
 
-func scanExchange(r scanner) (*capture.Exchange, error) {
+func scanExchange(r scanner) (*exchange.Exchange, error) {
 	var (
-		x                  capture.Exchange
+		x                  exchange.Exchange
 		started            int64
 		outcome, mj        string
 		reqBody, respBody  []byte
@@ -242,7 +241,7 @@ func scanExchange(r scanner) (*capture.Exchange, error) {
 		return nil, fmt.Errorf("exchange %s: decode: %w", x.ID, err)
 	}
 	x.StartedAt = fromUnixNano(started)
-	x.Outcome = apigw.Outcome(outcome)
+	x.Outcome = exchange.Outcome(outcome)
 	x.Request.Body = decodeBody(reqBody, reqRaw)
 	x.Response.Body = decodeBody(respBody, respRaw)
 	if len(event) > 0 {
@@ -262,7 +261,7 @@ func scanExchange(r scanner) (*capture.Exchange, error) {
 }
 
 // Exchange returns one exchange, or an error wrapping ErrNotFound.
-func (db *DB) Exchange(ctx context.Context, id string) (*capture.Exchange, error) {
+func (db *DB) Exchange(ctx context.Context, id string) (*exchange.Exchange, error) {
 	x, err := scanExchange(db.r.QueryRowContext(ctx,
 		`SELECT `+exchangeColumns+` FROM exchanges e WHERE e.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {

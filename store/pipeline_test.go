@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 var _ capture.Store = (*DB)(nil)
@@ -21,7 +22,7 @@ func TestPipelineWithReaders(t *testing.T) {
 	p := capture.NewPipeline(slog.New(slog.NewTextHandler(io.Discard, nil)), db,
 		capture.PipelineOptions{BatchSize: 100})
 	var published sync.Map
-	p.Subscribe(func(xs []*capture.Exchange) {
+	p.Subscribe(func(xs []*exchange.Exchange) {
 		for _, x := range xs {
 			published.Store(x.ID, true)
 		}

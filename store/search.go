@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Page size limits for Exchanges.
@@ -42,7 +42,7 @@ type Filter struct {
 // insertion order, so pages neither repeat nor skip rows while the writer
 // keeps inserting. A cursor naming an exchange that no longer exists returns
 // an error wrapping ErrNotFound.
-func (db *DB) Exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, string, error) {
+func (db *DB) Exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, string, error) {
 	xs, next, err := db.exchanges(ctx, f)
 	if err != nil {
 		return nil, "", fmt.Errorf("list exchanges: %w", err)
@@ -50,7 +50,7 @@ func (db *DB) Exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 	return xs, next, nil
 }
 
-func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, string, error) {
+func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -126,7 +126,7 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*capture.Exchange, str
 		return nil, "", err
 	}
 	defer rows.Close()
-	var xs []*capture.Exchange
+	var xs []*exchange.Exchange
 	for rows.Next() {
 		x, err := scanExchange(rows)
 		if err != nil {

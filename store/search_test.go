@@ -7,30 +7,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 )
 
 // seed inserts n exchanges into session s with varied routes, statuses and
 // outcomes; exchange i starts at t0 + i seconds.
-func seed(t *testing.T, db *DB, s string, from, n int) []*capture.Exchange {
+func seed(t *testing.T, db *DB, s string, from, n int) []*exchange.Exchange {
 	t.Helper()
-	var xs []*capture.Exchange
+	var xs []*exchange.Exchange
 	for i := from; i < from+n; i++ {
 		x := fullExchange(s, i)
 		x.StartedAt = t0.Add(time.Duration(i) * time.Second)
-		x.ID = capture.NewID(x.StartedAt)
+		x.ID = exchange.NewID(x.StartedAt)
 		x.Request.Body = fmt.Sprintf("body %d", i)
 		x.Logs = fmt.Sprintf("log line %d", i)
 		switch i % 3 {
 		case 0:
-			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "GET /a", "GET", 200, apigw.OutcomeOK
+			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "GET /a", "GET", 200, exchange.OutcomeOK
 		case 1:
-			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "POST /b", "POST", 502, apigw.OutcomeMalformedResponse
+			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "POST /b", "POST", 502, exchange.OutcomeMalformedResponse
 		case 2:
-			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "GET /c", "GET", 404, apigw.OutcomeNoRoute
+			x.RouteKey, x.Request.Method, x.Response.Status, x.Outcome = "GET /c", "GET", 404, exchange.OutcomeNoRoute
 		}
 		x.DurationMs = float64(i)
 		xs = append(xs, x)
@@ -41,7 +39,7 @@ func seed(t *testing.T, db *DB, s string, from, n int) []*capture.Exchange {
 	return xs
 }
 
-func ids(xs []*capture.Exchange) []string {
+func ids(xs []*exchange.Exchange) []string {
 	out := []string{}
 	for _, x := range xs {
 		out = append(out, x.ID)
@@ -61,7 +59,7 @@ func TestSearch(t *testing.T) {
 			b.Request.Body = `nothing here 100%_done`
 			b.Logs = "ok"
 			b.Response.Status, b.RouteKey, b.Request.URL = 201, "POST /orders", "/orders/7"
-			if err := db.InsertExchanges(ctx, []*capture.Exchange{a, b}); err != nil {
+			if err := db.InsertExchanges(ctx, []*exchange.Exchange{a, b}); err != nil {
 				t.Fatal(err)
 			}
 			if indexed {
@@ -101,7 +99,7 @@ func TestFilters(t *testing.T) {
 	s2, _ := db.EnsureSession(ctx, "two")
 	xs := seed(t, db, s1.ID, 0, 9)
 	other := seed(t, db, s2.ID, 9, 3)
-	all := append(append([]*capture.Exchange{}, xs...), other...)
+	all := append(append([]*exchange.Exchange{}, xs...), other...)
 	rev := func(idx ...int) []string {
 		var out []string
 		for i := len(idx) - 1; i >= 0; i-- {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Share is a stored read-only link: the SHA-256 of its token, never the
@@ -72,7 +72,7 @@ func (db *DB) RevokeShare(ctx context.Context, hash []byte) error {
 // none. Exchange ids already stored (re-importing into the database they came
 // from) get fresh ids, and ReplayOf links inside the batch follow them. It
 // returns the session.
-func (db *DB) ImportExchanges(ctx context.Context, sessionName, note string, xs []*capture.Exchange) (*Session, error) {
+func (db *DB) ImportExchanges(ctx context.Context, sessionName, note string, xs []*exchange.Exchange) (*Session, error) {
 	id, err := db.importExchanges(ctx, sessionName, note, xs)
 	if err != nil {
 		return nil, fmt.Errorf("import %d exchanges into session %q: %w", len(xs), sessionName, err)
@@ -80,7 +80,7 @@ func (db *DB) ImportExchanges(ctx context.Context, sessionName, note string, xs 
 	return db.Session(ctx, id)
 }
 
-func (db *DB) importExchanges(ctx context.Context, sessionName, note string, xs []*capture.Exchange) (string, error) {
+func (db *DB) importExchanges(ctx context.Context, sessionName, note string, xs []*exchange.Exchange) (string, error) {
 	if sessionName == "" {
 		return "", fmt.Errorf("%w: empty session name", ErrInvalid)
 	}
@@ -120,9 +120,9 @@ func (db *DB) importExchanges(ctx context.Context, sessionName, note string, xs 
 		}
 		switch {
 		case seen[x.ID]: // a duplicate inside the file: links keep the first
-			x.ID = capture.NewID(now)
+			x.ID = exchange.NewID(now)
 		case err == nil:
-			fresh := capture.NewID(now)
+			fresh := exchange.NewID(now)
 			renamed[x.ID] = fresh
 			x.ID = fresh
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 func TestShares(t *testing.T) {
@@ -78,7 +78,7 @@ func TestImportExchanges(t *testing.T) {
 	replay := fullExchange("src", 2)
 	replay.ReplayOf = orig.ID
 	replay.Starred, replay.Note = true, "look here"
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{orig}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{orig}); err != nil {
 		t.Fatal(err)
 	}
 	// Re-importing into the same database: the stored id is taken, so the
@@ -86,7 +86,7 @@ func TestImportExchanges(t *testing.T) {
 	a := fullExchange("", 1)
 	a.ID = orig.ID
 	b := *replay
-	s, err := db.ImportExchanges(ctx, "imported", "a note", []*capture.Exchange{a, &b})
+	s, err := db.ImportExchanges(ctx, "imported", "a note", []*exchange.Exchange{a, &b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestImportExchanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Annotate(ctx, []*capture.Exchange{got}); err != nil {
+	if err := db.Annotate(ctx, []*exchange.Exchange{got}); err != nil {
 		t.Fatal(err)
 	}
 	if !got.Starred || got.Note != "look here" {
@@ -111,7 +111,7 @@ func TestImportExchanges(t *testing.T) {
 	// possible here, so a cancelled context) leaves nothing behind.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := db.ImportExchanges(cctx, "never", "", []*capture.Exchange{fullExchange("", 5)}); err == nil {
+	if _, err := db.ImportExchanges(cctx, "never", "", []*exchange.Exchange{fullExchange("", 5)}); err == nil {
 		t.Error("import with a cancelled context succeeded")
 	}
 	if _, err := db.Session(ctx, "never"); !errors.Is(err, ErrNotFound) {

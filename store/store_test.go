@@ -13,10 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
@@ -32,40 +30,40 @@ func openTest(tb testing.TB, opts Options) *DB {
 }
 
 // fullExchange sets every field of an Exchange.
-func fullExchange(session string, i int) *capture.Exchange {
+func fullExchange(session string, i int) *exchange.Exchange {
 	at := t0.Add(time.Duration(i) * time.Millisecond)
-	return &capture.Exchange{
-		ID:         capture.NewID(at),
+	return &exchange.Exchange{
+		ID:         exchange.NewID(at),
 		Session:    session,
-		API:        capture.APIRef{ID: "api1", Type: "HTTP", Stage: "$default"},
+		API:        exchange.APIRef{ID: "api1", Type: "HTTP", Stage: "$default"},
 		RouteKey:   "GET /hello",
 		RequestID:  fmt.Sprintf("req-%d", i),
 		TraceID:    "Root=1-abc",
 		StartedAt:  at,
 		DurationMs: 12.5,
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:  "GET",
 			URL:     "/hello?name=x",
 			Headers: map[string][]string{"Accept": {"*/*"}, "X-Multi": {"a", "b"}},
 			Body:    `{"msg":"hello from node"}`,
 		},
 		Event: json.RawMessage(`{"version":"2.0",  "rawPath":"/hello"}`),
-		Function: capture.FunctionCall{
+		Function: exchange.FunctionCall{
 			Name:        "HelloFn",
 			Target:      "local",
 			RawResponse: json.RawMessage(`{"statusCode":500}`),
-			Error:       &capture.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
+			Error:       &exchange.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
 			Cold:        true,
 		},
-		Response: capture.HTTPResponse{
+		Response: exchange.HTTPResponse{
 			Status:   500,
 			Headers:  map[string][]string{"Content-Type": {"application/octet-stream"}},
 			Body:     base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 0xff, 0xfe}),
 			IsBase64: true,
 		},
-		Outcome:     apigw.OutcomeFunctionError,
+		Outcome:     exchange.OutcomeFunctionError,
 		Explanation: "The function threw Error: boom.",
-		Timings: capture.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.2, InitDurationMs: 80,
+		Timings: exchange.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.2, InitDurationMs: 80,
 			FunctionMs: 10, InvokeEndMs: 11, ResponseMappedMs: 11.5, SentMs: 12},
 		Logs:     "START RequestId: x\nsomething in the logs\nEND",
 		ReplayOf: "01ORIGINAL",
@@ -81,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	x := fullExchange(s.ID, 1)
 	want := *x
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{x}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Exchange(ctx, x.ID)
@@ -95,14 +93,14 @@ func TestRoundTrip(t *testing.T) {
 	// Session given by name resolves to the id; missing id is generated.
 	y := fullExchange("bug-123", 2)
 	y.ID = ""
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{y}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{y}); err != nil {
 		t.Fatal(err)
 	}
 	if y.Session != s.ID || len(y.ID) != 26 {
 		t.Errorf("after insert: session %q id %q, want session %q and a 26-char id", y.Session, y.ID, s.ID)
 	}
 	// Re-inserting is a no-op.
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{y}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{y}); err != nil {
 		t.Fatalf("re-insert: %v", err)
 	}
 
@@ -119,7 +117,7 @@ func TestTruncation(t *testing.T) {
 	x.Response.Body = base64.StdEncoding.EncodeToString([]byte(strings.Repeat("z", 25)))
 	short := fullExchange("", 2)
 	short.Request.Body = "0123456789"
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{x, short}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x, short}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Exchange(ctx, x.ID)
@@ -240,7 +238,7 @@ func TestSessions(t *testing.T) {
 	if again.ID != a.ID {
 		t.Errorf("EnsureSession made a second %q", "a")
 	}
-	db.InsertExchanges(ctx, []*capture.Exchange{fullExchange(a.ID, 1), fullExchange(a.ID, 2), fullExchange(b.ID, 3)})
+	db.InsertExchanges(ctx, []*exchange.Exchange{fullExchange(a.ID, 1), fullExchange(a.ID, 2), fullExchange(b.ID, 3)})
 	ss, err := db.Sessions(ctx)
 	if err != nil {
 		t.Fatal(err)

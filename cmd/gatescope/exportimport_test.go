@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -25,12 +24,12 @@ func seedCLI(t *testing.T, path string) {
 	}
 	defer db.Close()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	xs := []*capture.Exchange{{
-		ID: capture.NewID(at), Session: "bug-123", StartedAt: at, DurationMs: 5, RouteKey: "GET /hello",
-		Request:  capture.HTTPRequest{Method: "GET", URL: "/hello", Headers: map[string][]string{"Authorization": {cliSecret}}},
+	xs := []*exchange.Exchange{{
+		ID: exchange.NewID(at), Session: "bug-123", StartedAt: at, DurationMs: 5, RouteKey: "GET /hello",
+		Request:  exchange.HTTPRequest{Method: "GET", URL: "/hello", Headers: map[string][]string{"Authorization": {cliSecret}}},
 		Event:    json.RawMessage(`{"headers":{"authorization":"` + cliSecret + `"},"password":"pw-987654"}`),
-		Response: capture.HTTPResponse{Status: 200, Body: "hi"},
-		Outcome:  apigw.OutcomeOK, Starred: true, Note: "look",
+		Response: exchange.HTTPResponse{Status: 200, Body: "hi"},
+		Outcome:  exchange.OutcomeOK, Starred: true, Note: "look",
 	}}
 	if err := db.InsertExchanges(context.Background(), xs); err != nil {
 		t.Fatal(err)

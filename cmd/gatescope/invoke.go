@@ -65,7 +65,7 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	m := lambda.New(logger, project, lambda.Options{Region: regionOf(region), CacheDir: cacheDir})
+	m := lambda.New(logger, project, lambda.Options{CacheDir: cacheDir})
 	defer m.Close()
 	res, err := m.Invoke(ctx, name, lambda.Request{Payload: payload})
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/replay"
@@ -157,7 +157,7 @@ func replayStandalone(ctx context.Context, f replayFlags, opts replay.SessionOpt
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	logger, _ := newLogger(stderr, "warn")
-	m := lambda.New(logger, project, lambda.Options{Region: regionOf("")})
+	m := lambda.New(logger, project, lambda.Options{})
 	defer m.Close()
 	// Build up front: a Go build must not eat into the first replay's timeout.
 	// Functions that cannot be built fail their own replays, named.
@@ -210,7 +210,7 @@ func replayRemote(ctx context.Context, f replayFlags, opts replay.SessionOptions
 		}
 		return &rep, nil
 	}
-	var x capture.Exchange
+	var x exchange.Exchange
 	body := map[string]string{}
 	if f.against != "local" {
 		body["target"] = f.against
@@ -226,7 +226,7 @@ func replayRemote(ctx context.Context, f replayFlags, opts replay.SessionOptions
 	if err := callJSON(ctx, client, "GET", base+"/api/exchanges/"+url.PathEscape(f.id)+"/diff?"+q.Encode(), nil, &d); err != nil {
 		return nil, err
 	}
-	var orig capture.Exchange
+	var orig exchange.Exchange
 	if err := callJSON(ctx, client, "GET", base+"/api/exchanges/"+url.PathEscape(f.id), nil, &orig); err != nil {
 		return nil, err
 	}
@@ -312,4 +312,4 @@ func printReport(w io.Writer, rep *replay.SessionReport) {
 // replay themselves.
 type discard struct{}
 
-func (discard) Submit(*capture.Exchange) bool { return true }
+func (discard) Submit(*exchange.Exchange) bool { return true }

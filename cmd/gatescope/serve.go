@@ -23,8 +23,10 @@ import (
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
@@ -105,7 +107,7 @@ type app struct {
 	session  *store.Session
 	manager  *lambda.Manager
 	pipeline *capture.Pipeline
-	hub      *capture.Hub
+	hub      *live.Hub
 	apiSrv   *http.Server
 	uiSrv    *http.Server
 	apiLn    net.Listener
@@ -174,14 +176,14 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 
 	a.manager = lambda.New(logger, project, lambda.Options{
-		Region: region, IdleTimeout: f.idleTimeout, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
+		IdleTimeout: f.idleTimeout, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
-	a.hub = capture.NewHub(logger,
-		capture.WithDropped(a.pipeline.Dropped),
-		capture.WithBacklog(func(ctx context.Context, after string) ([]*capture.Exchange, error) {
+	a.hub = live.NewHub(logger,
+		live.WithDropped(a.pipeline.Dropped),
+		live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
 			return xs, err
 		}))
@@ -427,4 +429,4 @@ func (a *app) tokenOK(t string) bool {
 // noCapture is the sink of --capture=false.
 type noCapture struct{}
 
-func (noCapture) Submit(*capture.Exchange) bool { return true }
+func (noCapture) Submit(*exchange.Exchange) bool { return true }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Preflight answers the OPTIONS requests API Gateway answers itself, before
@@ -81,7 +82,7 @@ func httpPreflight(c *config.Cors, req *Request) *Response {
 			h["Access-Control-Allow-Credentials"] = []string{"true"}
 		}
 	}
-	return &Response{Status: http.StatusNoContent, Header: h, Body: []byte{}, Outcome: OutcomeOK}
+	return &Response{Status: http.StatusNoContent, Header: h, Body: []byte{}, Outcome: exchange.OutcomeOK}
 }
 
 // restCorsMock is the OPTIONS method SAM adds for Cors: a mock integration
@@ -104,7 +105,7 @@ func restCorsMock(c *config.Cors, methods []string, req *Request) *Response {
 	if c.AllowCredentials {
 		h["Access-Control-Allow-Credentials"] = []string{"true"}
 	}
-	return &Response{Status: http.StatusOK, Header: h, Body: []byte("{}"), Outcome: OutcomeOK}
+	return &Response{Status: http.StatusOK, Header: h, Body: []byte("{}"), Outcome: exchange.OutcomeOK}
 }
 
 // samAllowMethods is SAM's generated Allow-Methods: the resource's methods

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -86,7 +87,7 @@ func TestPreflight(t *testing.T) {
 			if !handled {
 				return
 			}
-			if resp.Status != tt.status || string(resp.Body) != tt.body || resp.Outcome != OutcomeOK {
+			if resp.Status != tt.status || string(resp.Body) != tt.body || resp.Outcome != exchange.OutcomeOK {
 				t.Errorf("got %d %q %s", resp.Status, resp.Body, resp.Outcome)
 			}
 			if diff := cmp.Diff(tt.cors, corsHeaders(resp.Header)); diff != "" {

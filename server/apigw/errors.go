@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Bodies API Gateway answers with itself, byte for byte (spec: "gateway
@@ -21,12 +21,6 @@ const (
 	bodyRESTTimeout      = `{"message": "Endpoint request timed out"}`
 	bodyRESTMissingToken = `{"message":"Missing Authentication Token"}`
 	bodyRESTTooLarge     = `{"message":"Request Too Long"}`
-)
-
-// Default integration timeouts when a route sets none.
-const (
-	restIntegrationTimeout = 29 * time.Second
-	httpIntegrationTimeout = 30 * time.Second
 )
 
 // Limits quoted in explanations.
@@ -52,7 +46,7 @@ func baseHeader(t config.APIType, req *Request) http.Header {
 }
 
 // gatewayAnswer is a response API Gateway makes itself, not the function.
-func gatewayAnswer(t config.APIType, req *Request, status int, body, errorType string, outcome Outcome, explanation string) *Response {
+func gatewayAnswer(t config.APIType, req *Request, status int, body, errorType string, outcome exchange.Outcome, explanation string) *Response {
 	h := baseHeader(t, req)
 	h["Content-Type"] = []string{"application/json"}
 	if errorType != "" {
@@ -64,7 +58,7 @@ func gatewayAnswer(t config.APIType, req *Request, status int, body, errorType s
 // failure answers an integration failure the way each API type does: HTTP
 // APIs say 500 for everything; REST says 502 when the function misbehaved
 // and 500 when Lambda refused the invoke.
-func failure(t config.APIType, req *Request, functionFault bool, outcome Outcome, explanation string) *Response {
+func failure(t config.APIType, req *Request, functionFault bool, outcome exchange.Outcome, explanation string) *Response {
 	if t != config.RESTAPI {
 		return gatewayAnswer(t, req, http.StatusInternalServerError, bodyHTTPInternal, "", outcome, explanation)
 	}
@@ -76,16 +70,16 @@ func failure(t config.APIType, req *Request, functionFault bool, outcome Outcome
 }
 
 func malformed(m *Match, req *Request, explanation string) *Response {
-	return failure(m.API.Type, req, true, OutcomeMalformedResponse, explanation)
+	return failure(m.API.Type, req, true, exchange.OutcomeMalformedResponse, explanation)
 }
 
 // TooLarge answers a request over MaxRequestBytes; it never reaches a function.
 func TooLarge(apiType config.APIType, req *Request) *Response {
 	const why = "Request is larger than API Gateway's 10 MB limit (10485760 bytes); send less or upload large files to S3 with a presigned URL"
 	if apiType == config.RESTAPI {
-		return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyRESTTooLarge, "", OutcomePayloadTooLarge, why)
+		return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyRESTTooLarge, "", exchange.OutcomePayloadTooLarge, why)
 	}
-	return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyHTTPTooLarge, "", OutcomePayloadTooLarge, why)
+	return gatewayAnswer(apiType, req, http.StatusRequestEntityTooLarge, bodyHTTPTooLarge, "", exchange.OutcomePayloadTooLarge, why)
 }
 
 // NoRouteResponse answers a request no route matched. With only REST APIs
@@ -114,9 +108,9 @@ func (r *Router) NoRouteResponse(req *Request) *Response {
 		}
 	}
 	if t == config.RESTAPI {
-		return gatewayAnswer(t, req, http.StatusForbidden, bodyRESTMissingToken, "MissingAuthenticationTokenException", OutcomeNoRoute, why)
+		return gatewayAnswer(t, req, http.StatusForbidden, bodyRESTMissingToken, "MissingAuthenticationTokenException", exchange.OutcomeNoRoute, why)
 	}
-	return gatewayAnswer(t, req, http.StatusNotFound, bodyHTTPNotFound, "", OutcomeNoRoute, why)
+	return gatewayAnswer(t, req, http.StatusNotFound, bodyHTTPNotFound, "", exchange.OutcomeNoRoute, why)
 }
 
 // invokeFailure maps every non-OK invocation to the gateway's answer.
@@ -131,58 +125,52 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 		if detail == "" {
 			detail = "the function is at its concurrency limit"
 		}
-		return failure(t, req, false, OutcomeThrottled, "Lambda throttled the invoke: "+detail)
+		return failure(t, req, false, exchange.OutcomeThrottled, "Lambda throttled the invoke: "+detail)
 	case InvokeTooLarge:
 		why := fmt.Sprintf("Lambda rejected the invoke: the event is larger than its %d-byte limit for synchronous invokes", lambdaRequestLimit)
 		if inv.Detail != "" {
 			why += " (" + inv.Detail + ")"
 		}
-		return failure(t, req, false, OutcomePayloadTooLarge, why)
+		return failure(t, req, false, exchange.OutcomePayloadTooLarge, why)
 	case IntegrationTimeout:
-		limit := m.Route.Timeout
-		if limit <= 0 {
-			limit = httpIntegrationTimeout
-			if t == config.RESTAPI {
-				limit = restIntegrationTimeout
-			}
-		}
+		limit := m.Route.IntegrationTimeout(t)
 		why := fmt.Sprintf("API Gateway's integration timeout of %s fired before the function answered; it cannot wait longer, so make the function faster or make the work asynchronous", limit)
 		if t == config.RESTAPI {
-			return gatewayAnswer(t, req, http.StatusGatewayTimeout, bodyRESTTimeout, "InternalServerErrorException", OutcomeTimeout, why)
+			return gatewayAnswer(t, req, http.StatusGatewayTimeout, bodyRESTTimeout, "InternalServerErrorException", exchange.OutcomeTimeout, why)
 		}
-		return gatewayAnswer(t, req, http.StatusServiceUnavailable, bodyHTTPUnavailable, "", OutcomeTimeout, why)
+		return gatewayAnswer(t, req, http.StatusServiceUnavailable, bodyHTTPUnavailable, "", exchange.OutcomeTimeout, why)
 	default: // InvokeFailed and anything unknown
 		detail := inv.Detail
 		if detail == "" {
 			detail = "unknown error"
 		}
-		return failure(t, req, false, OutcomeInvokeFailed, "Lambda could not invoke the function: "+detail)
+		return failure(t, req, false, exchange.OutcomeInvokeFailed, "Lambda could not invoke the function: "+detail)
 	}
 }
 
 // explainFunctionError classifies Lambda's error payload
 // ({"errorType","errorMessage",...}) and says what happened.
-func explainFunctionError(payload []byte) (Outcome, string) {
+func explainFunctionError(payload []byte) (exchange.Outcome, string) {
 	var e struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`
 	}
 	if err := json.Unmarshal(payload, &e); err != nil || (e.ErrorType == "" && e.ErrorMessage == "") {
-		return OutcomeFunctionError, "Function returned an error: " + clip(string(payload), 200)
+		return exchange.OutcomeFunctionError, "Function returned an error: " + clip(string(payload), 200)
 	}
 	msg := stripRequestID(e.ErrorMessage)
 	switch e.ErrorType {
 	case "Sandbox.Timedout":
-		return OutcomeTimeout, msg
+		return exchange.OutcomeTimeout, msg
 	case "Runtime.ExitError":
-		return OutcomeFunctionError, msg + " during the invocation"
+		return exchange.OutcomeFunctionError, msg + " during the invocation"
 	case "Function.ResponseSizeTooLarge":
-		return OutcomePayloadTooLarge, "Lambda rejected the function's response: " + msg
+		return exchange.OutcomePayloadTooLarge, "Lambda rejected the function's response: " + msg
 	}
 	if e.ErrorType == "" {
-		return OutcomeFunctionError, "Function returned an error: " + msg
+		return exchange.OutcomeFunctionError, "Function returned an error: " + msg
 	}
-	return OutcomeFunctionError, "Function returned an error: " + e.ErrorType + ": " + msg
+	return exchange.OutcomeFunctionError, "Function returned an error: " + e.ErrorType + ": " + msg
 }
 
 // stripRequestID removes the "RequestId: <id> Error: " Lambda prefixes to

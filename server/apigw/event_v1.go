@@ -14,7 +14,7 @@ func buildV1(m *Match, req *Request) []byte {
 	rest := m.API.Type == config.RESTAPI
 	w := jsonw{b: make([]byte, 0, 1536+len(req.Body)*4/3)}
 	apiID := m.apiIDOrDerive()
-	domain := domainName(req.Host, apiID)
+	domain := domainName(req.Host, apiID, m.API)
 
 	w.open('{')
 	if !rest {
@@ -55,7 +55,7 @@ func buildV1(m *Match, req *Request) []byte {
 
 	w.key("requestContext")
 	w.open('{')
-	w.str("accountId", AccountID)
+	w.str("accountId", accountID(m.API))
 	w.str("apiId", apiID)
 	if rest {
 		w.str("deploymentId", DeploymentID(apiID, stageName(m)))

@@ -11,7 +11,7 @@ func buildV2(m *Match, req *Request) []byte {
 	rawPath := unescapePath(stagedPath(m, req))
 	routeKey := m.Route.Key()
 	apiID := m.apiIDOrDerive()
-	domain := domainName(req.Host, apiID)
+	domain := domainName(req.Host, apiID, m.API)
 
 	w.open('{')
 	w.str("version", "2.0")
@@ -66,7 +66,7 @@ func buildV2(m *Match, req *Request) []byte {
 
 	w.key("requestContext")
 	w.open('{')
-	w.str("accountId", AccountID)
+	w.str("accountId", accountID(m.API))
 	w.str("apiId", apiID)
 	w.str("domainName", domain)
 	w.str("domainPrefix", domainPrefix(domain))

@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-// AccountID is the account every event names; AWS's documentation uses it too.
-const AccountID = "123456789012"
-
-// Region is the region used where an AWS-shaped domain name is needed.
-const Region = "us-east-1"
-
 // HTTPRequestID returns an HTTP API request id ("LV7fzho-PHcEJPw="): AWS's
 // ids are 11 random bytes in URL-safe base64, which is 15 characters and one
 // '=' of padding. Only b[:11] is used; the array is 12 long so callers can

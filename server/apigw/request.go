@@ -24,11 +24,24 @@ func forwardedPort(host string) string {
 // domainName is the Host the client used ("localhost:3000"), so URLs a
 // function builds from requestContext.domainName lead back to gatescope. With
 // no Host it falls back to the AWS shape.
-func domainName(host, apiID string) string {
+func domainName(host, apiID string, api *config.API) string {
 	if host != "" {
 		return host
 	}
-	return apiID + ".execute-api." + Region + ".amazonaws.com"
+	region := api.Region
+	if region == "" {
+		region = config.DefaultRegion
+	}
+	return apiID + ".execute-api." + region + ".amazonaws.com"
+}
+
+// accountID is the account the API's events name; APIs built by hand (not
+// by config.Parse) get the default one.
+func accountID(api *config.API) string {
+	if api.AccountID == "" {
+		return config.DefaultAccountID
+	}
+	return api.AccountID
 }
 
 // domainPrefix is the first label of the domain name, port removed.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // MapResponse turns what Lambda returned into the HTTP response API Gateway
@@ -54,7 +55,7 @@ func mapV2(m *Match, req *Request, out []byte) *Response {
 		}
 		h := baseHeader(m.API.Type, req)
 		h["Content-Type"] = []string{"application/json"}
-		return &Response{Status: http.StatusOK, Header: h, Body: body, Outcome: OutcomeOK}
+		return &Response{Status: http.StatusOK, Header: h, Body: body, Outcome: exchange.OutcomeOK}
 	}
 
 	status, why := parseStatus(obj["statusCode"])
@@ -90,7 +91,7 @@ func mapV2(m *Match, req *Request, out []byte) *Response {
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = []string{"text/plain; charset=utf-8"}
 	}
-	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: OutcomeOK}
+	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: exchange.OutcomeOK}
 }
 
 var restResponseKeys = map[string]bool{
@@ -169,7 +170,7 @@ func mapV1(m *Match, req *Request, out []byte) *Response {
 	if rest && req.TraceID != "" {
 		h["X-Amzn-Trace-Id"] = []string{req.TraceID}
 	}
-	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: OutcomeOK}
+	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: exchange.OutcomeOK}
 }
 
 // header is one function-returned header, name as returned.

@@ -1,8 +1,14 @@
+// Package apigw holds Amazon API Gateway's semantics as pure functions:
+// routing, request → Lambda event (payload 1.0 and 2.0), function output →
+// HTTP response, error mapping, CORS, and the outcome and explanation of each
+// exchange. It does no I/O, reads no clock and keeps no global state.
 package apigw
 
 import (
 	"net/http"
 	"time"
+
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // MaxRequestBytes is API Gateway's request size limit (10 MB); larger
@@ -70,6 +76,6 @@ type Response struct {
 	Status      int
 	Header      http.Header
 	Body        []byte
-	Outcome     Outcome
+	Outcome     exchange.Outcome
 	Explanation string // one sentence a developer can act on; "" for ok
 }

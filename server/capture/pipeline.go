@@ -6,11 +6,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Store is what the pipeline needs from the database.
 type Store interface {
-	InsertExchanges(ctx context.Context, xs []*Exchange) error
+	InsertExchanges(ctx context.Context, xs []*exchange.Exchange) error
 }
 
 // PipelineOptions tune a Pipeline. Zero values take the defaults.
@@ -31,7 +33,7 @@ type Pipeline struct {
 	log   *slog.Logger
 	st    Store
 	opts  PipelineOptions
-	queue chan *Exchange
+	queue chan *exchange.Exchange
 
 	// mu guards closed against Submit's send, so nothing enters the queue
 	// after the final drain has begun.
@@ -42,7 +44,7 @@ type Pipeline struct {
 	once   sync.Once
 
 	subMu sync.Mutex
-	subs  []func([]*Exchange)
+	subs  []func([]*exchange.Exchange)
 
 	dropped, written atomic.Uint64
 }
@@ -68,7 +70,7 @@ func NewPipeline(logger *slog.Logger, st Store, opts PipelineOptions) *Pipeline 
 		log:   logger,
 		st:    st,
 		opts:  opts,
-		queue: make(chan *Exchange, opts.QueueSize),
+		queue: make(chan *exchange.Exchange, opts.QueueSize),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -77,7 +79,7 @@ func NewPipeline(logger *slog.Logger, st Store, opts PipelineOptions) *Pipeline 
 // Submit queues x for storage. It never blocks: when the queue is full or the
 // pipeline closed, x is counted as dropped and Submit returns false. The
 // pipeline owns x from now on (the store fills in ID and Session).
-func (p *Pipeline) Submit(x *Exchange) bool {
+func (p *Pipeline) Submit(x *exchange.Exchange) bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if !p.closed {
@@ -94,7 +96,7 @@ func (p *Pipeline) Submit(x *Exchange) bool {
 // Subscribe registers fn to receive each batch after it is committed. fn runs
 // on the writer goroutine, so it must not block (the hub's Publish doesn't);
 // it must not modify the exchanges.
-func (p *Pipeline) Subscribe(fn func([]*Exchange)) {
+func (p *Pipeline) Subscribe(fn func([]*exchange.Exchange)) {
 	p.subMu.Lock()
 	defer p.subMu.Unlock()
 	p.subs = append(p.subs, fn)
@@ -115,19 +117,19 @@ func (p *Pipeline) Run(ctx context.Context) {
 	wctx := context.WithoutCancel(ctx)
 	ticker := time.NewTicker(p.opts.FlushInterval)
 	defer ticker.Stop()
-	batch := make([]*Exchange, 0, p.opts.BatchSize)
+	batch := make([]*exchange.Exchange, 0, p.opts.BatchSize)
 	for {
 		select {
 		case x := <-p.queue:
 			batch = append(batch, x)
 			if len(batch) >= p.opts.BatchSize {
 				p.write(wctx, batch)
-				batch = make([]*Exchange, 0, p.opts.BatchSize)
+				batch = make([]*exchange.Exchange, 0, p.opts.BatchSize)
 			}
 		case <-ticker.C:
 			if len(batch) > 0 {
 				p.write(wctx, batch)
-				batch = make([]*Exchange, 0, p.opts.BatchSize)
+				batch = make([]*exchange.Exchange, 0, p.opts.BatchSize)
 			}
 		case <-ctx.Done():
 			p.shut()
@@ -148,7 +150,7 @@ func (p *Pipeline) shut() {
 }
 
 // drain writes batch and everything left in the queue. Called after shut.
-func (p *Pipeline) drain(ctx context.Context, batch []*Exchange) {
+func (p *Pipeline) drain(ctx context.Context, batch []*exchange.Exchange) {
 	for {
 		select {
 		case x := <-p.queue:
@@ -164,13 +166,13 @@ func (p *Pipeline) drain(ctx context.Context, batch []*Exchange) {
 		if len(p.queue) == 0 {
 			return
 		}
-		batch = make([]*Exchange, 0, p.opts.BatchSize)
+		batch = make([]*exchange.Exchange, 0, p.opts.BatchSize)
 	}
 }
 
 // write stores one batch, retrying with backoff, then publishes it. A batch
 // that still fails is counted as dropped: capture must keep going.
-func (p *Pipeline) write(ctx context.Context, batch []*Exchange) {
+func (p *Pipeline) write(ctx context.Context, batch []*exchange.Exchange) {
 	wait := p.opts.RetryBackoff
 	for attempt := 0; ; attempt++ {
 		err := p.st.InsertExchanges(ctx, batch)

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -30,7 +32,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{committed: map[string]bool{}, calls: make(chan struct{}, 1000)}
 }
 
-func (s *fakeStore) InsertExchanges(ctx context.Context, xs []*Exchange) error {
+func (s *fakeStore) InsertExchanges(ctx context.Context, xs []*exchange.Exchange) error {
 	s.calls <- struct{}{}
 	if s.gate != nil {
 		<-s.gate
@@ -54,7 +56,7 @@ func (s *fakeStore) ids() []string {
 	return append([]string(nil), s.order...)
 }
 
-func ex(i int) *Exchange { return &Exchange{ID: fmt.Sprintf("x%04d", i)} }
+func ex(i int) *exchange.Exchange { return &exchange.Exchange{ID: fmt.Sprintf("x%04d", i)} }
 
 func TestPipelineDropsWhenFull(t *testing.T) {
 	st := newFakeStore()
@@ -141,7 +143,7 @@ func TestPipelinePublishAfterCommit(t *testing.T) {
 	p := NewPipeline(testLogger(t), st, PipelineOptions{RetryBackoff: time.Millisecond, BatchSize: 4})
 	var mu sync.Mutex
 	var published []string
-	p.Subscribe(func(xs []*Exchange) {
+	p.Subscribe(func(xs []*exchange.Exchange) {
 		st.mu.Lock()
 		defer st.mu.Unlock()
 		mu.Lock()
@@ -177,7 +179,7 @@ func TestPipelineGivesUpAfterRetries(t *testing.T) {
 	st.fail = 1000
 	p := NewPipeline(testLogger(t), st, PipelineOptions{RetryBackoff: time.Millisecond, MaxRetries: 2})
 	called := false
-	p.Subscribe(func([]*Exchange) { called = true })
+	p.Subscribe(func([]*exchange.Exchange) { called = true })
 	go p.Run(context.Background())
 	for i := range 3 {
 		p.Submit(ex(i))
@@ -190,21 +192,5 @@ func TestPipelineGivesUpAfterRetries(t *testing.T) {
 	}
 	if n := len(st.calls); n != 3 {
 		t.Errorf("store called %d times, want 3 (1 + 2 retries)", n)
-	}
-}
-
-func TestNewIDSortsByTime(t *testing.T) {
-	a := time.UnixMilli(1_700_000_000_000)
-	prev := ""
-	for i := range 100 {
-		at := a.Add(time.Duration(i) * time.Millisecond)
-		id := NewID(at)
-		if len(id) != 26 || id <= prev {
-			t.Fatalf("id %q after %q", id, prev)
-		}
-		if got, ok := IDTime(id); !ok || !got.Equal(at) {
-			t.Fatalf("IDTime(%q) = %v, %v; want %v", id, got, ok, at)
-		}
-		prev = id
 	}
 }

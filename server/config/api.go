@@ -16,8 +16,6 @@ const (
 	implicitRESTAPI    = "ServerlessRestApi"
 	defaultHTTPStage   = "$default"
 	defaultRESTStage   = "Prod"
-	defaultHTTPTimeout = 30 * time.Second
-	defaultRESTTimeout = 29 * time.Second
 	maxHTTPTimeoutMs   = 30000
 	minRouteTimeoutMs  = 50
 )

@@ -8,16 +8,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Lambda's limits and defaults, as AWS documents them.
-const (
-	defaultTimeout = 3 * time.Second
-	maxTimeoutSec  = 900
-	defaultMemory  = 128
-	minMemory      = 128
-	maxMemory      = 10240
-	defaultArch    = "x86_64"
-)
-
 func isFunctionType(t string) bool {
 	return t == "AWS::Serverless::Function" || t == "AWS::Lambda::Function"
 }
@@ -49,9 +39,9 @@ func (l *loader) function(r *resource) (*Function, error) {
 	f := &Function{
 		Name:         r.name,
 		FunctionName: l.functionName(r.name),
-		Architecture: defaultArch,
-		Timeout:      defaultTimeout,
-		MemoryMB:     defaultMemory,
+		Architecture: DefaultArchitecture,
+		Timeout:      DefaultFunctionTimeout,
+		MemoryMB:     DefaultMemoryMB,
 		Concurrency:  l.opts.DefaultConcurrency,
 	}
 	arn, err := l.remoteARN(r.name)

@@ -26,13 +26,8 @@ type Options struct {
 	DefaultConcurrency int
 }
 
-// Defaults SAM CLI uses for the pseudo parameters it cannot know locally.
-const (
-	defaultRegion      = "us-east-1"
-	defaultAccountID   = "123456789012"
-	defaultConcurrency = 10
-	stackName          = "gatescope"
-)
+// stackName is the AWS::StackName SAM CLI uses locally.
+const stackName = "gatescope"
 
 // Error is a template problem that stops loading. It says where the problem
 // is so the user can go straight to it.
@@ -79,13 +74,13 @@ func Load(path string, opts Options) (*Project, error) {
 // messages, and CodeUri and DefinitionUri are relative to its directory.
 func Parse(path string, data []byte, opts Options) (*Project, error) {
 	if opts.Region == "" {
-		opts.Region = defaultRegion
+		opts.Region = DefaultRegion
 	}
 	if opts.AccountID == "" {
-		opts.AccountID = defaultAccountID
+		opts.AccountID = DefaultAccountID
 	}
 	if opts.DefaultConcurrency == 0 {
-		opts.DefaultConcurrency = defaultConcurrency
+		opts.DefaultConcurrency = DefaultConcurrency
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -195,7 +190,11 @@ func (l *loader) load(data []byte) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Functions: l.functions, APIs: apis, Warnings: l.warnings}, nil
+	for _, a := range apis {
+		a.Region, a.AccountID = l.opts.Region, l.opts.AccountID
+	}
+	return &Project{Region: l.opts.Region, AccountID: l.opts.AccountID,
+		Functions: l.functions, APIs: apis, Warnings: l.warnings}, nil
 }
 
 // parseYAML parses one YAML document and rewrites its short-form tags.

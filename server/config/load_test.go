@@ -247,3 +247,37 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return !errors.Is(err, fs.ErrNotExist)
 }
+
+// The stack's region and account reach the project and every API, so that
+// the Lambda environment, ARNs and events all name the same ones.
+func TestParseNamesRegionAndAccount(t *testing.T) {
+	src := `
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {Path: /hello, Method: get}
+`
+	for _, tt := range []struct {
+		opts            Options
+		region, account string
+	}{
+		{Options{}, DefaultRegion, DefaultAccountID},
+		{Options{Region: "eu-west-1", AccountID: "012345678901"}, "eu-west-1", "012345678901"},
+	} {
+		p := mustParse(t, src, tt.opts)
+		if p.Region != tt.region || p.AccountID != tt.account {
+			t.Errorf("%+v: project in %s/%s, want %s/%s", tt.opts, p.Region, p.AccountID, tt.region, tt.account)
+		}
+		for _, a := range p.APIs {
+			if a.Region != tt.region || a.AccountID != tt.account {
+				t.Errorf("%+v: API %s in %s/%s, want %s/%s", tt.opts, a.ID, a.Region, a.AccountID, tt.region, tt.account)
+			}
+		}
+	}
+}

@@ -11,6 +11,10 @@ import (
 type Project struct {
 	// Path is the template file the project was loaded from ("" for built-ins).
 	Path string
+	// Region and AccountID are where the stack lives: what functions see as
+	// AWS_REGION and what ARNs and events name.
+	Region    string
+	AccountID string
 	// Functions in template order.
 	Functions []*Function
 	// APIs in template order; implicit APIs (ServerlessHttpApi,
@@ -95,6 +99,10 @@ type API struct {
 	ID    string
 	Type  APIType
 	Stage string // "$default" for HTTP APIs unless set; "Prod" for implicit REST APIs
+	// Region and AccountID are the project's, copied so that apigw, which
+	// sees one API at a time, names them in events and domain names.
+	Region    string
+	AccountID string
 	// StageVariables (HttpApi StageVariables, Api Variables); nil when none.
 	StageVariables map[string]string
 	// BinaryMediaTypes for REST APIs, with SAM's "~1" already turned into "/".

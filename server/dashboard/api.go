@@ -8,7 +8,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
@@ -34,8 +34,8 @@ func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 type exchangesResponse struct {
-	Exchanges []*capture.Exchange `json:"exchanges"`
-	Next      string              `json:"next"`
+	Exchanges []*exchange.Exchange `json:"exchanges"`
+	Next      string               `json:"next"`
 }
 
 func (s *server) listExchanges(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +54,7 @@ func (s *server) listExchanges(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if xs == nil {
-		xs = []*capture.Exchange{}
+		xs = []*exchange.Exchange{}
 	}
 	if err := s.opts.Store.Annotate(r.Context(), xs); err != nil {
 		s.apiError(w, r, err)
@@ -66,7 +66,7 @@ func (s *server) listExchanges(w http.ResponseWriter, r *http.Request) {
 func (s *server) getExchange(w http.ResponseWriter, r *http.Request) {
 	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
 	if err == nil {
-		err = s.opts.Store.Annotate(r.Context(), []*capture.Exchange{x})
+		err = s.opts.Store.Annotate(r.Context(), []*exchange.Exchange{x})
 	}
 	if err != nil {
 		s.apiError(w, r, err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -46,11 +46,11 @@ func TestHealth(t *testing.T) {
 }
 
 type listResp struct {
-	Exchanges []*capture.Exchange `json:"exchanges"`
-	Next      *string             `json:"next"`
+	Exchanges []*exchange.Exchange `json:"exchanges"`
+	Next      *string              `json:"next"`
 }
 
-func ids(xs []*capture.Exchange) []string {
+func ids(xs []*exchange.Exchange) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
 		out[i] = x.ID
@@ -59,7 +59,7 @@ func ids(xs []*capture.Exchange) []string {
 }
 
 // newestFirst returns the ids of xs[i] for the given indexes, newest first.
-func newestFirst(xs []*capture.Exchange, idx ...int) []string {
+func newestFirst(xs []*exchange.Exchange, idx ...int) []string {
 	slices.Sort(idx)
 	slices.Reverse(idx)
 	out := make([]string, len(idx))
@@ -222,7 +222,7 @@ func TestListExchangesBadRequest(t *testing.T) {
 
 func TestGetExchange(t *testing.T) {
 	ts, _, xs := testServer(t, Options{})
-	var got capture.Exchange
+	var got exchange.Exchange
 	getJSON(t, ts.URL+"/api/exchanges/"+xs[12].ID, 200, &got)
 	if got.ID != xs[12].ID || got.Request.URL != "/items" || got.Response.Status != 502 || got.Function.Name != "Hello" {
 		t.Errorf("exchange = %+v", got)
@@ -336,11 +336,11 @@ func TestReplay(t *testing.T) {
 			rp := &fakeReplayer{}
 			ts, _, xs := testServer(t, Options{Replay: rp})
 			orig := xs[3]
-			rp.fn = func(id string, req ReplayRequest) (*capture.Exchange, error) {
+			rp.fn = func(id string, req ReplayRequest) (*exchange.Exchange, error) {
 				if tc.result != nil {
 					return nil, tc.result
 				}
-				return okExchange(40, func(x *capture.Exchange) { x.ReplayOf = id }), nil
+				return okExchange(40, func(x *exchange.Exchange) { x.ReplayOf = id }), nil
 			}
 			code, _, b := do(t, http.MethodPost, ts.URL+"/api/exchanges/"+orig.ID+"/replay", tc.body)
 			if code != tc.wantCode {
@@ -365,7 +365,7 @@ func TestReplay(t *testing.T) {
 				}
 				return
 			}
-			var x capture.Exchange
+			var x exchange.Exchange
 			if err := json.Unmarshal(b, &x); err != nil || x.ReplayOf != orig.ID {
 				t.Errorf("replayed exchange = %s (%v)", b, err)
 			}
@@ -419,12 +419,12 @@ func TestAnnotationsInAPI(t *testing.T) {
 	if err := db.SetNote(ctx, xs[3].ID, "look here"); err != nil {
 		t.Fatal(err)
 	}
-	var x capture.Exchange
+	var x exchange.Exchange
 	getJSON(t, ts.URL+"/api/exchanges/"+xs[3].ID, 200, &x)
 	if !x.Starred || x.Note != "look here" {
 		t.Errorf("exchange: starred %v note %q", x.Starred, x.Note)
 	}
-	var list struct{ Exchanges []capture.Exchange }
+	var list struct{ Exchanges []exchange.Exchange }
 	getJSON(t, ts.URL+"/api/exchanges?limit=100", 200, &list)
 	starred := 0
 	for _, e := range list.Exchanges {

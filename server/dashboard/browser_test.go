@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
 )
@@ -29,7 +31,7 @@ type browserEnv struct {
 	db   *store.DB
 	pipe *capture.Pipeline
 	live *swapLive
-	xs   []*capture.Exchange
+	xs   []*exchange.Exchange
 	ctx  context.Context
 	tab  context.Context
 	arts string
@@ -52,14 +54,14 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 
 	// The replayer stores a copy as the pipeline would, so the browser can
 	// follow the replay to its new page.
-	rp := &fakeReplayer{fn: func(id string, _ ReplayRequest) (*capture.Exchange, error) {
+	rp := &fakeReplayer{fn: func(id string, _ ReplayRequest) (*exchange.Exchange, error) {
 		orig, err := db.Exchange(context.Background(), id)
 		if err != nil {
 			return nil, err
 		}
 		x := *orig
-		x.ID, x.ReplayOf, x.StartedAt = capture.NewID(time.Now()), id, time.Now()
-		if err := db.InsertExchanges(context.Background(), []*capture.Exchange{&x}); err != nil {
+		x.ID, x.ReplayOf, x.StartedAt = exchange.NewID(time.Now()), id, time.Now()
+		if err := db.InsertExchanges(context.Background(), []*exchange.Exchange{&x}); err != nil {
 			return nil, err
 		}
 		return &x, nil
@@ -153,7 +155,7 @@ func (e *browserEnv) screenshot(t *testing.T, name string) {
 	t.Logf("screenshot %s", p)
 }
 
-func (e *browserEnv) submit(t *testing.T, x *capture.Exchange) {
+func (e *browserEnv) submit(t *testing.T, x *exchange.Exchange) {
 	t.Helper()
 	if !e.pipe.Submit(x) {
 		t.Fatal("pipeline dropped the exchange")
@@ -173,7 +175,7 @@ func TestBrowserLiveList(t *testing.T) {
 
 	now := time.Now()
 	x := failedExchange(30)
-	x.ID, x.StartedAt, x.Request.URL = capture.NewID(now), now, "/items?live=1"
+	x.ID, x.StartedAt, x.Request.URL = exchange.NewID(now), now, "/items?live=1"
 	e.submit(t, x)
 	e.waitJS(t, "the new row shows at the top", fmt.Sprintf(
 		`(() => { const r = document.querySelector('#rows tr'); return r && r.dataset.id === %q; })()`, x.ID))
@@ -195,7 +197,7 @@ func TestBrowserLiveList(t *testing.T) {
 	// Paused, new rows wait; resumed, they show.
 	e.do(t, "pause", chromedp.Click(chromedp.CSS(`[data-testid=pause]`)))
 	y := okExchange(31)
-	y.ID, y.StartedAt, y.Request.URL = capture.NewID(time.Now()), time.Now(), "/hello?while=paused"
+	y.ID, y.StartedAt, y.Request.URL = exchange.NewID(time.Now()), time.Now(), "/hello?while=paused"
 	e.submit(t, y)
 	e.waitJS(t, "pause button counts the held row", `document.querySelector('[data-testid=pause]').textContent === 'Resume (1 new)'`)
 	if top := run(t, e, "top row", chromedp.Evaluate[string](`document.querySelector('#rows tr').dataset.id`)); top != x.ID {
@@ -208,11 +210,11 @@ func TestBrowserLiveList(t *testing.T) {
 	e.do(t, "open 5xx", chromedp.Navigate(e.url+"/?status=5xx"))
 	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
 	z1 := okExchange(32)
-	z1.ID, z1.StartedAt, z1.Request.URL = capture.NewID(time.Now()), time.Now(), "/hello?filtered=out"
+	z1.ID, z1.StartedAt, z1.Request.URL = exchange.NewID(time.Now()), time.Now(), "/hello?filtered=out"
 	e.submit(t, z1)
 	time.Sleep(10 * time.Millisecond)
 	z2 := failedExchange(33)
-	z2.ID, z2.StartedAt = capture.NewID(time.Now().Add(time.Millisecond)), time.Now()
+	z2.ID, z2.StartedAt = exchange.NewID(time.Now().Add(time.Millisecond)), time.Now()
 	e.submit(t, z2)
 	e.waitJS(t, "5xx row shows", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, z2.ID))
 	if n := run(t, e, "filtered out", chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('#rows tr[data-id=%q]').length`, z1.ID))); n != 0 {
@@ -295,20 +297,20 @@ type swapLive struct {
 	dropped func() uint64
 
 	mu     sync.Mutex
-	hub    *capture.Hub
+	hub    *live.Hub
 	cancel context.CancelFunc
 }
 
 // start runs a new hub; with backlog it answers ?after= from the store.
 func (l *swapLive) start(ctx context.Context, backlog bool) {
-	opts := []capture.HubOption{capture.WithDropped(l.dropped)}
+	opts := []live.HubOption{live.WithDropped(l.dropped)}
 	if backlog {
-		opts = append(opts, capture.WithBacklog(func(ctx context.Context, after string) ([]*capture.Exchange, error) {
+		opts = append(opts, live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := l.db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
 			return xs, err
 		}))
 	}
-	h := capture.NewHub(l.log, opts...)
+	h := live.NewHub(l.log, opts...)
 	hctx, cancel := context.WithCancel(ctx)
 	go h.Run(hctx)
 	l.mu.Lock()
@@ -323,14 +325,14 @@ func (l *swapLive) stop() {
 	l.cancel()
 }
 
-func (l *swapLive) current() *capture.Hub {
+func (l *swapLive) current() *live.Hub {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.hub
 }
 
 func (l *swapLive) ServeWS(w http.ResponseWriter, r *http.Request) { l.current().ServeWS(w, r) }
-func (l *swapLive) Publish(xs []*capture.Exchange)                 { l.current().Publish(xs) }
+func (l *swapLive) Publish(xs []*exchange.Exchange)                { l.current().Publish(xs) }
 
 func TestBrowserReconnectFillsGap(t *testing.T) {
 	e := newBrowserEnv(t)
@@ -345,7 +347,7 @@ func TestBrowserReconnectFillsGap(t *testing.T) {
 	for i := range 3 {
 		x := okExchange(40 + i)
 		at := time.Now().Add(time.Duration(i) * time.Millisecond)
-		x.ID, x.StartedAt, x.Request.URL = capture.NewID(at), at, fmt.Sprintf("/hello?missed=%d", i)
+		x.ID, x.StartedAt, x.Request.URL = exchange.NewID(at), at, fmt.Sprintf("/hello?missed=%d", i)
 		e.submit(t, x)
 		missed = append(missed, x.ID)
 	}
@@ -376,7 +378,7 @@ func TestBrowserBoundedList(t *testing.T) {
 	for i := range maxRows + 20 {
 		x := okExchange(100 + i)
 		at := base.Add(time.Duration(i) * time.Millisecond)
-		x.ID, x.StartedAt, x.Request.URL = capture.NewID(at), at, fmt.Sprintf("/hello?burst=%d", i)
+		x.ID, x.StartedAt, x.Request.URL = exchange.NewID(at), at, fmt.Sprintf("/hello?burst=%d", i)
 		e.submit(t, x)
 		last = x.ID
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // skipCurlHeaders are set by curl itself or would make its output unreadable.
@@ -16,7 +16,7 @@ var skipCurlHeaders = map[string]bool{
 
 // curlOf writes the captured request as a curl command aimed at the host the
 // client used (the gateway address), so a paste re-sends it.
-func curlOf(x *capture.Exchange) string {
+func curlOf(x *exchange.Exchange) string {
 	host := "127.0.0.1:3000"
 	var names []string
 	for k, vs := range x.Request.Headers {

@@ -11,22 +11,22 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
 
 // Store is what the dashboard reads; *store.DB implements it.
 type Store interface {
-	Exchanges(ctx context.Context, f store.Filter) ([]*capture.Exchange, string, error)
-	Exchange(ctx context.Context, id string) (*capture.Exchange, error)
+	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
+	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
 	Sessions(ctx context.Context) ([]*store.Session, error)
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	Stats(ctx context.Context, session string) (*store.Stats, error)
 	RouteCounts(ctx context.Context, session string) ([]store.RouteCount, error)
 	// Annotate fills in stars and notes, which live beside the exchanges.
-	Annotate(ctx context.Context, xs []*capture.Exchange) error
+	Annotate(ctx context.Context, xs []*exchange.Exchange) error
 }
 
 var _ Store = (*store.DB)(nil)
@@ -40,7 +40,7 @@ type Live interface {
 // exchange (with ReplayOf set). It returns errors wrapping store.ErrNotFound
 // for an unknown exchange and ErrBadRequest for a request it cannot honour.
 type Replayer interface {
-	Replay(ctx context.Context, id string, req ReplayRequest) (*capture.Exchange, error)
+	Replay(ctx context.Context, id string, req ReplayRequest) (*exchange.Exchange, error)
 }
 
 // ReplayRequest is the optional body of POST /api/exchanges/{id}/replay.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -99,7 +99,7 @@ const maxScanPages = 20
 
 // find returns a page of exchanges matching q and the cursor of the next
 // page. An exact status filters the status class's pages in memory.
-func find(ctx context.Context, st Store, q query) ([]*capture.Exchange, string, error) {
+func find(ctx context.Context, st Store, q query) ([]*exchange.Exchange, string, error) {
 	if q.Status == 0 {
 		return st.Exchanges(ctx, q.Filter)
 	}
@@ -109,7 +109,7 @@ func find(ctx context.Context, st Store, q query) ([]*capture.Exchange, string, 
 		limit = store.DefaultLimit
 	}
 	f.Limit = store.MaxLimit
-	out := make([]*capture.Exchange, 0, limit)
+	out := make([]*exchange.Exchange, 0, limit)
 	for range maxScanPages {
 		xs, next, err := st.Exchanges(ctx, f)
 		if err != nil {

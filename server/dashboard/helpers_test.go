@@ -13,45 +13,44 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // okExchange is a successful GET /hello; mods change it.
-func okExchange(i int, mods ...func(*capture.Exchange)) *capture.Exchange {
+func okExchange(i int, mods ...func(*exchange.Exchange)) *exchange.Exchange {
 	at := t0.Add(time.Duration(i) * time.Second)
 	rid := fmt.Sprintf("req-%02d", i)
-	x := &capture.Exchange{
-		ID:         capture.NewID(at),
+	x := &exchange.Exchange{
+		ID:         exchange.NewID(at),
 		Session:    "default",
-		API:        capture.APIRef{ID: "local", Type: "HTTP", Stage: "$default"},
+		API:        exchange.APIRef{ID: "local", Type: "HTTP", Stage: "$default"},
 		RouteKey:   "GET /hello",
 		RequestID:  rid,
 		TraceID:    "Root=1-abc-" + rid,
 		StartedAt:  at,
 		DurationMs: 12.5,
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:  "GET",
 			URL:     fmt.Sprintf("/hello?n=%d", i),
 			Headers: map[string][]string{"Host": {"127.0.0.1:3000"}, "Accept": {"*/*"}, "User-Agent": {"curl/8"}},
 		},
 		Event: json.RawMessage(`{"version":"2.0","routeKey":"GET /hello","rawPath":"/hello","rawQueryString":"n=` +
 			fmt.Sprint(i) + `"}`),
-		Function: capture.FunctionCall{
+		Function: exchange.FunctionCall{
 			Name: "Hello", Target: "local",
 			RawResponse: json.RawMessage(`{"statusCode":200,"body":"hello from go /hello"}`),
 			Cold:        i == 0,
 		},
-		Response: capture.HTTPResponse{
+		Response: exchange.HTTPResponse{
 			Status:  200,
 			Headers: map[string][]string{"Content-Type": {"text/plain"}},
 			Body:    "hello from go /hello",
 		},
-		Outcome: apigw.OutcomeOK,
-		Timings: capture.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.3, FunctionMs: 10,
+		Outcome: exchange.OutcomeOK,
+		Timings: exchange.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.3, FunctionMs: 10,
 			InvokeEndMs: 11.5, ResponseMappedMs: 11.8, SentMs: 12.5},
 		Logs: "START RequestId: " + rid + " Version: $LATEST\nhandling /hello\nEND RequestId: " + rid +
 			"\nREPORT RequestId: " + rid + "\tDuration: 10.00 ms",
@@ -62,8 +61,8 @@ func okExchange(i int, mods ...func(*capture.Exchange)) *capture.Exchange {
 	return x
 }
 
-func failedExchange(i int) *capture.Exchange {
-	return okExchange(i, func(x *capture.Exchange) {
+func failedExchange(i int) *exchange.Exchange {
+	return okExchange(i, func(x *exchange.Exchange) {
 		x.Session = "bug-123"
 		x.RouteKey = "POST /items"
 		x.Request.Method = "POST"
@@ -71,11 +70,11 @@ func failedExchange(i int) *capture.Exchange {
 		x.Request.Body = `{"name":"widget"}`
 		x.Request.Headers["Content-Type"] = []string{"application/json"}
 		x.Function.RawResponse = nil
-		x.Function.Error = &capture.FunctionError{Type: "TypeError", Message: "items.push is not a function",
+		x.Function.Error = &exchange.FunctionError{Type: "TypeError", Message: "items.push is not a function",
 			StackTrace: []string{"at handler (index.js:3:9)"}}
-		x.Response = capture.HTTPResponse{Status: 502, Headers: map[string][]string{"Content-Type": {"application/json"}},
+		x.Response = exchange.HTTPResponse{Status: 502, Headers: map[string][]string{"Content-Type": {"application/json"}},
 			Body: `{"message":"Internal server error"}`}
-		x.Outcome = apigw.OutcomeFunctionError
+		x.Outcome = exchange.OutcomeFunctionError
 		x.Explanation = "The function threw TypeError: items.push is not a function, so API Gateway answered 502."
 		x.Logs += "\nERROR Invoke Error TypeError: items.push is not a function"
 	})
@@ -87,9 +86,9 @@ func failedExchange(i int) *capture.Exchange {
 //	10-14 POST /items     502 function_error  session bug-123
 //	15-17 GET /missing    404 no_route        session default
 //	18    GET /slow       504 timeout         session default
-func seed(tb testing.TB, db *store.DB) []*capture.Exchange {
+func seed(tb testing.TB, db *store.DB) []*exchange.Exchange {
 	tb.Helper()
-	var xs []*capture.Exchange
+	var xs []*exchange.Exchange
 	for i := range 10 {
 		xs = append(xs, okExchange(i))
 	}
@@ -97,20 +96,20 @@ func seed(tb testing.TB, db *store.DB) []*capture.Exchange {
 		xs = append(xs, failedExchange(i))
 	}
 	for i := 15; i < 18; i++ {
-		xs = append(xs, okExchange(i, func(x *capture.Exchange) {
+		xs = append(xs, okExchange(i, func(x *exchange.Exchange) {
 			x.RouteKey = ""
 			x.Request.URL = "/missing"
-			x.Event, x.Function, x.Logs, x.Timings = nil, capture.FunctionCall{}, "", capture.Timings{RouteMatchedMs: 0.1, SentMs: 0.2}
-			x.Response = capture.HTTPResponse{Status: 404, Body: `{"message":"Not Found"}`}
-			x.Outcome = apigw.OutcomeNoRoute
+			x.Event, x.Function, x.Logs, x.Timings = nil, exchange.FunctionCall{}, "", exchange.Timings{RouteMatchedMs: 0.1, SentMs: 0.2}
+			x.Response = exchange.HTTPResponse{Status: 404, Body: `{"message":"Not Found"}`}
+			x.Outcome = exchange.OutcomeNoRoute
 			x.Explanation = "No route matches GET /missing."
 		}))
 	}
-	xs = append(xs, okExchange(18, func(x *capture.Exchange) {
+	xs = append(xs, okExchange(18, func(x *exchange.Exchange) {
 		x.RouteKey = "GET /slow"
 		x.Request.URL = "/slow"
-		x.Response = capture.HTTPResponse{Status: 504, Body: `{"message":"Endpoint request timed out"}`}
-		x.Outcome = apigw.OutcomeTimeout
+		x.Response = exchange.HTTPResponse{Status: 504, Body: `{"message":"Endpoint request timed out"}`}
+		x.Outcome = exchange.OutcomeTimeout
 		x.Explanation = "The function ran past its 3 s timeout."
 	}))
 	if err := db.InsertExchanges(context.Background(), xs); err != nil {
@@ -132,10 +131,10 @@ func openStore(tb testing.TB) *store.DB {
 type fakeReplayer struct {
 	calls []ReplayRequest
 	ids   []string
-	fn    func(id string, req ReplayRequest) (*capture.Exchange, error)
+	fn    func(id string, req ReplayRequest) (*exchange.Exchange, error)
 }
 
-func (f *fakeReplayer) Replay(_ context.Context, id string, req ReplayRequest) (*capture.Exchange, error) {
+func (f *fakeReplayer) Replay(_ context.Context, id string, req ReplayRequest) (*exchange.Exchange, error) {
 	f.calls = append(f.calls, req)
 	f.ids = append(f.ids, id)
 	return f.fn(id, req)
@@ -149,7 +148,7 @@ func (f *fakeLive) ServeWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // testServer serves a dashboard over a seeded store.
-func testServer(tb testing.TB, opts Options) (*httptest.Server, *store.DB, []*capture.Exchange) {
+func testServer(tb testing.TB, opts Options) (*httptest.Server, *store.DB, []*exchange.Exchange) {
 	tb.Helper()
 	db := openStore(tb)
 	xs := seed(tb, db)

@@ -14,8 +14,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -54,10 +53,6 @@ func (s *server) pageNotFound(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{
 		Title: "Not found", Message: fmt.Sprintf("Nothing lives at %s.", r.URL.Path)}))
 }
-
-var outcomes = []apigw.Outcome{apigw.OutcomeOK, apigw.OutcomeFunctionError, apigw.OutcomeMalformedResponse,
-	apigw.OutcomeTimeout, apigw.OutcomeThrottled, apigw.OutcomeNoRoute, apigw.OutcomeUnauthorized,
-	apigw.OutcomeForbidden, apigw.OutcomeInvokeFailed, apigw.OutcomePayloadTooLarge}
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
@@ -136,7 +131,7 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 	for _, c := range []string{"2xx", "3xx", "4xx", "5xx"} {
 		v.Statuses = append(v.Statuses, web.Option{Value: c, Label: c})
 	}
-	for _, o := range outcomes {
+	for _, o := range exchange.Outcomes() {
 		v.Outcomes = append(v.Outcomes, web.Option{Value: string(o), Label: string(o)})
 	}
 	// A bookmarked value missing from the options (an exact status, a route
@@ -157,7 +152,7 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 func (s *server) exchangePage(w http.ResponseWriter, r *http.Request) {
 	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
 	if err == nil {
-		err = s.opts.Store.Annotate(r.Context(), []*capture.Exchange{x})
+		err = s.opts.Store.Annotate(r.Context(), []*exchange.Exchange{x})
 	}
 	if err != nil {
 		if statusOf(err) == http.StatusNotFound {

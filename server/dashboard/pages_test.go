@@ -2,14 +2,14 @@ package dashboard
 
 import (
 	"encoding/base64"
-	"golang.org/x/net/html"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/html"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/google/go-cmp/cmp"
 )
 
 func getPage(t *testing.T, url string, wantCode int) doc {
@@ -244,15 +244,15 @@ func TestInspectorBodies(t *testing.T) {
 	db := openStore(t)
 	big := strings.Repeat("0123456789abcdef", 4<<10) // 64 KB, twice what is shown
 	bin := []byte{0x89, 'P', 'N', 'G', 0, 1, 2, 0xff}
-	xs := []*capture.Exchange{
-		okExchange(0, func(x *capture.Exchange) {
+	xs := []*exchange.Exchange{
+		okExchange(0, func(x *exchange.Exchange) {
 			x.Response.Body = base64.StdEncoding.EncodeToString(bin)
 			x.Response.IsBase64 = true
 			x.Response.Headers = map[string][]string{"Content-Type": {"image/png"}}
 			x.Request.Body = base64.StdEncoding.EncodeToString([]byte("a=1&b=2"))
 			x.Request.IsBase64 = true
 		}),
-		okExchange(1, func(x *capture.Exchange) {
+		okExchange(1, func(x *exchange.Exchange) {
 			x.Response.Body = big
 			x.Response.Headers = map[string][]string{"Content-Type": {"text/html"}}
 		}),

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/web"
 )
 
@@ -54,7 +54,7 @@ func statusClass(status int) string {
 	return fmt.Sprintf("s%d", status/100)
 }
 
-func rowOf(x *capture.Exchange) web.Row {
+func rowOf(x *exchange.Exchange) web.Row {
 	return web.Row{
 		ID:          x.ID,
 		Href:        exchangeHref(x.ID),
@@ -64,7 +64,7 @@ func rowOf(x *capture.Exchange) web.Row {
 		Status:      x.Response.Status,
 		StatusClass: statusClass(x.Response.Status),
 		Outcome:     string(x.Outcome),
-		Failed:      x.Outcome != "ok",
+		Failed:      x.Failed(),
 		Explanation: x.Explanation,
 		Duration:    fmtMs(x.DurationMs),
 		Cold:        x.Function.Cold,
@@ -75,7 +75,7 @@ func rowOf(x *capture.Exchange) web.Row {
 
 // inspectorOf builds the inspector's view model; sessionName is "" when
 // unknown.
-func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.InspectorView {
+func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool) web.InspectorView {
 	href := exchangeHref(x.ID)
 	v := web.InspectorView{
 		ID:          x.ID,
@@ -84,7 +84,7 @@ func inspectorOf(x *capture.Exchange, sessionName string, canReplay bool) web.In
 		Status:      x.Response.Status,
 		StatusClass: statusClass(x.Response.Status),
 		Outcome:     string(x.Outcome),
-		Failed:      x.Outcome != "ok",
+		Failed:      x.Failed(),
 		Explanation: x.Explanation,
 		Duration:    fmtMs(x.DurationMs),
 		Cold:        x.Function.Cold,
@@ -276,7 +276,7 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 
 // timeline turns the Timings offsets into waterfall steps: received → route
 // matched → invoke (init, function) → response mapped → sent.
-func timeline(x *capture.Exchange) []web.Step {
+func timeline(x *exchange.Exchange) []web.Step {
 	t := x.Timings
 	total := max(x.DurationMs, t.SentMs, t.ResponseMappedMs, t.InvokeEndMs)
 	if total <= 0 {

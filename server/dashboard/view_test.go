@@ -6,27 +6,27 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/web"
 )
 
 func TestCurl(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		req  capture.HTTPRequest
+		req  exchange.HTTPRequest
 		want string
 	}{
-		{"get", capture.HTTPRequest{Method: "GET", URL: "/hello?a=1", Headers: map[string][]string{
+		{"get", exchange.HTTPRequest{Method: "GET", URL: "/hello?a=1", Headers: map[string][]string{
 			"Host": {"localhost:3000"}, "Accept-Encoding": {"gzip"}, "X-Q": {"it's"}}},
 			"curl 'http://localhost:3000/hello?a=1' \\\n  -H 'X-Q: it'\\''s'"},
-		{"post body", capture.HTTPRequest{Method: "POST", URL: "/items", Body: `{"a":1}`,
+		{"post body", exchange.HTTPRequest{Method: "POST", URL: "/items", Body: `{"a":1}`,
 			Headers: map[string][]string{"Content-Type": {"application/json"}, "Content-Length": {"7"}}},
 			"curl -X 'POST' 'http://127.0.0.1:3000/items' \\\n  -H 'Content-Type: application/json' \\\n  --data-binary '{\"a\":1}'"},
-		{"binary", capture.HTTPRequest{Method: "PUT", URL: "/f", Body: base64.StdEncoding.EncodeToString([]byte{0, 1}), IsBase64: true},
+		{"binary", exchange.HTTPRequest{Method: "PUT", URL: "/f", Body: base64.StdEncoding.EncodeToString([]byte{0, 1}), IsBase64: true},
 			"printf %s 'AAE=' | base64 -d | curl -X 'PUT' 'http://127.0.0.1:3000/f' \\\n  --data-binary @-"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := curlOf(&capture.Exchange{Request: tc.req}); got != tc.want {
+			if got := curlOf(&exchange.Exchange{Request: tc.req}); got != tc.want {
 				t.Errorf("curl:\n got %s\nwant %s", got, tc.want)
 			}
 		})
@@ -34,7 +34,7 @@ func TestCurl(t *testing.T) {
 }
 
 func TestTimeline(t *testing.T) {
-	x := &capture.Exchange{DurationMs: 100, Timings: capture.Timings{RouteMatchedMs: 1, InvokeStartMs: 2,
+	x := &exchange.Exchange{DurationMs: 100, Timings: exchange.Timings{RouteMatchedMs: 1, InvokeStartMs: 2,
 		InitDurationMs: 40, FunctionMs: 50, InvokeEndMs: 95, ResponseMappedMs: 97, SentMs: 100}}
 	got := timeline(x)
 	want := []web.Step{
@@ -50,11 +50,11 @@ func TestTimeline(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
-	if steps := timeline(&capture.Exchange{}); steps != nil {
+	if steps := timeline(&exchange.Exchange{}); steps != nil {
 		t.Errorf("no timings: %v", steps)
 	}
 	// No route: only matching and sending happened.
-	got = timeline(&capture.Exchange{DurationMs: 0.4, Timings: capture.Timings{RouteMatchedMs: 0.1, SentMs: 0.4}})
+	got = timeline(&exchange.Exchange{DurationMs: 0.4, Timings: exchange.Timings{RouteMatchedMs: 0.1, SentMs: 0.4}})
 	if len(got) != 3 || got[2].Name != "Send" {
 		t.Errorf("no-route timeline = %+v", got)
 	}

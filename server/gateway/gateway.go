@@ -21,8 +21,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
 )
 
@@ -33,7 +33,7 @@ type Invoker interface {
 
 // Sink takes finished exchanges without blocking (capture.Pipeline).
 type Sink interface {
-	Submit(x *capture.Exchange) bool
+	Submit(x *exchange.Exchange) bool
 }
 
 var _ Invoker = (*lambda.Manager)(nil)
@@ -111,16 +111,16 @@ func FromHTTP(r *http.Request, body []byte, received time.Time) *apigw.Request {
 // Do runs one request through routing, event building, the invoke and
 // response mapping. It returns the response to send and the Exchange to
 // capture, whose SentMs the caller fills in. Replays call it directly.
-func (g *Gateway) Do(ctx context.Context, req *apigw.Request) (*apigw.Response, *capture.Exchange) {
+func (g *Gateway) Do(ctx context.Context, req *apigw.Request) (*apigw.Response, *exchange.Exchange) {
 	return g.DoWith(ctx, req, "")
 }
 
 // DoWith is Do with the route's function replaced by target (a function
 // name or ARN) when target is not empty: replays against another function.
-func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string) (*apigw.Response, *capture.Exchange) {
+func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string) (*apigw.Response, *exchange.Exchange) {
 	start := req.Time
-	x := &capture.Exchange{
-		ID:        capture.NewID(start),
+	x := &exchange.Exchange{
+		ID:        exchange.NewID(start),
 		Session:   g.session(),
 		StartedAt: start,
 		Request:   captureRequest(req),
@@ -154,7 +154,7 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 		resp = g.invoke(ctx, m, req, x, target)
 	}
 	if matched {
-		x.API = capture.APIRef{ID: m.API.ID, Type: string(m.API.Type), Stage: m.API.Stage}
+		x.API = exchange.APIRef{ID: m.API.ID, Type: string(m.API.Type), Stage: m.API.Stage}
 		x.RouteKey = m.Route.Key()
 		x.Function.Name = m.Route.Function
 		if target != "" {
@@ -164,7 +164,7 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	x.Response = captureResponse(resp)
 	x.Outcome = resp.Outcome
 	if x.Outcome == "" {
-		x.Outcome = apigw.OutcomeOK
+		x.Outcome = exchange.OutcomeOK
 	}
 	x.Explanation = resp.Explanation
 	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
@@ -185,7 +185,7 @@ func (g *Gateway) assignIDs(req *apigw.Request, t config.APIType) {
 	}
 }
 
-func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *capture.Exchange, target string) *apigw.Response {
+func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string) *apigw.Response {
 	fn := m.Route.Function
 	if target != "" {
 		fn = target
@@ -199,11 +199,7 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 	}
 	x.Event = event
 
-	timeout := m.Route.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	ictx, cancel := context.WithTimeout(ctx, timeout)
+	ictx, cancel := context.WithTimeout(ctx, m.Route.IntegrationTimeout(m.API.Type))
 	defer cancel()
 	x.Timings.InvokeStartMs = ms(g.now().Sub(start))
 	res, err := g.invoker.Invoke(ictx, fn, lambda.Request{
@@ -218,7 +214,7 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 		x.Function.Target = "local"
 	}
 	if err != nil {
-		x.Function.Error = &capture.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
+		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
 	}
 	return apigw.MapResponse(m, req, inv)
 }
@@ -261,7 +257,7 @@ func errorType(err error, ctx context.Context) string {
 }
 
 // recordResult copies what Lambda answered into the exchange.
-func recordResult(x *capture.Exchange, res *lambda.Result) {
+func recordResult(x *exchange.Exchange, res *lambda.Result) {
 	x.Function.Target = res.Target
 	x.Function.Cold = res.Cold
 	x.Function.RawResponse = rawJSON(res.Payload)
@@ -276,7 +272,7 @@ func recordResult(x *capture.Exchange, res *lambda.Result) {
 			Trace   []string        `json:"trace"`
 		}
 		_ = json.Unmarshal(res.Payload, &fe)
-		e := &capture.FunctionError{Type: fe.Type, Message: fe.Message, StackTrace: fe.Trace}
+		e := &exchange.FunctionError{Type: fe.Type, Message: fe.Message, StackTrace: fe.Trace}
 		var lines []string
 		if json.Unmarshal(fe.Stack, &lines) == nil && len(lines) > 0 {
 			e.StackTrace = lines
@@ -298,13 +294,13 @@ func rawJSON(b []byte) json.RawMessage {
 	return s
 }
 
-func captureRequest(req *apigw.Request) capture.HTTPRequest {
+func captureRequest(req *apigw.Request) exchange.HTTPRequest {
 	u := req.RawPath
 	if req.RawQuery != "" {
 		u += "?" + req.RawQuery
 	}
 	body, b64 := bodyText(req.Body)
-	return capture.HTTPRequest{Method: req.Method, URL: u, Headers: sentHeaders(req), Body: body, IsBase64: b64}
+	return exchange.HTTPRequest{Method: req.Method, URL: u, Headers: sentHeaders(req), Body: body, IsBase64: b64}
 }
 
 // sentHeaders are the request headers under the names the client used,
@@ -323,9 +319,9 @@ func sentHeaders(req *apigw.Request) map[string][]string {
 	return h
 }
 
-func captureResponse(resp *apigw.Response) capture.HTTPResponse {
+func captureResponse(resp *apigw.Response) exchange.HTTPResponse {
 	body, b64 := bodyText(resp.Body)
-	return capture.HTTPResponse{Status: resp.Status, Headers: resp.Header, Body: body, IsBase64: b64}
+	return exchange.HTTPResponse{Status: resp.Status, Headers: resp.Header, Body: body, IsBase64: b64}
 }
 
 // bodyText stores text bodies as they are and binary ones as base64.
@@ -347,19 +343,19 @@ func randomHex(n int) string {
 // InvokeExchange records a direct function invoke (Invoke API, CLI or an
 // event replay) as an Exchange: the request is the Invoke API call, the
 // response what Lambda answered.
-func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err error, start, end time.Time) *capture.Exchange {
-	x := &capture.Exchange{
-		ID:        capture.NewID(start),
+func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err error, start, end time.Time) *exchange.Exchange {
+	x := &exchange.Exchange{
+		ID:        exchange.NewID(start),
 		Session:   session,
 		StartedAt: start,
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:  http.MethodPost,
 			URL:     "/2015-03-31/functions/" + fn + "/invocations",
 			Headers: map[string][]string{"Content-Type": {"application/json"}},
 			Body:    string(event),
 		},
 		Event:   rawJSON(event),
-		Outcome: apigw.OutcomeOK,
+		Outcome: exchange.OutcomeOK,
 	}
 	x.Function.Name = fn
 	x.Timings.InvokeStartMs = 0
@@ -373,13 +369,13 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 			status, typ = se.Status, se.Type
 		}
 		x.Function.Target = "local"
-		x.Function.Error = &capture.FunctionError{Type: typ, Message: err.Error()}
-		x.Response = capture.HTTPResponse{Status: status, Headers: map[string][]string{"X-Amzn-Errortype": {typ}}}
-		x.Outcome = apigw.OutcomeInvokeFailed
+		x.Function.Error = &exchange.FunctionError{Type: typ, Message: err.Error()}
+		x.Response = exchange.HTTPResponse{Status: status, Headers: map[string][]string{"X-Amzn-Errortype": {typ}}}
+		x.Outcome = exchange.OutcomeInvokeFailed
 		if errors.Is(err, lambda.ErrThrottled) {
-			x.Outcome = apigw.OutcomeThrottled
+			x.Outcome = exchange.OutcomeThrottled
 		} else if errors.Is(err, lambda.ErrRequestTooLarge) {
-			x.Outcome = apigw.OutcomePayloadTooLarge
+			x.Outcome = exchange.OutcomePayloadTooLarge
 		}
 		x.Explanation = "The invoke failed: " + err.Error() + "."
 		return x
@@ -389,17 +385,17 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 	h := map[string][]string{"Content-Type": {"application/json"}, "X-Amz-Executed-Version": {"$LATEST"}}
 	if res.FunctionError != "" {
 		h["X-Amz-Function-Error"] = []string{res.FunctionError}
-		x.Outcome = apigw.OutcomeFunctionError
+		x.Outcome = exchange.OutcomeFunctionError
 		if fe := x.Function.Error; fe != nil {
 			switch fe.Type {
 			case "Sandbox.Timedout":
-				x.Outcome = apigw.OutcomeTimeout
+				x.Outcome = exchange.OutcomeTimeout
 			}
 			x.Explanation = "The function failed: " + strings.TrimSpace(fe.Type+": "+stripRequestID(fe.Message)) + "."
 		}
 	}
 	body, b64 := bodyText(res.Payload)
-	x.Response = capture.HTTPResponse{Status: http.StatusOK, Headers: h, Body: body, IsBase64: b64}
+	x.Response = exchange.HTTPResponse{Status: http.StatusOK, Headers: h, Body: body, IsBase64: b64}
 	return x
 }
 

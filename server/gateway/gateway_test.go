@@ -15,18 +15,18 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
 )
 
 // collector is a capture sink that keeps what it is given.
 type collector struct {
 	mu sync.Mutex
-	xs []*capture.Exchange
+	xs []*exchange.Exchange
 }
 
-func (c *collector) Submit(x *capture.Exchange) bool {
+func (c *collector) Submit(x *exchange.Exchange) bool {
 	c.mu.Lock()
 	c.xs = append(c.xs, x)
 	c.mu.Unlock()
@@ -73,7 +73,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		wantStatus  int
 		wantBody    string // exact, when set
 		wantHeader  map[string]string
-		wantOutcome apigw.Outcome
+		wantOutcome exchange.Outcome
 		wantExplain string
 		checkV2     func(t *testing.T, ev events.APIGatewayV2HTTPRequest)
 		checkV1     func(t *testing.T, ev events.APIGatewayProxyRequest)
@@ -81,7 +81,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		{
 			name: "duplicate headers, query keys and cookies", method: "GET", url: "/items/a%20b?x=1&x=2&y=%2F",
 			header:     http.Header{"X-Dup": {"one", "two"}, "Cookie": {"c1=v1; c2=v2"}},
-			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			wantStatus: 200, wantOutcome: exchange.OutcomeOK,
 			wantHeader: map[string]string{"Content-Type": "application/json"},
 			checkV2: func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
 				if ev.RouteKey != "GET /items/{id}" || ev.RawPath != "/items/a b" || ev.RawQueryString != "x=1&x=2&y=%2F" {
@@ -101,7 +101,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		{
 			name: "greedy path and binary request body", method: "POST", url: "/files/a/b/c.png",
 			header: http.Header{"Content-Type": {"image/png"}}, body: "\x89PNG\x00",
-			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			wantStatus: 200, wantOutcome: exchange.OutcomeOK,
 			checkV2: func(t *testing.T, ev events.APIGatewayV2HTTPRequest) {
 				if ev.PathParameters["proxy"] != "a/b/c.png" || !ev.IsBase64Encoded || ev.Body != "iVBORwA=" {
 					t.Errorf("proxy %q base64 %v body %q", ev.PathParameters["proxy"], ev.IsBase64Encoded, ev.Body)
@@ -110,23 +110,23 @@ func TestGatewayEndToEnd(t *testing.T) {
 		},
 		{
 			name: "binary response body", method: "GET", url: "/files/x/binary",
-			wantStatus: 200, wantBody: "\x89PNG\x00\x01\x02", wantOutcome: apigw.OutcomeOK,
+			wantStatus: 200, wantBody: "\x89PNG\x00\x01\x02", wantOutcome: exchange.OutcomeOK,
 			wantHeader: map[string]string{"Content-Type": "image/png"},
 		},
 		{
 			name: "cookies become Set-Cookie", method: "GET", url: "/files/x/cookies",
-			wantStatus: 201, wantBody: "ok", wantOutcome: apigw.OutcomeOK,
+			wantStatus: 201, wantBody: "ok", wantOutcome: exchange.OutcomeOK,
 			wantHeader: map[string]string{"Set-Cookie": "a=1", "Content-Type": "text/plain; charset=utf-8"},
 		},
 		{
 			name: "inferred response", method: "GET", url: "/files/x/plain",
-			wantStatus: 200, wantBody: "just a string", wantOutcome: apigw.OutcomeOK,
+			wantStatus: 200, wantBody: "just a string", wantOutcome: exchange.OutcomeOK,
 			wantHeader: map[string]string{"Content-Type": "application/json"},
 		},
 		{
 			name: "REST API with stage prefix", method: "GET", url: "/Prod/rest/a%20b?q=x+y&q=z",
 			header:     http.Header{"x-api-key": {"k1"}, "X-MiXeD": {"m"}},
-			wantStatus: 200, wantOutcome: apigw.OutcomeOK,
+			wantStatus: 200, wantOutcome: exchange.OutcomeOK,
 			checkV1: func(t *testing.T, ev events.APIGatewayProxyRequest) {
 				// Header names reach a REST function as the client spelled them.
 				if ev.Headers["x-api-key"] != "k1" || ev.Headers["X-MiXeD"] != "m" || ev.Headers["X-Api-Key"] != "" {
@@ -146,45 +146,45 @@ func TestGatewayEndToEnd(t *testing.T) {
 		{
 			name: "CORS preflight answered by the gateway", method: "OPTIONS", url: "/items/1",
 			header:     http.Header{"Origin": {"https://app.example"}, "Access-Control-Request-Method": {"GET"}},
-			wantStatus: 204, wantBody: "", wantOutcome: apigw.OutcomeOK,
+			wantStatus: 204, wantBody: "", wantOutcome: exchange.OutcomeOK,
 			wantHeader: map[string]string{"Access-Control-Allow-Origin": "https://app.example", "Access-Control-Max-Age": "600"},
 		},
 		{
 			name: "function error", method: "GET", url: "/files/error",
-			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: apigw.OutcomeFunctionError,
+			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: exchange.OutcomeFunctionError,
 			wantExplain: "something broke",
 		},
 		{
 			name: "malformed response", method: "GET", url: "/files/malformed",
-			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: apigw.OutcomeMalformedResponse,
+			wantStatus: 500, wantBody: `{"message":"Internal Server Error"}`, wantOutcome: exchange.OutcomeMalformedResponse,
 			wantExplain: `statusCode "abc"`,
 		},
 		{
 			name: "REST function error is a 502", method: "GET", url: "/rest/error",
-			wantStatus: 502, wantBody: `{"message": "Internal server error"}`, wantOutcome: apigw.OutcomeFunctionError,
+			wantStatus: 502, wantBody: `{"message": "Internal server error"}`, wantOutcome: exchange.OutcomeFunctionError,
 			wantHeader: map[string]string{"X-Amzn-Errortype": "InternalServerErrorException"},
 		},
 		{
 			name: "timeout", method: "GET", url: "/files/sleep",
-			wantStatus: 500, wantOutcome: apigw.OutcomeTimeout, wantExplain: "Task timed out after 1.00 seconds",
+			wantStatus: 500, wantOutcome: exchange.OutcomeTimeout, wantExplain: "Task timed out after 1.00 seconds",
 		},
 		{
 			name: "integration timeout before the function's own", method: "GET", url: "/hurry/sleep",
-			wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`, wantOutcome: apigw.OutcomeTimeout,
+			wantStatus: 503, wantBody: `{"message":"Service Unavailable"}`, wantOutcome: exchange.OutcomeTimeout,
 			wantExplain: "integration timeout",
 		},
 		{
 			name: "crash", method: "GET", url: "/files/crash",
-			wantStatus: 500, wantOutcome: apigw.OutcomeFunctionError, wantExplain: "exit status 3",
+			wantStatus: 500, wantOutcome: exchange.OutcomeFunctionError, wantExplain: "exit status 3",
 		},
 		{
 			name: "HTTP API miss", method: "GET", url: "/nowhere",
-			wantStatus: 404, wantBody: `{"message":"Not Found"}`, wantOutcome: apigw.OutcomeNoRoute,
+			wantStatus: 404, wantBody: `{"message":"Not Found"}`, wantOutcome: exchange.OutcomeNoRoute,
 		},
 		{
 			name: "request over 10 MB", method: "POST", url: "/files/big",
 			header: http.Header{"Content-Type": {"text/plain"}}, body: strings.Repeat("x", 10<<20+1),
-			wantStatus: 413, wantOutcome: apigw.OutcomePayloadTooLarge,
+			wantStatus: 413, wantOutcome: exchange.OutcomePayloadTooLarge,
 		},
 	}
 	for _, tt := range tests {
@@ -219,7 +219,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 			if x.Outcome != tt.wantOutcome || x.Response.Status != tt.wantStatus || !strings.Contains(x.Explanation, tt.wantExplain) {
 				t.Errorf("captured outcome %q status %d explanation %q; want %q %d ~%q", x.Outcome, x.Response.Status, x.Explanation, tt.wantOutcome, tt.wantStatus, tt.wantExplain)
 			}
-			if tt.wantOutcome != apigw.OutcomeOK && x.Explanation == "" {
+			if tt.wantOutcome != exchange.OutcomeOK && x.Explanation == "" {
 				t.Error("a failure needs an explanation")
 			}
 			if tt.checkV2 != nil || tt.checkV1 != nil {
@@ -246,7 +246,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 	}
 }
 
-func waitCaptured(t *testing.T, c *collector, url string) *capture.Exchange {
+func waitCaptured(t *testing.T, c *collector, url string) *exchange.Exchange {
 	t.Helper()
 	for range 100 {
 		c.mu.Lock()
@@ -279,7 +279,7 @@ func TestThrottledThroughGateway(t *testing.T) {
 	resp.Body.Close()
 	wg.Wait()
 	x := waitCaptured(t, sink, "/files/third")
-	if resp.StatusCode != 500 || x.Outcome != apigw.OutcomeThrottled || x.Explanation == "" {
+	if resp.StatusCode != 500 || x.Outcome != exchange.OutcomeThrottled || x.Explanation == "" {
 		t.Fatalf("status %d outcome %q explanation %q", resp.StatusCode, x.Outcome, x.Explanation)
 	}
 }

@@ -54,7 +54,7 @@ func goFunction(t *testing.T) *config.Function {
 func newManager(t *testing.T, fns ...*config.Function) *Manager {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := New(logger, &config.Project{Functions: fns}, Options{CacheDir: cacheDir, Region: "eu-west-1"})
+	m := New(logger, &config.Project{Region: "eu-west-1", Functions: fns}, Options{CacheDir: cacheDir})
 	t.Cleanup(m.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

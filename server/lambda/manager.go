@@ -18,8 +18,6 @@ import (
 
 // Options configure a Manager.
 type Options struct {
-	Region    string // default "us-east-1"
-	AccountID string // default "123456789012"
 	// IdleTimeout ends environments unused for this long (default 10 minutes).
 	IdleTimeout time.Duration
 	// CacheDir holds built Go bootstraps and the shipped runtime bootstraps
@@ -57,12 +55,6 @@ type Manager struct {
 // New returns a Manager for the project's functions. Call Prepare before
 // serving, and Close when done.
 func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
-	if opts.Region == "" {
-		opts.Region = "us-east-1"
-	}
-	if opts.AccountID == "" {
-		opts.AccountID = "123456789012"
-	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 10 * time.Minute
 	}
@@ -84,22 +76,31 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		remote:     opts.Remote,
 		stopReaper: make(chan struct{}),
 	}
+	// Functions are taken as config made them, defaults filled in; a
+	// Concurrency of 0 (ReservedConcurrentExecutions: 0) throttles every
+	// invoke, as in AWS.
 	for _, fn := range project.Functions {
-		// Concurrency is taken as given: config defaults it to 10, and 0
-		// (ReservedConcurrentExecutions: 0) throttles every invoke, as in AWS.
-		if fn.Concurrency < 0 {
-			fn.Concurrency = 0
-		}
-		if fn.Timeout <= 0 {
-			fn.Timeout = 3 * time.Second
-		}
-		if fn.MemoryMB <= 0 {
-			fn.MemoryMB = 128
-		}
 		m.pools[fn.Name] = &pool{m: m, fn: fn}
 	}
 	go m.reapLoop()
 	return m
+}
+
+// region is where the project's functions run; projects built by hand (not
+// by config.Parse) run in the default region.
+func (m *Manager) region() string {
+	if m.project.Region == "" {
+		return config.DefaultRegion
+	}
+	return m.project.Region
+}
+
+// accountID is the account local functions live in.
+func (m *Manager) accountID() string {
+	if m.project.AccountID == "" {
+		return config.DefaultAccountID
+	}
+	return m.project.AccountID
 }
 
 // Prepare builds what local functions need (Go bootstraps, shipped runtime
@@ -131,7 +132,7 @@ func (m *Manager) Prepare(ctx context.Context) error {
 // that happens to share its name.
 func (m *Manager) foreignARN(name string) bool {
 	parts := strings.Split(name, ":")
-	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[4] != m.opts.AccountID
+	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[4] != m.accountID()
 }
 
 // Function finds a function by logical name, physical name or ARN (with or
@@ -293,8 +294,8 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
-		"AWS_REGION=" + m.opts.Region,
-		"AWS_DEFAULT_REGION=" + m.opts.Region,
+		"AWS_REGION=" + m.region(),
+		"AWS_DEFAULT_REGION=" + m.region(),
 		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
 		"_HANDLER=" + fn.Handler,
 		"LAMBDA_TASK_ROOT=" + cmd.dir,
@@ -334,7 +335,7 @@ func (m *Manager) arnFor(name string) string {
 	if strings.HasPrefix(name, "arn:") {
 		return name
 	}
-	return "arn:aws:lambda:" + m.opts.Region + ":" + m.opts.AccountID + ":function:" + name
+	return "arn:aws:lambda:" + m.region() + ":" + m.accountID() + ":function:" + name
 }
 
 // newUUID returns a random (version 4) UUID, as Lambda's request ids are.

@@ -160,7 +160,7 @@ func (m *Manager) remoteInvoker() (Invoker, error) {
 		if m.remote != nil {
 			return
 		}
-		r, err := NewRemote(context.Background(), RemoteOptions{Region: m.opts.Region, Self: m.opts.Self})
+		r, err := NewRemote(context.Background(), RemoteOptions{Region: m.region(), Self: m.opts.Self})
 		if err != nil {
 			m.remoteErr = err
 			return

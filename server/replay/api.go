@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
@@ -110,7 +110,7 @@ func Ignores(vs []string) []string {
 }
 
 type replaysResponse struct {
-	Replays []*capture.Exchange `json:"replays"`
+	Replays []*exchange.Exchange `json:"replays"`
 }
 
 func (h *Handlers) listReplays(w http.ResponseWriter, r *http.Request) {

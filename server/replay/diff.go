@@ -11,8 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Class says how a replay turned out next to its original.
@@ -120,7 +119,7 @@ const volatileAlternatives = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 // "body.meta"; "*" matches within one path segment, "**" across segments)
 // or a bare name, which matches a header name or a JSON key at any depth.
 // Ignoring a path ignores everything under it.
-func Compare(orig, rep *capture.Exchange, ignore []string) *Diff {
+func Compare(orig, rep *exchange.Exchange, ignore []string) *Diff {
 	c := &comparer{ign: compileIgnore(ignore)}
 	if (orig.RouteKey == "") != (rep.RouteKey == "") {
 		// One went through an API, the other straight to the function (an
@@ -159,13 +158,8 @@ func rank(path string) int {
 	return 3
 }
 
-// Failed reports whether an exchange failed for its client.
-func Failed(x *capture.Exchange) bool {
-	return (x.Outcome != "" && x.Outcome != apigw.OutcomeOK) || x.Response.Status >= 500
-}
-
-func classify(orig, rep *capture.Exchange, same bool) Class {
-	before, after := Failed(orig), Failed(rep)
+func classify(orig, rep *exchange.Exchange, same bool) Class {
+	before, after := orig.Failed(), rep.Failed()
 	switch {
 	case !before && after:
 		return ClassNewlyFailing
@@ -269,7 +263,7 @@ func maskVolatile(s string) string { return volatileText.ReplaceAllString(s, "\x
 
 // body compares bodies: as JSON values when both parse, as bytes when
 // either is binary, else as text with volatile ids masked.
-func (c *comparer) body(a, b capture.HTTPResponse) {
+func (c *comparer) body(a, b exchange.HTTPResponse) {
 	if c.ignored("body", "") {
 		return
 	}
@@ -307,7 +301,7 @@ func (c *comparer) output(a, b json.RawMessage) {
 	}
 }
 
-func showBody(r capture.HTTPResponse) string {
+func showBody(r exchange.HTTPResponse) string {
 	if r.IsBase64 {
 		return fmt.Sprintf("(binary, %d base64 characters)", len(r.Body))
 	}

@@ -7,22 +7,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/diff/*.golden with the current output")
 
 // ex builds a response-only exchange for diff tests.
-func ex(id string, status int, outcome apigw.Outcome, headers map[string][]string, body string) *capture.Exchange {
-	return &capture.Exchange{ID: id, Outcome: outcome, Response: capture.HTTPResponse{Status: status, Headers: headers, Body: body}}
+func ex(id string, status int, outcome exchange.Outcome, headers map[string][]string, body string) *exchange.Exchange {
+	return &exchange.Exchange{ID: id, Outcome: outcome, Response: exchange.HTTPResponse{Status: status, Headers: headers, Body: body}}
 }
 
 func TestCompare(t *testing.T) {
 	jsonCT := map[string][]string{"Content-Type": {"application/json"}}
 	tests := []struct {
 		name    string
-		a, b    *capture.Exchange
+		a, b    *exchange.Exchange
 		ignore  []string
 		class   Class
 		paths   []string
@@ -109,13 +108,13 @@ func TestCompare(t *testing.T) {
 		},
 		{
 			name: "event replay compares function outputs",
-			a: func() *capture.Exchange {
+			a: func() *exchange.Exchange {
 				x := ex("A", 200, "ok", jsonCT, `{"greeting":"hi"}`)
 				x.RouteKey = "GET /hello"
 				x.Function.RawResponse = []byte(`{"statusCode":200,"body":"{\"greeting\":\"hi\",\"requestId\":\"1\"}"}`)
 				return x
 			}(),
-			b: func() *capture.Exchange {
+			b: func() *exchange.Exchange {
 				x := ex("B", 200, "ok", map[string][]string{"X-Amz-Executed-Version": {"$LATEST"}}, `{"statusCode":200,"body":"{\"greeting\":\"hey\",\"requestId\":\"2\"}"}`)
 				x.Function.RawResponse = []byte(`{"statusCode":200,"body":"{\"greeting\":\"hey\",\"requestId\":\"2\"}"}`)
 				return x

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/store"
@@ -25,9 +25,9 @@ var ErrBadEdit = errors.New("invalid replay edit")
 
 // Store is what replay reads originals from and writes replays to.
 type Store interface {
-	Exchange(ctx context.Context, id string) (*capture.Exchange, error)
-	InsertExchanges(ctx context.Context, xs []*capture.Exchange) error
-	Exchanges(ctx context.Context, f store.Filter) ([]*capture.Exchange, string, error)
+	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
+	InsertExchanges(ctx context.Context, xs []*exchange.Exchange) error
+	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
 }
 
@@ -57,23 +57,23 @@ type Replayer struct {
 	gw      *gateway.Gateway
 	invoker gateway.Invoker
 	session func() string
-	publish func([]*capture.Exchange)
+	publish func([]*exchange.Exchange)
 	now     func() time.Time
 }
 
 // New returns a Replayer. publish, when not nil, is told of each stored replay.
-func New(store Store, gw *gateway.Gateway, invoker gateway.Invoker, session func() string, publish func([]*capture.Exchange)) *Replayer {
+func New(store Store, gw *gateway.Gateway, invoker gateway.Invoker, session func() string, publish func([]*exchange.Exchange)) *Replayer {
 	return &Replayer{store: store, gw: gw, invoker: invoker, session: session, publish: publish, now: time.Now}
 }
 
 // Exchange returns a stored exchange (an original or a replay).
-func (r *Replayer) Exchange(ctx context.Context, id string) (*capture.Exchange, error) {
+func (r *Replayer) Exchange(ctx context.Context, id string) (*exchange.Exchange, error) {
 	return r.store.Exchange(ctx, id)
 }
 
 // Replay re-runs exchange id with the edit applied, stores the replay and
 // returns it. The replay is written synchronously: the caller shows it next.
-func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*capture.Exchange, error) {
+func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*exchange.Exchange, error) {
 	orig, err := r.store.Exchange(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %w", id, err)
@@ -82,10 +82,10 @@ func (r *Replayer) Replay(ctx context.Context, id string, e Edit) (*capture.Exch
 }
 
 // replay re-runs orig, stores the replay and returns it.
-func (r *Replayer) replay(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+func (r *Replayer) replay(ctx context.Context, orig *exchange.Exchange, e Edit) (*exchange.Exchange, error) {
 	id := orig.ID
 	var err error
-	var x *capture.Exchange
+	var x *exchange.Exchange
 	if e.Event != nil || orig.RouteKey == "" {
 		x, err = r.invokeDirect(ctx, orig, e)
 	} else {
@@ -95,17 +95,17 @@ func (r *Replayer) replay(ctx context.Context, orig *capture.Exchange, e Edit) (
 		return nil, err
 	}
 	x.ReplayOf = orig.ID
-	if err := r.store.InsertExchanges(ctx, []*capture.Exchange{x}); err != nil {
+	if err := r.store.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
 		return nil, fmt.Errorf("store replay of %s: %w", id, err)
 	}
 	if r.publish != nil {
-		r.publish([]*capture.Exchange{x})
+		r.publish([]*exchange.Exchange{x})
 	}
 	return x, nil
 }
 
 // resend sends the captured HTTP request through the gateway again.
-func (r *Replayer) resend(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+func (r *Replayer) resend(ctx context.Context, orig *exchange.Exchange, e Edit) (*exchange.Exchange, error) {
 	req, err := Request(orig, e.Request, r.now())
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (r *Replayer) resend(ctx context.Context, orig *capture.Exchange, e Edit) (
 }
 
 // Request rebuilds the gateway request of a captured exchange, edited.
-func Request(orig *capture.Exchange, ed *RequestEdit, now time.Time) (*apigw.Request, error) {
+func Request(orig *exchange.Exchange, ed *RequestEdit, now time.Time) (*apigw.Request, error) {
 	path, query, _ := strings.Cut(orig.Request.URL, "?")
 	body := []byte(orig.Request.Body)
 	if orig.Request.IsBase64 {
@@ -177,7 +177,7 @@ func headersAsSent(in map[string][]string) (http.Header, map[string]string) {
 }
 
 // invokeDirect re-invokes the function with the captured (or edited) event.
-func (r *Replayer) invokeDirect(ctx context.Context, orig *capture.Exchange, e Edit) (*capture.Exchange, error) {
+func (r *Replayer) invokeDirect(ctx context.Context, orig *exchange.Exchange, e Edit) (*exchange.Exchange, error) {
 	event := orig.Event
 	if e.Event != nil {
 		if !json.Valid(e.Event) {

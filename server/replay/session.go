@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -31,10 +31,10 @@ type SessionOptions struct {
 // Result is one replayed exchange. Error is set, and Replay and Diff are
 // not, when the exchange could not be replayed (e.g. it has no event).
 type Result struct {
-	Original *capture.Exchange `json:"original"`
-	Replay   *capture.Exchange `json:"replay,omitempty"`
-	Diff     *Diff             `json:"diff,omitempty"`
-	Error    string            `json:"error,omitempty"`
+	Original *exchange.Exchange `json:"original"`
+	Replay   *exchange.Exchange `json:"replay,omitempty"`
+	Diff     *Diff              `json:"diff,omitempty"`
+	Error    string             `json:"error,omitempty"`
 }
 
 // Counts sum a report's results by class; Errors counts results that could
@@ -107,7 +107,7 @@ func (r *Replayer) ReplaySession(ctx context.Context, session string, opts Sessi
 	}
 	rep := &SessionReport{Session: sess.ID, Name: sess.Name, Target: opts.Target, RecordedIn: r.session(), Results: []Result{}}
 	for _, x := range all {
-		if x.ReplayOf == "" && (!opts.OnlyFailed || Failed(x)) {
+		if x.ReplayOf == "" && (!opts.OnlyFailed || x.Failed()) {
 			rep.Results = append(rep.Results, Result{Original: x})
 		}
 	}
@@ -159,8 +159,8 @@ func (r *Replayer) ReplayOne(ctx context.Context, id string, e Edit, ignore []st
 }
 
 // sessionExchanges returns every exchange of a session, oldest first.
-func sessionExchanges(ctx context.Context, st Store, sessionID string) ([]*capture.Exchange, error) {
-	var all []*capture.Exchange
+func sessionExchanges(ctx context.Context, st Store, sessionID string) ([]*exchange.Exchange, error) {
+	var all []*exchange.Exchange
 	next := ""
 	for {
 		xs, n, err := st.Exchanges(ctx, store.Filter{Session: sessionID, Before: next, Limit: store.MaxLimit})
@@ -179,7 +179,7 @@ func sessionExchanges(ctx context.Context, st Store, sessionID string) ([]*captu
 
 // Replays returns the replays of exchange id, newest first, from any
 // session (the store indexes replay_of).
-func (r *Replayer) Replays(ctx context.Context, id string) ([]*capture.Exchange, error) {
+func (r *Replayer) Replays(ctx context.Context, id string) ([]*exchange.Exchange, error) {
 	if _, err := r.store.Exchange(ctx, id); err != nil {
 		return nil, fmt.Errorf("replays of %s: %w", id, err)
 	}
@@ -188,7 +188,7 @@ func (r *Replayer) Replays(ctx context.Context, id string) ([]*capture.Exchange,
 		return nil, fmt.Errorf("replays of %s: %w", id, err)
 	}
 	if xs == nil {
-		xs = []*capture.Exchange{}
+		xs = []*exchange.Exchange{}
 	}
 	return xs, nil
 }
@@ -196,12 +196,12 @@ func (r *Replayer) Replays(ctx context.Context, id string) ([]*capture.Exchange,
 // DiffOf diffs two stored exchanges: against (normally a replay of id) or,
 // when against is "", the newest replay of id. It returns the diff and both
 // exchanges; an error wrapping store.ErrNotFound when either is missing.
-func (r *Replayer) DiffOf(ctx context.Context, id, against string, ignore []string) (*Diff, *capture.Exchange, *capture.Exchange, error) {
+func (r *Replayer) DiffOf(ctx context.Context, id, against string, ignore []string) (*Diff, *exchange.Exchange, *exchange.Exchange, error) {
 	orig, err := r.store.Exchange(ctx, id)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("diff %s: %w", id, err)
 	}
-	var rep *capture.Exchange
+	var rep *exchange.Exchange
 	if against == "" {
 		rs, err := r.Replays(ctx, id)
 		if err != nil {

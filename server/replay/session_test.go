@@ -214,11 +214,11 @@ func ptr[T any](v T) *T { return &v }
 func TestReplayAgainstDeployed(t *testing.T) {
 	const arn = "arn:aws:lambda:us-east-1:210987654321:function:Hello"
 	deployed := replaytest.NewApp(t, "Hello", "deployed")
-	project, err := config.Load(deployed.Template, config.Options{})
+	project, err := config.Load(deployed.Template, config.Options{AccountID: "210987654321"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	far := lambda.New(replaytest.Logger(), project, lambda.Options{CacheDir: t.TempDir(), AccountID: "210987654321"})
+	far := lambda.New(replaytest.Logger(), project, lambda.Options{CacheDir: t.TempDir()})
 	t.Cleanup(far.Close)
 	mux := http.NewServeMux()
 	lambda.NewInvokeAPI(replaytest.Logger(), far, func(n string) bool { return far.Function(n) != nil }).Register(mux)

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -24,12 +24,12 @@ const (
 // Native is gatescope's native export: the Exchange records as the JSON API
 // shows them, plus the session and what redaction did.
 type Native struct {
-	Format     string              `json:"format"`
-	Creator    HARCreator          `json:"creator"`
-	ExportedAt time.Time           `json:"exportedAt"`
-	Session    NativeSession       `json:"session"`
-	Exchanges  []*capture.Exchange `json:"exchanges"`
-	Redaction  *Report             `json:"redaction"`
+	Format     string               `json:"format"`
+	Creator    HARCreator           `json:"creator"`
+	ExportedAt time.Time            `json:"exportedAt"`
+	Session    NativeSession        `json:"session"`
+	Exchanges  []*exchange.Exchange `json:"exchanges"`
+	Redaction  *Report              `json:"redaction"`
 }
 
 // NativeSession is the exported session.
@@ -42,8 +42,8 @@ type NativeSession struct {
 // Exporter is what exports read; *store.DB implements it.
 type Exporter interface {
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
-	Exchanges(ctx context.Context, f store.Filter) ([]*capture.Exchange, string, error)
-	Annotate(ctx context.Context, xs []*capture.Exchange) error
+	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
+	Annotate(ctx context.Context, xs []*exchange.Exchange) error
 }
 
 var _ Exporter = (*store.DB)(nil)
@@ -130,14 +130,14 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 }
 
 // load reads the selected exchanges, oldest first, with their annotations.
-func load(ctx context.Context, st Exporter, sel Selection) (*store.Session, []*capture.Exchange, error) {
+func load(ctx context.Context, st Exporter, sel Selection) (*store.Session, []*exchange.Exchange, error) {
 	s, err := st.Session(ctx, sel.Session)
 	if err != nil {
 		return nil, nil, err
 	}
 	f := sel.Filter
 	f.Session, f.After, f.Limit = s.ID, "", store.MaxLimit
-	var xs []*capture.Exchange
+	var xs []*exchange.Exchange
 	for f.Before = ""; ; {
 		page, next, err := st.Exchanges(ctx, f)
 		if err != nil {
@@ -154,7 +154,7 @@ func load(ctx context.Context, st Exporter, sel Selection) (*store.Session, []*c
 		return nil, nil, err
 	}
 	if len(sel.IDs) > 0 || sel.Starred {
-		xs = slices.DeleteFunc(xs, func(x *capture.Exchange) bool {
+		xs = slices.DeleteFunc(xs, func(x *exchange.Exchange) bool {
 			return (len(sel.IDs) > 0 && !slices.Contains(sel.IDs, x.ID)) || (sel.Starred && !x.Starred)
 		})
 	}

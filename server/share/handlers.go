@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpjson"
 	"github.com/gatescope/gatescope/store"
 )
@@ -26,7 +26,7 @@ import (
 type Store interface {
 	Exporter
 	Importer
-	Exchange(ctx context.Context, id string) (*capture.Exchange, error)
+	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
 	UpdateSession(ctx context.Context, id string, u store.SessionUpdate) (*store.Session, error)
 	SetStar(ctx context.Context, exchangeID string, starred bool) error
 	SetNote(ctx context.Context, exchangeID, note string) error

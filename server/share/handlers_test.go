@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -51,11 +51,11 @@ func TestShareLinks(t *testing.T) {
 	clock := func() time.Time { return now }
 	db := openStoreAt(t, clock)
 	x := secretExchange()
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{x}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
 		t.Fatal(err)
 	}
 	other := sample("other")[0]
-	if err := db.InsertExchanges(ctx, []*capture.Exchange{other}); err != nil {
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{other}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := db.Session(ctx, "s")

@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), written by
@@ -134,24 +133,24 @@ type LogExt struct {
 // EntryExt is entry._gatescope: everything of an Exchange that HAR has no
 // field for, so a gatescope HAR re-imports exactly.
 type EntryExt struct {
-	ID          string               `json:"id"`
-	API         capture.APIRef       `json:"api"`
-	RouteKey    string               `json:"routeKey"`
-	RequestID   string               `json:"requestId,omitempty"`
-	TraceID     string               `json:"traceId,omitempty"`
-	DurationMs  float64              `json:"durationMs"`
-	URL         string               `json:"url"` // path and query as received
-	Request     BodyExt              `json:"request"`
-	Response    BodyExt              `json:"response"`
-	Event       json.RawMessage      `json:"event,omitempty"`
-	Function    capture.FunctionCall `json:"function"`
-	Outcome     apigw.Outcome        `json:"outcome"`
-	Explanation string               `json:"explanation,omitempty"`
-	Timings     capture.Timings      `json:"timings"`
-	Logs        string               `json:"logs,omitempty"`
-	ReplayOf    string               `json:"replayOf,omitempty"`
-	Starred     bool                 `json:"starred,omitempty"`
-	Note        string               `json:"note,omitempty"`
+	ID          string                `json:"id"`
+	API         exchange.APIRef       `json:"api"`
+	RouteKey    string                `json:"routeKey"`
+	RequestID   string                `json:"requestId,omitempty"`
+	TraceID     string                `json:"traceId,omitempty"`
+	DurationMs  float64               `json:"durationMs"`
+	URL         string                `json:"url"` // path and query as received
+	Request     BodyExt               `json:"request"`
+	Response    BodyExt               `json:"response"`
+	Event       json.RawMessage       `json:"event,omitempty"`
+	Function    exchange.FunctionCall `json:"function"`
+	Outcome     exchange.Outcome      `json:"outcome"`
+	Explanation string                `json:"explanation,omitempty"`
+	Timings     exchange.Timings      `json:"timings"`
+	Logs        string                `json:"logs,omitempty"`
+	ReplayOf    string                `json:"replayOf,omitempty"`
+	Starred     bool                  `json:"starred,omitempty"`
+	Note        string                `json:"note,omitempty"`
 }
 
 // BodyExt keeps what HAR loses about a body.
@@ -165,7 +164,7 @@ type BodyExt struct {
 const defaultHost = "127.0.0.1:3000"
 
 // toHAR builds a HAR of exchanges (already redacted as wanted).
-func toHAR(xs []*capture.Exchange, s NativeSession, version string, rep *Report) *HAR {
+func toHAR(xs []*exchange.Exchange, s NativeSession, version string, rep *Report) *HAR {
 	h := &HAR{Log: HARLog{
 		Version:   "1.2",
 		Creator:   HARCreator{Name: "gatescope", Version: version},
@@ -178,7 +177,7 @@ func toHAR(xs []*capture.Exchange, s NativeSession, version string, rep *Report)
 	return h
 }
 
-func entryOf(x *capture.Exchange) HAREntry {
+func entryOf(x *exchange.Exchange) HAREntry {
 	wait := max(x.DurationMs, 0)
 	e := HAREntry{
 		StartedDateTime: x.StartedAt.UTC().Format(time.RFC3339Nano),

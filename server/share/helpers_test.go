@@ -15,8 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -41,48 +40,48 @@ func openStoreAt(tb testing.TB, now func() time.Time) *store.DB {
 // sample returns exchanges covering what an export must carry: JSON and
 // binary bodies, events, function output and errors, logs, timings, a
 // replay link, a star and a note.
-func sample(session string) []*capture.Exchange {
-	a := &capture.Exchange{
-		ID:         capture.NewID(t0),
+func sample(session string) []*exchange.Exchange {
+	a := &exchange.Exchange{
+		ID:         exchange.NewID(t0),
 		Session:    session,
-		API:        capture.APIRef{ID: "api1", Type: "HTTP", Stage: "$default"},
+		API:        exchange.APIRef{ID: "api1", Type: "HTTP", Stage: "$default"},
 		RouteKey:   "POST /orders",
 		RequestID:  "req-1",
 		TraceID:    "Root=1-abc",
 		StartedAt:  t0,
 		DurationMs: 12.5,
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:  "POST",
 			URL:     "/orders?x=1&y=a%20b",
 			Headers: map[string][]string{"Host": {"localhost:3000"}, "Content-Type": {"application/json"}, "X-Multi": {"a", "b"}},
 			Body:    `{"item":"book","qty":2,"html":"<b>&</b>"}`,
 		},
 		Event: json.RawMessage(`{"version":"2.0","routeKey":"POST /orders","rawPath":"/orders","body":"{\"item\":\"book\"}","isBase64Encoded":false}`),
-		Function: capture.FunctionCall{
+		Function: exchange.FunctionCall{
 			Name: "OrdersFn", Target: "local", Cold: true,
 			RawResponse: json.RawMessage(`{"statusCode":201,"body":"{\"id\":7}"}`),
 		},
-		Response: capture.HTTPResponse{
+		Response: exchange.HTTPResponse{
 			Status:  201,
 			Headers: map[string][]string{"Content-Type": {"application/json"}},
 			Body:    `{"id":7}`,
 		},
-		Outcome: apigw.OutcomeOK,
-		Timings: capture.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.2, InitDurationMs: 80,
+		Outcome: exchange.OutcomeOK,
+		Timings: exchange.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.2, InitDurationMs: 80,
 			FunctionMs: 10, InvokeEndMs: 11, ResponseMappedMs: 11.5, SentMs: 12},
 		Logs:    "START RequestId: req-1\nprocessing order\nEND RequestId: req-1\n",
 		Starred: true,
 		Note:    "the happy path",
 	}
-	b := &capture.Exchange{
-		ID:         capture.NewID(t0.Add(time.Second)),
+	b := &exchange.Exchange{
+		ID:         exchange.NewID(t0.Add(time.Second)),
 		Session:    session,
-		API:        capture.APIRef{ID: "api2", Type: "REST", Stage: "prod"},
+		API:        exchange.APIRef{ID: "api2", Type: "REST", Stage: "prod"},
 		RouteKey:   "GET /img",
 		RequestID:  "req-2",
 		StartedAt:  t0.Add(time.Second),
 		DurationMs: 3000,
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:   "PUT",
 			URL:      "/img",
 			Headers:  map[string][]string{"Content-Type": {"application/octet-stream"}},
@@ -90,34 +89,34 @@ func sample(session string) []*capture.Exchange {
 			IsBase64: true,
 		},
 		Event: json.RawMessage(`{"resource":"/img","body":"AAEC/w==","isBase64Encoded":true}`),
-		Function: capture.FunctionCall{
+		Function: exchange.FunctionCall{
 			Name: "ImgFn", Target: "arn:aws:lambda:us-east-1:123456789012:function:img",
-			Error: &capture.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
+			Error: &exchange.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
 		},
-		Response: capture.HTTPResponse{
+		Response: exchange.HTTPResponse{
 			Status:   502,
 			Headers:  map[string][]string{"Content-Type": {"image/png"}},
 			Body:     base64.StdEncoding.EncodeToString([]byte{0x89, 'P', 'N', 'G', 0, 0xfe}),
 			IsBase64: true,
 		},
-		Outcome:     apigw.OutcomeFunctionError,
+		Outcome:     exchange.OutcomeFunctionError,
 		Explanation: "The function threw Error: boom.",
 		Logs:        "ERROR boom\n",
 		ReplayOf:    a.ID,
 		Note:        "why 502?",
 	}
-	c := &capture.Exchange{ // as bare as an exchange gets: no route, no response
-		ID:        capture.NewID(t0.Add(2 * time.Second)),
+	c := &exchange.Exchange{ // as bare as an exchange gets: no route, no response
+		ID:        exchange.NewID(t0.Add(2 * time.Second)),
 		Session:   session,
 		StartedAt: t0.Add(2 * time.Second),
-		Request:   capture.HTTPRequest{Method: "GET", URL: "/nothing"},
-		Outcome:   apigw.OutcomeNoRoute,
+		Request:   exchange.HTTPRequest{Method: "GET", URL: "/nothing"},
+		Outcome:   exchange.OutcomeNoRoute,
 	}
-	return []*capture.Exchange{a, b, c}
+	return []*exchange.Exchange{a, b, c}
 }
 
 // seed stores sample exchanges in a session and returns them as stored.
-func seed(tb testing.TB, db *store.DB, session string) (*store.Session, []*capture.Exchange) {
+func seed(tb testing.TB, db *store.DB, session string) (*store.Session, []*exchange.Exchange) {
 	tb.Helper()
 	ctx := context.Background()
 	if err := db.InsertExchanges(ctx, sample(session)); err != nil {
@@ -131,7 +130,7 @@ func seed(tb testing.TB, db *store.DB, session string) (*store.Session, []*captu
 }
 
 // stored reads a session's exchanges, oldest first, with annotations.
-func stored(tb testing.TB, db *store.DB, session string) []*capture.Exchange {
+func stored(tb testing.TB, db *store.DB, session string) []*exchange.Exchange {
 	tb.Helper()
 	_, xs, err := load(context.Background(), db, Selection{Session: session})
 	if err != nil {
@@ -142,14 +141,14 @@ func stored(tb testing.TB, db *store.DB, session string) []*capture.Exchange {
 
 // sameExchanges compares exchanges from two stores: everything but the
 // session id (a new store, a new session) must match.
-func sameExchanges(t *testing.T, want, got []*capture.Exchange) {
+func sameExchanges(t *testing.T, want, got []*exchange.Exchange) {
 	t.Helper()
 	sort.Slice(want, func(i, j int) bool { return want[i].StartedAt.Before(want[j].StartedAt) })
 	sort.Slice(got, func(i, j int) bool { return got[i].StartedAt.Before(got[j].StartedAt) })
 	// JSON documents round-trip by value: encoding/json compacts embedded
 	// JSON, so whitespace is normalised (key order is kept).
-	norm := func(xs []*capture.Exchange) []*capture.Exchange {
-		out := make([]*capture.Exchange, len(xs))
+	norm := func(xs []*exchange.Exchange) []*exchange.Exchange {
+		out := make([]*exchange.Exchange, len(xs))
 		for i, x := range xs {
 			c := *x
 			c.Event, c.Function.RawResponse = compact(t, c.Event), compact(t, c.Function.RawResponse)
@@ -159,7 +158,7 @@ func sameExchanges(t *testing.T, want, got []*capture.Exchange) {
 	}
 	want, got = norm(want), norm(got)
 	opts := cmp.Options{
-		cmpopts.IgnoreFields(capture.Exchange{}, "Session"),
+		cmpopts.IgnoreFields(exchange.Exchange{}, "Session"),
 		cmpopts.EquateEmpty(),
 	}
 	if diff := cmp.Diff(want, got, opts); diff != "" {

@@ -10,12 +10,10 @@ import (
 	"io"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -72,7 +70,7 @@ func invalid(path, format string, a ...any) error {
 type Parsed struct {
 	Format    string // FormatHAR or FormatJSON
 	Session   NativeSession
-	Exchanges []*capture.Exchange
+	Exchanges []*exchange.Exchange
 	Problems  []Problem
 }
 
@@ -264,7 +262,7 @@ func parseHAR(raw json.RawMessage) (*Parsed, error) {
 // entryExchange turns one HAR entry into an Exchange. Entries gatescope
 // wrote carry _gatescope and come back exactly; others (a browser's) become
 // request + response exchanges with no event, replayable through a gateway.
-func entryExchange(path string, raw json.RawMessage) (*capture.Exchange, *Problem) {
+func entryExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Problem) {
 	m, err := object(path, raw)
 	if err != nil {
 		return nil, &err.(*InvalidError).Problems[0]
@@ -305,15 +303,15 @@ func entryExchange(path string, raw json.RawMessage) (*capture.Exchange, *Proble
 	if e.Response.Status < 0 || e.Response.Status > 999 {
 		return nil, &Problem{Path: path + ".response.status", Msg: fmt.Sprintf("%d is not an HTTP status", e.Response.Status)}
 	}
-	x := &capture.Exchange{
+	x := &exchange.Exchange{
 		StartedAt:  started.UTC(),
 		DurationMs: max(e.Time, 0),
-		Request: capture.HTTPRequest{
+		Request: exchange.HTTPRequest{
 			Method:  e.Request.Method,
 			URL:     u.RequestURI(),
 			Headers: headerMap(e.Request.Headers),
 		},
-		Response: capture.HTTPResponse{
+		Response: exchange.HTTPResponse{
 			Status:  e.Response.Status,
 			Headers: headerMap(e.Response.Headers),
 			Body:    e.Response.Content.Text,
@@ -353,7 +351,7 @@ func entryExchange(path string, raw json.RawMessage) (*capture.Exchange, *Proble
 		x.Outcome, x.Explanation = outcomeOf(x.Response.Status)
 		return x, nil
 	}
-	if g.Outcome != "" && !slices.Contains(outcomes, g.Outcome) {
+	if g.Outcome != "" && !g.Outcome.Valid() {
 		return nil, &Problem{Path: path + "._gatescope.outcome", Msg: fmt.Sprintf("%q is not an outcome", g.Outcome)}
 	}
 	x.ID, x.API, x.RouteKey, x.RequestID, x.TraceID = g.ID, g.API, g.RouteKey, g.RequestID, g.TraceID
@@ -368,29 +366,25 @@ func entryExchange(path string, raw json.RawMessage) (*capture.Exchange, *Proble
 	return x, nil
 }
 
-var outcomes = []apigw.Outcome{apigw.OutcomeOK, apigw.OutcomeFunctionError, apigw.OutcomeMalformedResponse,
-	apigw.OutcomeTimeout, apigw.OutcomeThrottled, apigw.OutcomeNoRoute, apigw.OutcomeUnauthorized,
-	apigw.OutcomeForbidden, apigw.OutcomeInvokeFailed, apigw.OutcomePayloadTooLarge}
-
 // outcomeOf derives an outcome for an exchange recorded elsewhere (a
 // browser's HAR) from its status alone.
-func outcomeOf(status int) (apigw.Outcome, string) {
+func outcomeOf(status int) (exchange.Outcome, string) {
 	const from = "Imported from a HAR recorded outside gatescope: no Lambda event or function output was captured."
 	switch status {
 	case 0:
-		return apigw.OutcomeInvokeFailed, "The recording has no response (status 0): the request failed or was blocked. " + from
+		return exchange.OutcomeInvokeFailed, "The recording has no response (status 0): the request failed or was blocked. " + from
 	case 401:
-		return apigw.OutcomeUnauthorized, from
+		return exchange.OutcomeUnauthorized, from
 	case 403:
-		return apigw.OutcomeForbidden, from
+		return exchange.OutcomeForbidden, from
 	case 413:
-		return apigw.OutcomePayloadTooLarge, from
+		return exchange.OutcomePayloadTooLarge, from
 	case 429:
-		return apigw.OutcomeThrottled, from
+		return exchange.OutcomeThrottled, from
 	case 504:
-		return apigw.OutcomeTimeout, from
+		return exchange.OutcomeTimeout, from
 	}
-	return apigw.OutcomeOK, from
+	return exchange.OutcomeOK, from
 }
 
 // headerMap collects HAR header lines by name, keeping their order.
@@ -435,7 +429,7 @@ func parseNative(top map[string]json.RawMessage) (*Parsed, error) {
 	return p, nil
 }
 
-func nativeExchange(path string, raw json.RawMessage) (*capture.Exchange, *Problem) {
+func nativeExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Problem) {
 	m, err := object(path, raw)
 	if err != nil {
 		return nil, &err.(*InvalidError).Problems[0]
@@ -443,7 +437,7 @@ func nativeExchange(path string, raw json.RawMessage) (*capture.Exchange, *Probl
 	if m["request"] == nil {
 		return nil, &Problem{Path: path + ".request", Msg: "missing"}
 	}
-	var x capture.Exchange
+	var x exchange.Exchange
 	if err := json.Unmarshal(raw, &x); err != nil {
 		pr := fieldProblem(path, err)
 		return nil, &pr
@@ -451,7 +445,7 @@ func nativeExchange(path string, raw json.RawMessage) (*capture.Exchange, *Probl
 	switch {
 	case x.Request.Method == "":
 		return nil, &Problem{Path: path + ".request.method", Msg: "missing"}
-	case x.Outcome != "" && !slices.Contains(outcomes, x.Outcome):
+	case x.Outcome != "" && !x.Outcome.Valid():
 		return nil, &Problem{Path: path + ".outcome", Msg: fmt.Sprintf("%q is not an outcome", x.Outcome)}
 	case x.Response.Status < 0 || x.Response.Status > 999:
 		return nil, &Problem{Path: path + ".response.status", Msg: fmt.Sprintf("%d is not an HTTP status", x.Response.Status)}
@@ -479,7 +473,7 @@ func nativeExchange(path string, raw json.RawMessage) (*capture.Exchange, *Probl
 // Importer is what an import writes to; *store.DB implements it.
 type Importer interface {
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
-	ImportExchanges(ctx context.Context, sessionName, note string, xs []*capture.Exchange) (*store.Session, error)
+	ImportExchanges(ctx context.Context, sessionName, note string, xs []*exchange.Exchange) (*store.Session, error)
 }
 
 var _ Importer = (*store.DB)(nil)

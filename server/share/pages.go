@@ -14,7 +14,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -126,7 +126,7 @@ func (h *Handlers) shareExchangePage(w http.ResponseWriter, r *http.Request) {
 		err = store.ErrNotFound // another session's exchange is not shared
 	}
 	if err == nil {
-		err = h.st.Annotate(r.Context(), []*capture.Exchange{x})
+		err = h.st.Annotate(r.Context(), []*exchange.Exchange{x})
 	}
 	if err != nil {
 		h.pageError(w, r, err)
@@ -137,7 +137,7 @@ func (h *Handlers) shareExchangePage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home)))
 }
 
-func shareRow(x *capture.Exchange, home string) web.ShareRow {
+func shareRow(x *exchange.Exchange, home string) web.ShareRow {
 	status, class := "—", "s0"
 	if x.Response.Status >= 100 && x.Response.Status <= 599 {
 		status, class = fmt.Sprint(x.Response.Status), fmt.Sprintf("s%d", x.Response.Status/100)
@@ -159,7 +159,7 @@ func shareRow(x *capture.Exchange, home string) web.ShareRow {
 	}
 }
 
-func shareExchangeView(x *capture.Exchange, sessionName, home string) web.ShareExchangeView {
+func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.ShareExchangeView {
 	v := web.ShareExchangeView{SessionName: sessionName, Home: home, Row: shareRow(x, home), Logs: x.Logs}
 	for _, f := range []web.Fact{
 		{Label: "Started", Value: x.StartedAt.UTC().Format("2006-01-02 15:04:05.000 MST")},

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Redacted replaces every secret value in exports and shared pages.
@@ -149,7 +149,7 @@ func parsePath(p string) ([]string, error) {
 }
 
 // Exchange returns a redacted deep copy of x; x itself is never changed.
-func (rd *Redactor) Exchange(x *capture.Exchange) *capture.Exchange {
+func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 	c := clone(x)
 	if rd.off {
 		return c
@@ -202,7 +202,7 @@ func (rd *Redactor) Exchange(x *capture.Exchange) *capture.Exchange {
 }
 
 // clone deep-copies an exchange: redaction must never reach stored data.
-func clone(x *capture.Exchange) *capture.Exchange {
+func clone(x *exchange.Exchange) *exchange.Exchange {
 	c := *x
 	c.Request.Headers = cloneHeaders(x.Request.Headers)
 	c.Response.Headers = cloneHeaders(x.Response.Headers)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 // Secrets planted everywhere an exchange can carry them. Each must be gone
@@ -32,7 +32,7 @@ const (
 var allSecrets = []string{secBearer, secCookie, secSetCookie, secAPIKey, secAmzToken, secProxy,
 	secKeyID, secKeyID2, secSecret, secSession, secPassword, secCustomHdr, secRegex}
 
-func secretExchange() *capture.Exchange {
+func secretExchange() *exchange.Exchange {
 	x := sample("s")[0]
 	x.Request.Headers = map[string][]string{
 		"Host":                 {"localhost:3000"},
@@ -61,7 +61,7 @@ func secretExchange() *capture.Exchange {
 		"body":       `{"echo":"` + secPassword + `","env":{"AWS_SECRET_ACCESS_KEY":"` + secSecret + `"}}`,
 	})
 	x.Function.RawResponse = out
-	x.Function.Error = &capture.FunctionError{Type: "Error", Message: "bad key " + secKeyID,
+	x.Function.Error = &exchange.FunctionError{Type: "Error", Message: "bad key " + secKeyID,
 		StackTrace: []string{"at f (token=" + secBearer + ")"}}
 	x.Response.Headers = map[string][]string{"Set-Cookie": {"rt=" + secSetCookie + "; HttpOnly"}, "Content-Type": {"text/plain"}}
 	x.Response.Body = "env dump:\nAWS_ACCESS_KEY_ID=" + secKeyID + "\nAWS_SECRET_ACCESS_KEY=" + secSecret +
@@ -87,7 +87,7 @@ func TestRedactedExportsLeakNothing(t *testing.T) {
 	rules := Rules{Headers: []string{"X-Tenant-Secret"}, JSONPaths: []string{"$.password", "echo"},
 		Regexes: []string{`CUST-\d+-PRIVATE`}}
 	binary := secretExchange()
-	binary.ID = capture.NewID(t0.Add(5e9))
+	binary.ID = exchange.NewID(t0.Add(5e9))
 	binary.StartedAt = t0.Add(5e9)
 	binary.Response.IsBase64 = true
 	binary.Response.Body = base64.StdEncoding.EncodeToString([]byte("\x00\x01bin " + secKeyID + " " + secSecret))
@@ -96,7 +96,7 @@ func TestRedactedExportsLeakNothing(t *testing.T) {
 	for _, format := range []string{FormatHAR, FormatJSON} {
 		t.Run(format, func(t *testing.T) {
 			db := openStore(t)
-			if err := db.InsertExchanges(ctx, []*capture.Exchange{secretExchange(), binary}); err != nil {
+			if err := db.InsertExchanges(ctx, []*exchange.Exchange{secretExchange(), binary}); err != nil {
 				t.Fatal(err)
 			}
 			s, _ := db.Session(ctx, "s")

@@ -11,8 +11,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/har"
-
-	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/exchange"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -115,14 +114,14 @@ func TestImportBrowserHAR(t *testing.T) {
 	tests := []struct {
 		method, url, host string
 		status            int
-		outcome           apigw.Outcome
+		outcome           exchange.Outcome
 		reqBody           string
 		respBody          string
 		respBase64        bool
 	}{
-		{"GET", "/hello?name=web", "localhost:3000", 200, apigw.OutcomeOK, "", `{"message":"hello web"}`, false},
-		{"POST", "/orders", "localhost:3000", 429, apigw.OutcomeThrottled, `{"qty":1}`, `{"message":"Too Many Requests"}`, false},
-		{"GET", "/logo.png", "localhost:3000", 200, apigw.OutcomeOK, "", "iVBORw0KGgo=", true},
+		{"GET", "/hello?name=web", "localhost:3000", 200, exchange.OutcomeOK, "", `{"message":"hello web"}`, false},
+		{"POST", "/orders", "localhost:3000", 429, exchange.OutcomeThrottled, `{"qty":1}`, `{"message":"Too Many Requests"}`, false},
+		{"GET", "/logo.png", "localhost:3000", 200, exchange.OutcomeOK, "", "iVBORw0KGgo=", true},
 	}
 	for i, tt := range tests {
 		x := xs[i]

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/apigw"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/replay"
@@ -163,17 +163,17 @@ func OpenDB(tb testing.TB) *store.DB {
 type Sink struct{ DB *store.DB }
 
 // Submit implements gateway.Sink.
-func (s *Sink) Submit(x *capture.Exchange) bool {
-	return s.DB.InsertExchanges(context.Background(), []*capture.Exchange{x}) == nil
+func (s *Sink) Submit(x *exchange.Exchange) bool {
+	return s.DB.InsertExchanges(context.Background(), []*exchange.Exchange{x}) == nil
 }
 
 // Capture sends GET requests for each path through the stack's gateway
 // over real HTTP and returns the stored exchanges in order.
-func Capture(tb testing.TB, s *Stack, db *store.DB, paths ...string) []*capture.Exchange {
+func Capture(tb testing.TB, s *Stack, db *store.DB, paths ...string) []*exchange.Exchange {
 	tb.Helper()
 	srv := httptest.NewServer(s.Gateway)
 	defer srv.Close()
-	var out []*capture.Exchange
+	var out []*exchange.Exchange
 	for _, p := range paths {
 		resp, err := http.Get(srv.URL + p)
 		if err != nil {

@@ -3,8 +3,8 @@ package replayui
 import (
 	"context"
 
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/replay"
 )
 
@@ -15,7 +15,7 @@ func DashboardReplayer(rp *replay.Replayer) dashboard.Replayer { return bridge{r
 
 type bridge struct{ r *replay.Replayer }
 
-func (b bridge) Replay(ctx context.Context, id string, req dashboard.ReplayRequest) (*capture.Exchange, error) {
+func (b bridge) Replay(ctx context.Context, id string, req dashboard.ReplayRequest) (*exchange.Exchange, error) {
 	e := replay.Edit{Event: req.Event, Target: req.Target}
 	if er := req.Request; er != nil {
 		e.Request = &replay.RequestEdit{Method: er.Method, Path: er.Path, Headers: er.Headers, Body: er.Body}

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/gatescope/gatescope/server/capture"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/web"
 )
@@ -70,7 +70,7 @@ func (p *Pages) editPage(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, web.ReplayEdit(EditView(x, hist)))
 }
 
-func (p *Pages) history(ctx context.Context, orig *capture.Exchange, current string) (web.HistoryView, error) {
+func (p *Pages) history(ctx context.Context, orig *exchange.Exchange, current string) (web.HistoryView, error) {
 	xs, err := p.r.Replays(ctx, orig.ID)
 	if err != nil {
 		return web.HistoryView{}, err
@@ -106,7 +106,7 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // DiffView builds the diff page's view model.
-func DiffView(d *replay.Diff, orig, rep *capture.Exchange, hist web.HistoryView) web.DiffView {
+func DiffView(d *replay.Diff, orig, rep *exchange.Exchange, hist web.HistoryView) web.DiffView {
 	v := web.DiffView{
 		Class: string(d.Class), ClassKey: classKey(d.Class),
 		Text:     d.Text(),
@@ -138,7 +138,7 @@ func classKey(c replay.Class) string {
 	return string(c)
 }
 
-func bodyOf(x *capture.Exchange, root string) string {
+func bodyOf(x *exchange.Exchange, root string) string {
 	if root == "output" {
 		return string(x.Function.RawResponse)
 	}
@@ -148,7 +148,7 @@ func bodyOf(x *capture.Exchange, root string) string {
 	return x.Response.Body
 }
 
-func side(label string, x *capture.Exchange, root string, changes []replay.Change, other string) web.DiffSide {
+func side(label string, x *exchange.Exchange, root string, changes []replay.Change, other string) web.DiffSide {
 	s := web.DiffSide{
 		Label: label, ID: x.ID, Href: "/exchanges/" + x.ID,
 		Line:   requestLine(x),
@@ -184,7 +184,7 @@ func side(label string, x *capture.Exchange, root string, changes []replay.Chang
 	return s
 }
 
-func requestLine(x *capture.Exchange) string {
+func requestLine(x *exchange.Exchange) string {
 	if x.RouteKey == "" && x.Function.Name != "" {
 		return "invoke " + x.Function.Name
 	}
@@ -224,7 +224,7 @@ func headerRows(a, b map[string][]string, d *replay.Diff) []web.HeaderDiff {
 
 // HistoryView builds the replay history of orig; current is the replay
 // being shown, if any.
-func HistoryView(orig *capture.Exchange, replays []*capture.Exchange, current string) web.HistoryView {
+func HistoryView(orig *exchange.Exchange, replays []*exchange.Exchange, current string) web.HistoryView {
 	v := web.HistoryView{OrigID: orig.ID}
 	for _, x := range replays {
 		d := replay.Compare(orig, x, nil)
@@ -245,7 +245,7 @@ func HistoryView(orig *capture.Exchange, replays []*capture.Exchange, current st
 
 // EditView builds the edit form, filled with the exchange's request, event
 // and target.
-func EditView(x *capture.Exchange, hist web.HistoryView) web.EditView {
+func EditView(x *exchange.Exchange, hist web.HistoryView) web.EditView {
 	v := web.EditView{
 		ID: x.ID, Href: "/exchanges/" + x.ID, Line: requestLine(x),
 		HasRequest: x.RouteKey != "",

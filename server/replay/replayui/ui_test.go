@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
 	"github.com/gatescope/gatescope/server/replay/replayui"
@@ -23,7 +23,7 @@ import (
 type fixture struct {
 	url string
 	s   *replaytest.Stack
-	xs  []*capture.Exchange
+	xs  []*exchange.Exchange
 }
 
 // serve captures GET /hello and /ok of a real Node.js function and serves

@@ -1,8 +1,4 @@
-// Package apigw holds Amazon API Gateway's semantics as pure functions:
-// routing, request → Lambda event (payload 1.0 and 2.0), function output →
-// HTTP response, error mapping, CORS, and the outcome and explanation of each
-// exchange. It does no I/O, reads no clock and keeps no global state.
-package apigw
+package exchange
 
 // Outcome classifies how an exchange ended.
 type Outcome string
@@ -19,3 +15,20 @@ const (
 	OutcomeInvokeFailed      Outcome = "invoke_failed"
 	OutcomePayloadTooLarge   Outcome = "payload_too_large"
 )
+
+// Outcomes lists every outcome, in the order filters offer them.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomeOK, OutcomeFunctionError, OutcomeMalformedResponse, OutcomeTimeout,
+		OutcomeThrottled, OutcomeNoRoute, OutcomeUnauthorized, OutcomeForbidden, OutcomeInvokeFailed,
+		OutcomePayloadTooLarge}
+}
+
+// Valid reports whether o is one of Outcomes.
+func (o Outcome) Valid() bool {
+	for _, k := range Outcomes() {
+		if o == k {
+			return true
+		}
+	}
+	return false
+}

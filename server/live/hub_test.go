@@ -1,20 +1,23 @@
-package capture
+package live
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gorilla/websocket"
 )
 
 func startHub(t *testing.T, opts ...HubOption) (*Hub, *httptest.Server) {
 	t.Helper()
-	h := NewHub(testLogger(t), opts...)
+	h := NewHub(slog.New(slog.DiscardHandler), opts...)
 	ctx, cancel := context.WithCancel(context.Background())
 	go h.Run(ctx)
 	srv := httptest.NewServer(http.HandlerFunc(h.ServeWS))
@@ -56,7 +59,7 @@ func readMsg(t *testing.T, c *websocket.Conn) Message {
 
 func TestHubBroadcastsInOrder(t *testing.T) {
 	h, srv := startHub(t, WithDropped(func() uint64 { return 7 }))
-	h.Publish([]*Exchange{ex(0)}) // nobody connected: no work, not queued
+	h.Publish([]*exchange.Exchange{ex(0)}) // nobody connected: no work, not queued
 	a, b := dial(t, srv, ""), dial(t, srv, "")
 	waitClients(t, h, 2)
 
@@ -66,7 +69,7 @@ func TestHubBroadcastsInOrder(t *testing.T) {
 		x.Session, x.StartedAt, x.Request.Method, x.Request.URL = "s1", at, "GET", "/hi?x=1"
 		x.RouteKey, x.Response.Status, x.Outcome, x.DurationMs = "GET /hi", 200, "ok", 1.5
 		x.Function.Cold, x.Function.Name, x.Explanation = true, "Fn", "fine"
-		h.Publish([]*Exchange{x})
+		h.Publish([]*exchange.Exchange{x})
 	}
 	for _, c := range []*websocket.Conn{a, b} {
 		for i := range 3 {
@@ -95,7 +98,7 @@ func TestHubDropsSlowClient(t *testing.T) {
 	for i := range n {
 		x := ex(i)
 		x.Explanation = big
-		h.Publish([]*Exchange{x})
+		h.Publish([]*exchange.Exchange{x})
 		if m := readMsg(t, fast); m.Items[0].ID != x.ID {
 			t.Fatalf("fast client got %s, want %s", m.Items[0].ID, x.ID)
 		}
@@ -117,13 +120,13 @@ func TestHubRefusesCrossOrigin(t *testing.T) {
 
 func TestHubBacklog(t *testing.T) {
 	var gotAfter string
-	h, srv := startHub(t, WithBacklog(func(ctx context.Context, after string) ([]*Exchange, error) {
+	h, srv := startHub(t, WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 		gotAfter = after
-		return []*Exchange{ex(1), ex(2)}, nil
+		return []*exchange.Exchange{ex(1), ex(2)}, nil
 	}))
 	c := dial(t, srv, "?after=x0000")
 	waitClients(t, h, 1)
-	h.Publish([]*Exchange{ex(3)})
+	h.Publish([]*exchange.Exchange{ex(3)})
 	var got []string
 	for len(got) < 3 {
 		for _, s := range readMsg(t, c).Items {
@@ -143,3 +146,5 @@ func TestMessageJSON(t *testing.T) {
 		}
 	}
 }
+
+func ex(i int) *exchange.Exchange { return &exchange.Exchange{ID: fmt.Sprintf("x%04d", i)} }

@@ -1,4 +1,4 @@
-package capture
+package live
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gorilla/websocket"
 )
 
@@ -31,26 +32,28 @@ const (
 
 // Summary is the live-feed view of an exchange: enough for one list row.
 type Summary struct {
-	ID          string    `json:"id"`
-	Session     string    `json:"session"`
-	StartedAt   time.Time `json:"startedAt"`
-	Method      string    `json:"method"`
-	URL         string    `json:"url"`
-	RouteKey    string    `json:"routeKey"`
-	Status      int       `json:"status"`
-	Outcome     string    `json:"outcome"`
-	DurationMs  float64   `json:"durationMs"`
-	Cold        bool      `json:"cold"`
-	Function    string    `json:"function"`
-	Explanation string    `json:"explanation"`
+	ID        string    `json:"id"`
+	Session   string    `json:"session"`
+	StartedAt time.Time `json:"startedAt"`
+	Method    string    `json:"method"`
+	URL       string    `json:"url"`
+	RouteKey  string    `json:"routeKey"`
+	Status    int       `json:"status"`
+	Outcome   string    `json:"outcome"`
+	// Failed is exchange.Failed, sent so the browser never re-derives it.
+	Failed      bool    `json:"failed"`
+	DurationMs  float64 `json:"durationMs"`
+	Cold        bool    `json:"cold"`
+	Function    string  `json:"function"`
+	Explanation string  `json:"explanation"`
 }
 
 // Summarize returns the Summary of x.
-func Summarize(x *Exchange) Summary {
+func Summarize(x *exchange.Exchange) Summary {
 	return Summary{
 		ID: x.ID, Session: x.Session, StartedAt: x.StartedAt,
 		Method: x.Request.Method, URL: x.Request.URL, RouteKey: x.RouteKey,
-		Status: x.Response.Status, Outcome: string(x.Outcome), DurationMs: x.DurationMs,
+		Status: x.Response.Status, Outcome: string(x.Outcome), Failed: x.Failed(), DurationMs: x.DurationMs,
 		Cold: x.Function.Cold, Function: x.Function.Name, Explanation: x.Explanation,
 	}
 }
@@ -70,7 +73,7 @@ type HubOption func(*Hub)
 // WithBacklog makes the hub answer ?after=<id> on connect: backlog returns
 // the exchanges stored after that id, oldest first, sent before live
 // batches. Live batches may repeat some of them; clients dedupe by id.
-func WithBacklog(backlog func(ctx context.Context, after string) ([]*Exchange, error)) HubOption {
+func WithBacklog(backlog func(ctx context.Context, after string) ([]*exchange.Exchange, error)) HubOption {
 	return func(h *Hub) { h.backlog = backlog }
 }
 
@@ -86,12 +89,12 @@ func WithDropped(dropped func() uint64) HubOption {
 type Hub struct {
 	log       *slog.Logger
 	upgrader  websocket.Upgrader
-	backlog   func(ctx context.Context, after string) ([]*Exchange, error)
+	backlog   func(ctx context.Context, after string) ([]*exchange.Exchange, error)
 	droppedFn func() uint64
 
 	register   chan *client
 	unregister chan *client
-	publish    chan []*Exchange
+	publish    chan []*exchange.Exchange
 	done       chan struct{} // closed when Run returns
 
 	clients atomic.Int64  // connected clients, read by Publish
@@ -111,7 +114,7 @@ func NewHub(logger *slog.Logger, opts ...HubOption) *Hub {
 		log:        logger,
 		register:   make(chan *client),
 		unregister: make(chan *client),
-		publish:    make(chan []*Exchange, publishBuffer),
+		publish:    make(chan []*exchange.Exchange, publishBuffer),
 		done:       make(chan struct{}),
 		// The zero CheckOrigin is gorilla's same-origin check: a page on
 		// another site must not read the traffic.
@@ -125,7 +128,7 @@ func NewHub(logger *slog.Logger, opts ...HubOption) *Hub {
 
 // Publish hands a committed batch to the hub. It never blocks and does
 // nothing when no client is connected.
-func (h *Hub) Publish(xs []*Exchange) {
+func (h *Hub) Publish(xs []*exchange.Exchange) {
 	if len(xs) == 0 || h.clients.Load() == 0 {
 		return
 	}
@@ -182,7 +185,7 @@ func (h *Hub) Run(ctx context.Context) {
 }
 
 // prepare encodes and frames a batch once for all clients.
-func (h *Hub) prepare(xs []*Exchange) (*websocket.PreparedMessage, error) {
+func (h *Hub) prepare(xs []*exchange.Exchange) (*websocket.PreparedMessage, error) {
 	m := Message{Type: "exchanges", Items: make([]Summary, len(xs)), Dropped: h.dropped.Load()}
 	if h.droppedFn != nil {
 		m.Dropped += h.droppedFn()

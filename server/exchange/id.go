@@ -1,4 +1,4 @@
-package capture
+package exchange
 
 import (
 	"crypto/rand"

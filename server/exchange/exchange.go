@@ -1,11 +1,12 @@
-// Package capture holds the Exchange record and the asynchronous pipeline
-// that takes finished exchanges off the request path into the store and the
-// live feed.
-package capture
+// Package exchange holds the record every part of gatescope shares: one
+// request through the gateway (or one direct invoke) with its event, the
+// function's answer, the response, outcome, timings and logs. It imports
+// nothing of gatescope's, so the store, the live feed and exports can use
+// it without pulling in HTTP, websockets or the template parser.
+package exchange
 
 import (
 	"encoding/json"
-	"github.com/gatescope/gatescope/server/apigw"
 	"time"
 )
 
@@ -26,7 +27,7 @@ type Exchange struct {
 	Event       json.RawMessage `json:"event"`
 	Function    FunctionCall    `json:"function"`
 	Response    HTTPResponse    `json:"response"`
-	Outcome     apigw.Outcome   `json:"outcome"`
+	Outcome     Outcome         `json:"outcome"`
 	Explanation string          `json:"explanation"`
 	Timings     Timings         `json:"timings"`
 	Logs        string          `json:"logs"`
@@ -95,4 +96,17 @@ type Timings struct {
 	InvokeEndMs      float64 `json:"invokeEndMs"`
 	ResponseMappedMs float64 `json:"responseMappedMs"`
 	SentMs           float64 `json:"sentMs"`
+}
+
+// Failed reports whether the exchange failed: an outcome other than ok, or
+// a 5xx answer (a function may answer 500 itself). An exchange with no
+// outcome (a browser's HAR entry) is judged by its status alone. The list, the inspector,
+// the live feed, filters and replay all use this one definition.
+func (x *Exchange) Failed() bool {
+	return Failed(x.Outcome, x.Response.Status)
+}
+
+// Failed is Exchange.Failed for callers that hold only the two fields.
+func Failed(o Outcome, status int) bool {
+	return (o != "" && o != OutcomeOK) || status >= 500
 }
