@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -86,9 +85,7 @@ func openBig(b *testing.B) *store.DB {
 // the dashboard's list page.
 func BenchmarkAPIWith100k(b *testing.B) {
 	db := openBig(b)
-	h := dashboard.New(slog.New(slog.NewTextHandler(io.Discard, nil)), dashboard.Options{Store: db})
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srv := uitest.Server(b, db, nil, ui.Deps{})
 	for _, bc := range []struct{ name, path string }{
 		{"first page", "/api/exchanges?limit=50"},
 		{"text search", "/api/exchanges?limit=50&q=item%20number%2099999"},

@@ -23,6 +23,8 @@ import (
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/testenv"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -73,10 +75,13 @@ func newLiveRig(tb testing.TB) *liveRig {
 		pipe.Close(cctx)
 	})
 
-	h := dashboard.New(logger, dashboard.Options{Store: db, Live: hub,
-		Counters: func() dashboard.Counters {
-			return dashboard.Counters{Captured: pipe.Written(), Dropped: pipe.Dropped()}
-		}})
+	h := uitest.Handler(db, nil, ui.Deps{
+		Dashboard: dashboard.New(logger, dashboard.Options{Store: db,
+			Counters: func() dashboard.Counters {
+				return dashboard.Counters{Captured: pipe.Written(), Dropped: pipe.Dropped()}
+			}}),
+		Live: http.HandlerFunc(hub.ServeWS),
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

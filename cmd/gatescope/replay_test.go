@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/gatescope/gatescope/server/dashboard"
-	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
-	"github.com/gatescope/gatescope/server/replay/replayui"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -111,19 +109,11 @@ func TestReplayCLI(t *testing.T) {
 	}
 }
 
-// serveReplayAPI serves the app as `gatescope serve` wires it: the
-// dashboard with the replay API mounted.
+// serveReplayAPI serves the UI address as `gatescope serve` wires it.
 func serveReplayAPI(t *testing.T, app *replaytest.App, st *store.DB) string {
 	t.Helper()
 	s := replaytest.Start(t, app, st, "served")
-	ui := dashboard.New(replaytest.Logger(), dashboard.Options{
-		Store:  st,
-		Replay: replayui.DashboardReplayer(s.Replayer),
-		Mount:  replay.NewHandlers(replaytest.Logger(), s.Replayer).Register,
-	})
-	srv := httptest.NewServer(ui)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return uitest.Server(t, st, s.Replayer, ui.Deps{}).URL
 }
 
 func TestReplayUsage(t *testing.T) {

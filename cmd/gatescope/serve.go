@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -30,6 +29,7 @@ import (
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
+	"github.com/gatescope/gatescope/server/ui"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -200,31 +200,28 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	gw := gateway.New(logger, router, a.manager, sink, sessionID)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
-	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool {
-		return a.manager.Function(n) != nil
-	})
-	invokeAPI.Observe = func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
-		a.pipeline.Submit(gateway.InvokeExchange(sess.ID, name, req.Payload, res, err, start, time.Now()))
-	}
-	ui := dashboard.New(logger, dashboard.Options{
-		Store:    db,
-		Live:     a.hub,
-		Replay:   replayui.DashboardReplayer(rp),
-		Health:   a.health,
-		Counters: a.counters,
-		Mount: func(mux *http.ServeMux) {
-			invokeAPI.Register(mux)
-			replay.NewHandlers(logger, rp).Register(mux)
-			replayui.New(logger, rp).Register(mux)
-			share.New(logger, db, share.Options{Version: version()}).Register(mux)
-		},
+	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool { return a.manager.Function(n) != nil },
+		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
+			a.pipeline.Submit(gateway.InvokeExchange(sess.ID, name, req.Payload, res, err, start, time.Now()))
+		})
+	uiHandler := ui.New(ui.Deps{
+		Logger: logger,
+		Dashboard: dashboard.New(logger, dashboard.Options{
+			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
+		}),
+		Replay:      replay.NewHandlers(logger, rp),
+		ReplayPages: replayui.New(logger, rp),
+		Share:       share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String()}),
+		Lambda:      invokeAPI,
+		Live:        http.HandlerFunc(a.hub.ServeWS),
+		Token:       a.token,
 	})
 
 	// No WriteTimeout on either server: responses wait on functions (up to
 	// their timeout) and the live feed holds its websocket open.
 	a.apiSrv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ConnContext: gateway.HeaderNamesContext, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
-	a.uiSrv = &http.Server{Handler: a.guard(ui), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	a.uiSrv = &http.Server{Handler: uiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	go a.serve(a.apiSrv, gateway.RecordHeaderNames(a.apiLn))
 	go a.serve(a.uiSrv, a.uiLn)
@@ -261,7 +258,7 @@ func (a *app) health() error {
 	defer a.mu.Unlock()
 	switch {
 	case !a.ready:
-		return errors.New("building functions")
+		return fmt.Errorf("%w: building functions", dashboard.ErrStarting)
 	default:
 		return a.prepErr
 	}
@@ -390,40 +387,6 @@ func randomToken() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// guard requires the access token when the dashboard listens beyond
-// loopback: as ?token= once, then as a cookie.
-func (a *app) guard(next http.Handler) http.Handler {
-	if a.token == "" {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Share links carry their own unguessable token, and assets are public.
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-			(strings.HasPrefix(r.URL.Path, "/s/") || strings.HasPrefix(r.URL.Path, "/static/")) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if t := r.URL.Query().Get("token"); a.tokenOK(t) {
-			http.SetCookie(w, &http.Cookie{Name: "gatescope_token", Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-			next.ServeHTTP(w, r)
-			return
-		}
-		if c, err := r.Cookie("gatescope_token"); err == nil && a.tokenOK(c.Value) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && a.tokenOK(t) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		http.Error(w, "gatescope: this dashboard needs its access token (printed at start): add ?token=...", http.StatusUnauthorized)
-	})
-}
-
-func (a *app) tokenOK(t string) bool {
-	return subtle.ConstantTimeCompare([]byte(t), []byte(a.token)) == 1
 }
 
 // noCapture is the sink of --capture=false.

@@ -12,12 +12,12 @@ import (
 
 // Names and defaults SAM uses for the APIs it creates from events.
 const (
-	implicitHTTPAPI    = "ServerlessHttpApi"
-	implicitRESTAPI    = "ServerlessRestApi"
-	defaultHTTPStage   = "$default"
-	defaultRESTStage   = "Prod"
-	maxHTTPTimeoutMs   = 30000
-	minRouteTimeoutMs  = 50
+	implicitHTTPAPI   = "ServerlessHttpApi"
+	implicitRESTAPI   = "ServerlessRestApi"
+	defaultHTTPStage  = "$default"
+	defaultRESTStage  = "Prod"
+	maxHTTPTimeoutMs  = 30000
+	minRouteTimeoutMs = 50
 )
 
 // apiSet collects APIs while routes are added from definitions and events.

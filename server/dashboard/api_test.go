@@ -303,108 +303,12 @@ func TestStats(t *testing.T) {
 	}
 }
 
-func TestReplay(t *testing.T) {
-	body := "{\"x\":1}"
-	for _, tc := range []struct {
-		name     string
-		body     string
-		result   error
-		wantCode int
-		wantReq  *ReplayRequest // nil: the replayer must not be called
-		wantErr  string
-	}{
-		{name: "no body", wantCode: 200, wantReq: &ReplayRequest{}},
-		{name: "empty object", body: "{}", wantCode: 200, wantReq: &ReplayRequest{}},
-		{name: "edited request", body: `{"request":{"method":"PUT","path":"/p","query":"a=1","headers":{"X-A":["1"]},"body":"{\"x\":1}"},"target":"local"}`,
-			wantCode: 200, wantReq: &ReplayRequest{Target: "local", Request: &EditedRequest{Method: "PUT", Path: "/p", Query: "a=1",
-				Headers: map[string][]string{"X-A": {"1"}}, Body: &body}}},
-		{name: "event", body: `{"event":{"rawPath":"/e"},"target":"arn:aws:lambda:us-east-1:123456789012:function:F"}`,
-			wantCode: 200, wantReq: &ReplayRequest{Event: json.RawMessage(`{"rawPath":"/e"}`), Target: "arn:aws:lambda:us-east-1:123456789012:function:F"}},
-		{name: "invalid json", body: `{"request":`, wantCode: 400, wantErr: "invalid replay body"},
-		{name: "syntax error", body: `{"event": {nope}}`, wantCode: 400, wantErr: "invalid character"},
-		{name: "not an object", body: `[1]`, wantCode: 400, wantErr: "want a JSON object"},
-		{name: "wrong type", body: `{"target": 3}`, wantCode: 400, wantErr: `field "target"`},
-		{name: "unknown field", body: `{"evnt":{}}`, wantCode: 400, wantErr: `unknown field "evnt"`},
-		{name: "trailing data", body: `{} {}`, wantCode: 400, wantErr: "after the JSON"},
-		{name: "request and event", body: `{"request":{},"event":{}}`, wantCode: 400, wantErr: "not both"},
-		{name: "not found", result: fmt.Errorf("replay: %w", store.ErrNotFound), wantCode: 404, wantReq: &ReplayRequest{}, wantErr: "not found"},
-		{name: "bad request type", result: &BadRequestError{Msg: "no function Nope"}, wantCode: 400, wantReq: &ReplayRequest{}, wantErr: "no function Nope"},
-		{name: "bad request sentinel", result: fmt.Errorf("target %q: %w", "x", ErrBadRequest), wantCode: 400, wantReq: &ReplayRequest{}, wantErr: "bad request"},
-		{name: "server fault", result: errors.New("invoke: connection refused"), wantCode: 500, wantReq: &ReplayRequest{}, wantErr: "connection refused"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rp := &fakeReplayer{}
-			ts, _, xs := testServer(t, Options{Replay: rp})
-			orig := xs[3]
-			rp.fn = func(id string, req ReplayRequest) (*exchange.Exchange, error) {
-				if tc.result != nil {
-					return nil, tc.result
-				}
-				return okExchange(40, func(x *exchange.Exchange) { x.ReplayOf = id }), nil
-			}
-			code, _, b := do(t, http.MethodPost, ts.URL+"/api/exchanges/"+orig.ID+"/replay", tc.body)
-			if code != tc.wantCode {
-				t.Fatalf("status %d, want %d; body %s", code, tc.wantCode, b)
-			}
-			if tc.wantReq == nil {
-				if len(rp.calls) != 0 {
-					t.Errorf("replayer called with %+v; a bad body must send nothing", rp.calls)
-				}
-			} else {
-				if len(rp.calls) != 1 || rp.ids[0] != orig.ID {
-					t.Fatalf("calls = %+v ids = %v", rp.calls, rp.ids)
-				}
-				if diff := cmp.Diff(*tc.wantReq, rp.calls[0]); diff != "" {
-					t.Errorf("request (-want +got):\n%s", diff)
-				}
-			}
-			if tc.wantErr != "" {
-				var e map[string]string
-				if err := json.Unmarshal(b, &e); err != nil || !strings.Contains(e["error"], tc.wantErr) {
-					t.Errorf("error body %s does not mention %q", b, tc.wantErr)
-				}
-				return
-			}
-			var x exchange.Exchange
-			if err := json.Unmarshal(b, &x); err != nil || x.ReplayOf != orig.ID {
-				t.Errorf("replayed exchange = %s (%v)", b, err)
-			}
-		})
-	}
-}
-
-func TestReplayUnavailable(t *testing.T) {
-	ts, _, xs := testServer(t, Options{})
-	code, _, b := do(t, http.MethodPost, ts.URL+"/api/exchanges/"+xs[0].ID+"/replay", "")
-	if code != http.StatusNotImplemented || !strings.Contains(string(b), "replay") {
-		t.Errorf("no replayer: %d %s", code, b)
-	}
-}
-
-func TestLiveAndUnknownAPI(t *testing.T) {
-	live := &fakeLive{}
-	ts, _, _ := testServer(t, Options{Live: live})
-	if code, _, _ := do(t, "GET", ts.URL+"/api/live", ""); code != http.StatusTeapot || live.calls != 1 {
-		t.Errorf("live: %d, calls %d", code, live.calls)
-	}
-	ts2, _, _ := testServer(t, Options{})
+func TestUnknownAPI(t *testing.T) {
+	ts, _, _ := testServer(t, Options{})
 	var e map[string]string
-	getJSON(t, ts2.URL+"/api/live", 503, &e)
-	getJSON(t, ts2.URL+"/api/nope", 404, &e)
+	getJSON(t, ts.URL+"/api/nope", 404, &e)
 	if !strings.Contains(e["error"], "/api/nope") {
 		t.Errorf("unknown API error = %q", e["error"])
-	}
-}
-
-func TestMount(t *testing.T) {
-	ts, _, _ := testServer(t, Options{Mount: func(mux *http.ServeMux) {
-		mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", func(w http.ResponseWriter, r *http.Request) {
-			w.Write([]byte("invoked " + r.PathValue("name")))
-		})
-	}})
-	code, _, b := do(t, http.MethodPost, ts.URL+"/2015-03-31/functions/Hello/invocations", "{}")
-	if code != 200 || string(b) != "invoked Hello" {
-		t.Errorf("mounted route: %d %s", code, b)
 	}
 }
 
@@ -437,5 +341,64 @@ func TestAnnotationsInAPI(t *testing.T) {
 	}
 	if starred != 1 {
 		t.Errorf("%d starred in the list, want 1", starred)
+	}
+}
+
+func TestAnnotationAPI(t *testing.T) {
+	ctx := context.Background()
+	srv, db, all := testServer(t, Options{})
+	s, err := db.Session(ctx, "bug-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xs []*exchange.Exchange // bug-123's exchanges
+	for _, x := range all {
+		if x.Session == s.ID {
+			xs = append(xs, x)
+		}
+	}
+	if _, err := db.EnsureSession(ctx, "taken"); err != nil {
+		t.Fatal(err)
+	}
+	id := xs[2].ID
+	tests := []struct {
+		name, method, path, body string
+		code                     int
+	}{
+		{"rename", "PATCH", "/api/sessions/" + s.ID, `{"name":"renamed","note":"see #12"}`, 200},
+		{"rename taken", "PATCH", "/api/sessions/" + s.ID, `{"name":"taken"}`, 409},
+		{"rename empty", "PATCH", "/api/sessions/" + s.ID, `{"name":""}`, 400},
+		{"rename unknown", "PATCH", "/api/sessions/nosuch", `{"note":"x"}`, 404},
+		{"bad json", "PATCH", "/api/sessions/" + s.ID, `{`, 400},
+		{"star", "PUT", "/api/exchanges/" + id + "/star", ``, 200},
+		{"star unknown", "PUT", "/api/exchanges/nosuch/star", ``, 404},
+		{"note", "PUT", "/api/exchanges/" + id + "/note", `{"note":"flaky"}`, 200},
+		{"note unknown", "PUT", "/api/exchanges/nosuch/note", `{"note":"x"}`, 404},
+		{"unstar", "DELETE", "/api/exchanges/" + xs[0].ID + "/star", ``, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, _, b := do(t, tt.method, srv.URL+tt.path, tt.body); code != tt.code {
+				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, code, b, tt.code)
+			}
+		})
+	}
+	got, _ := db.Session(ctx, s.ID)
+	if got.Name != "renamed" || got.Note != "see #12" {
+		t.Errorf("session = %+v", got)
+	}
+	after, _, err := db.Exchanges(ctx, store.Filter{Session: s.ID})
+	if err == nil {
+		err = db.Annotate(ctx, after)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string]*exchange.Exchange{}
+	for _, x := range after {
+		marks[x.ID] = x
+	}
+	if a, b := marks[xs[2].ID], marks[xs[0].ID]; !a.Starred || a.Note != "flaky" || b.Starred {
+		t.Errorf("annotations: %v %q / %v", a.Starred, a.Note, b.Starred)
 	}
 }

@@ -19,9 +19,11 @@ import (
 
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/store"
+	"github.com/gatescope/gatescope/web"
 )
 
 // browserEnv is a dashboard served with the real store, capture pipeline and
@@ -54,20 +56,25 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 
 	// The replayer stores a copy as the pipeline would, so the browser can
 	// follow the replay to its new page.
-	rp := &fakeReplayer{fn: func(id string, _ ReplayRequest) (*exchange.Exchange, error) {
-		orig, err := db.Exchange(context.Background(), id)
+	replay := func(w http.ResponseWriter, r *http.Request) {
+		orig, err := db.Exchange(r.Context(), r.PathValue("id"))
 		if err != nil {
-			return nil, err
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
 		}
 		x := *orig
-		x.ID, x.ReplayOf, x.StartedAt = exchange.NewID(time.Now()), id, time.Now()
-		if err := db.InsertExchanges(context.Background(), []*exchange.Exchange{&x}); err != nil {
-			return nil, err
+		x.ID, x.ReplayOf, x.StartedAt = exchange.NewID(time.Now()), orig.ID, time.Now()
+		if err := db.InsertExchanges(r.Context(), []*exchange.Exchange{&x}); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
-		return &x, nil
-	}}
-	h := New(logger, Options{Store: db, Live: live, Replay: rp,
-		Counters: func() Counters { return Counters{Captured: pipe.Written(), Dropped: pipe.Dropped()} }})
+		httpio.WriteJSON(w, http.StatusOK, &x)
+	}
+	h := testMux(New(logger, Options{Store: db, CanReplay: true,
+		Counters: func() Counters { return Counters{Captured: pipe.Written(), Dropped: pipe.Dropped()} }}))
+	h.HandleFunc("GET /api/live", live.ServeWS)
+	h.HandleFunc("POST /api/exchanges/{id}/replay", replay)
+	h.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -15,9 +15,10 @@ var skipCurlHeaders = map[string]bool{
 }
 
 // curlOf writes the captured request as a curl command aimed at the host the
-// client used (the gateway address), so a paste re-sends it.
-func curlOf(x *exchange.Exchange) string {
-	host := "127.0.0.1:3000"
+// client used, so a paste re-sends it; apiAddr stands in for a request that
+// names none.
+func curlOf(x *exchange.Exchange, apiAddr string) string {
+	host := apiAddr
 	var names []string
 	for k, vs := range x.Request.Headers {
 		ck := http.CanonicalHeaderKey(k)

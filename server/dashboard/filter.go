@@ -2,13 +2,13 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -40,12 +40,12 @@ func parseQuery(v url.Values, defaultLimit int) (query, error) {
 	q.Form = web.Filter{Session: q.Session, Route: q.Route, Method: q.Method, Outcome: q.Outcome, Q: q.Query,
 		Status: strings.ToLower(strings.TrimSpace(v.Get("status")))}
 	if q.Before != "" && q.After != "" {
-		return q, badRequest("use either before or after, not both")
+		return q, httpio.BadRequest("use either before or after, not both")
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return q, badRequest(fmt.Sprintf("limit %q: want a positive whole number", s))
+			return q, httpio.BadRequest("limit %q: want a positive whole number", s)
 		}
 		q.Limit = min(n, store.MaxLimit)
 	}
@@ -66,7 +66,7 @@ func parseQuery(v url.Values, defaultLimit int) (query, error) {
 		}
 		t, err := parseTime(s)
 		if err != nil {
-			return q, badRequest(fmt.Sprintf("%s %q: want RFC 3339 or Unix milliseconds", p.name, s))
+			return q, httpio.BadRequest("%s %q: want RFC 3339 or Unix milliseconds", p.name, s)
 		}
 		*p.dst = t
 	}
@@ -81,7 +81,7 @@ func parseStatus(s string) (class, exact int, err error) {
 	}
 	n, convErr := strconv.Atoi(s)
 	if convErr != nil || n < 100 || n > 599 {
-		return 0, 0, badRequest(fmt.Sprintf("status %q: want a class like 5xx or a code like 502", s))
+		return 0, 0, httpio.BadRequest("status %q: want a class like 5xx or a code like 502", s)
 	}
 	return n / 100, n, nil
 }

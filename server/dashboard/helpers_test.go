@@ -128,25 +128,6 @@ func openStore(tb testing.TB) *store.DB {
 	return db
 }
 
-type fakeReplayer struct {
-	calls []ReplayRequest
-	ids   []string
-	fn    func(id string, req ReplayRequest) (*exchange.Exchange, error)
-}
-
-func (f *fakeReplayer) Replay(_ context.Context, id string, req ReplayRequest) (*exchange.Exchange, error) {
-	f.calls = append(f.calls, req)
-	f.ids = append(f.ids, id)
-	return f.fn(id, req)
-}
-
-type fakeLive struct{ calls int }
-
-func (f *fakeLive) ServeWS(w http.ResponseWriter, r *http.Request) {
-	f.calls++
-	w.WriteHeader(http.StatusTeapot)
-}
-
 // testServer serves a dashboard over a seeded store.
 func testServer(tb testing.TB, opts Options) (*httptest.Server, *store.DB, []*exchange.Exchange) {
 	tb.Helper()
@@ -155,9 +136,32 @@ func testServer(tb testing.TB, opts Options) (*httptest.Server, *store.DB, []*ex
 	if opts.Store == nil {
 		opts.Store = db
 	}
-	ts := httptest.NewServer(New(slog.New(slog.DiscardHandler), opts))
+	ts := httptest.NewServer(testMux(New(slog.New(slog.DiscardHandler), opts)))
 	tb.Cleanup(ts.Close)
 	return ts, db, xs
+}
+
+// testMux mounts the dashboard's handlers at the paths package ui gives
+// them: these tests are of the handlers; ui's tests check its table.
+func testMux(h *Handlers) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/health", h.Health)
+	mux.HandleFunc("GET /api/stats", h.Stats)
+	mux.HandleFunc("GET /api/exchanges", h.ListExchanges)
+	mux.HandleFunc("GET /api/exchanges/{id}", h.GetExchange)
+	mux.HandleFunc("PUT /api/exchanges/{id}/star", h.Star(true))
+	mux.HandleFunc("DELETE /api/exchanges/{id}/star", h.Star(false))
+	mux.HandleFunc("PUT /api/exchanges/{id}/note", h.SetNote)
+	mux.HandleFunc("GET /api/sessions", h.ListSessions)
+	mux.HandleFunc("PATCH /api/sessions/{id}", h.UpdateSession)
+	mux.HandleFunc("DELETE /api/sessions/{id}", h.DeleteSession)
+	mux.HandleFunc("/api/", h.APINotFound)
+	mux.HandleFunc("GET /{$}", h.ListPage)
+	mux.HandleFunc("GET /exchanges/{id}", h.ExchangePage)
+	mux.HandleFunc("GET /exchanges/{id}/body/{part}", h.ExchangeBody)
+	mux.HandleFunc("GET /exchanges/{id}/event.json", h.ExchangeEvent)
+	mux.HandleFunc("/", h.PageNotFound)
+	return mux
 }
 
 // do sends a request and returns the status, headers and body.
@@ -200,7 +204,7 @@ func getJSON(tb testing.TB, url string, wantCode int, v any) {
 
 func httptestServer(tb testing.TB, opts Options) *httptest.Server {
 	tb.Helper()
-	ts := httptest.NewServer(New(slog.New(slog.DiscardHandler), opts))
+	ts := httptest.NewServer(testMux(New(slog.New(slog.DiscardHandler), opts)))
 	tb.Cleanup(ts.Close)
 	return ts
 }

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -12,60 +11,31 @@ import (
 	"slices"
 	"time"
 
-	"github.com/a-h/templ"
-
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
 
-// render writes a component through a buffer, so a failing template yields
-// a clean 500 rather than half a page.
-func (s *server) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
-		s.log.Error("render page", slog.String("path", r.URL.Path), slog.Any("err", err))
-		http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
-}
-
-// pageError renders a store error as a page: 404s as the not-found page.
-func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	code := statusOf(err)
-	title := "Something went wrong"
-	switch code {
-	case http.StatusNotFound:
-		title = "Not found"
-	case http.StatusBadRequest:
-		title = "Bad request"
-	default:
-		s.log.Error("page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	}
-	s.render(w, r, code, web.NotFound(web.NotFoundView{Title: title, Message: err.Error()}))
-}
-
-func (s *server) pageNotFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{
+// PageNotFound answers page paths no route serves.
+func (h *Handlers) PageNotFound(w http.ResponseWriter, r *http.Request) {
+	httpio.Page(h.log, w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{
 		Title: "Not found", Message: fmt.Sprintf("Nothing lives at %s.", r.URL.Path)}))
 }
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
-func (s *server) listPage(w http.ResponseWriter, r *http.Request) {
+// ListPage serves GET /, the live list.
+func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r.URL.Query(), listPageSize)
 	v := web.ListView{Filter: q.Form, MaxRows: maxRows, Live: q.Before == "" && q.After == ""}
-	c := s.counters()
+	c := h.counters()
 	v.Captured, v.Dropped = c.Captured, c.Dropped
 	code := http.StatusOK
 	if err == nil {
-		xs, next, ferr := find(r.Context(), s.opts.Store, q)
+		xs, next, ferr := find(r.Context(), h.opts.Store, q)
 		if errors.Is(ferr, store.ErrNotFound) {
-			ferr = badRequest("That page no longer exists: its first exchange was deleted.")
+			ferr = httpio.BadRequest("That page no longer exists: its first exchange was deleted.")
 		}
 		err = ferr
 		for _, x := range xs {
@@ -76,14 +46,14 @@ func (s *server) listPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		code = statusOf(err)
+		code = httpio.Status(err)
 		v.Error = err.Error()
 		if code >= 500 {
-			s.log.Error("list page", slog.Any("err", err))
+			h.log.Error("list page", slog.Any("err", err))
 		}
 	}
-	s.fillOptions(r.Context(), &v, q.Session)
-	s.render(w, r, code, web.List(v))
+	h.fillOptions(r.Context(), &v, q.Session)
+	httpio.Page(h.log, w, r, code, web.List(v))
 }
 
 func olderHref(v url.Values, next string) string {
@@ -99,10 +69,10 @@ func olderHref(v url.Values, next string) string {
 
 // fillOptions fills the filter selects. They are conveniences: a failing
 // query leaves a select short, never the page broken.
-func (s *server) fillOptions(ctx context.Context, v *web.ListView, session string) {
+func (h *Handlers) fillOptions(ctx context.Context, v *web.ListView, session string) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if ss, err := s.opts.Store.Sessions(ctx); err == nil {
+	if ss, err := h.opts.Store.Sessions(ctx); err == nil {
 		for _, se := range ss {
 			label := fmt.Sprintf("%s (%d)", se.Name, se.Exchanges)
 			v.Sessions = append(v.Sessions, web.Option{Value: se.Name, Label: label})
@@ -118,7 +88,7 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 	}
 	// RouteCounts, not Stats: the menu needs no percentiles, and at 100k
 	// exchanges Stats costs 150 ms against a few for the counts.
-	if rcs, err := s.opts.Store.RouteCounts(ctx, session); err == nil {
+	if rcs, err := h.opts.Store.RouteCounts(ctx, session); err == nil {
 		for _, rc := range rcs {
 			if rc.RouteKey != "" {
 				v.Routes = append(v.Routes, web.Option{Value: rc.RouteKey, Label: fmt.Sprintf("%s (%d)", rc.RouteKey, rc.Count)})
@@ -149,34 +119,35 @@ func (s *server) fillOptions(ctx context.Context, v *web.ListView, session strin
 	v.Outcomes = keep(v.Outcomes, v.Filter.Outcome)
 }
 
-func (s *server) exchangePage(w http.ResponseWriter, r *http.Request) {
-	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+// ExchangePage serves GET /exchanges/{id}, the inspector.
+func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
 	if err == nil {
-		err = s.opts.Store.Annotate(r.Context(), []*exchange.Exchange{x})
+		err = h.opts.Store.Annotate(r.Context(), []*exchange.Exchange{x})
 	}
 	if err != nil {
-		if statusOf(err) == http.StatusNotFound {
-			s.render(w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{Title: "Exchange not found",
+		if httpio.Status(err) == http.StatusNotFound {
+			httpio.Page(h.log, w, r, http.StatusNotFound, web.NotFound(web.NotFoundView{Title: "Exchange not found",
 				Message: fmt.Sprintf("No exchange %q is stored. It may have been pruned or its session deleted.", r.PathValue("id"))}))
 			return
 		}
-		s.pageError(w, r, err)
+		httpio.PageError(h.log, w, r, err)
 		return
 	}
 	name := ""
-	if se, err := s.opts.Store.Session(r.Context(), x.Session); err == nil {
+	if se, err := h.opts.Store.Session(r.Context(), x.Session); err == nil {
 		name = se.Name
 	}
-	s.render(w, r, http.StatusOK, web.Inspector(inspectorOf(x, name, s.opts.Replay != nil)))
+	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(inspectorOf(x, name, h.opts.CanReplay, h.opts.APIAddr)))
 }
 
-// exchangeBody serves a stored body raw. Captured bodies are user content on
+// ExchangeBody serves GET /exchanges/{id}/body/{part}: a stored body raw. Captured bodies are user content on
 // the dashboard's origin, so they are never served with their own content
 // type (an HTML response body would run as a dashboard page).
-func (s *server) exchangeBody(w http.ResponseWriter, r *http.Request) {
-	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+func (h *Handlers) ExchangeBody(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.pageError(w, r, err)
+		httpio.PageError(h.log, w, r, err)
 		return
 	}
 	var body string
@@ -187,7 +158,7 @@ func (s *server) exchangeBody(w http.ResponseWriter, r *http.Request) {
 	case "response":
 		body, isBase64 = x.Response.Body, x.Response.IsBase64
 	default:
-		s.pageNotFound(w, r)
+		h.PageNotFound(w, r)
 		return
 	}
 	raw := []byte(body)
@@ -203,10 +174,11 @@ func (s *server) exchangeBody(w http.ResponseWriter, r *http.Request) {
 	serveRaw(w, r, ctype, fmt.Sprintf("%s-%s.bin", x.ID, r.PathValue("part")), raw)
 }
 
-func (s *server) exchangeEvent(w http.ResponseWriter, r *http.Request) {
-	x, err := s.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+// ExchangeEvent serves GET /exchanges/{id}/event.json, the event as a SAM events/*.json file.
+func (h *Handlers) ExchangeEvent(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.pageError(w, r, err)
+		httpio.PageError(h.log, w, r, err)
 		return
 	}
 	ev := prettyJSON(x.Event)

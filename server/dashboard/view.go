@@ -75,7 +75,7 @@ func rowOf(x *exchange.Exchange) web.Row {
 
 // inspectorOf builds the inspector's view model; sessionName is "" when
 // unknown.
-func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool) web.InspectorView {
+func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAddr string) web.InspectorView {
 	href := exchangeHref(x.ID)
 	v := web.InspectorView{
 		ID:          x.ID,
@@ -104,7 +104,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool) web.I
 		Output:    jsonBody(x.Function.RawResponse, ""),
 		Logs:      logLines(x.Logs),
 		Timeline:  timeline(x),
-		Curl:      curlOf(x),
+		Curl:      curlOf(x, apiAddr),
 		EventFile: prettyJSON(x.Event),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,

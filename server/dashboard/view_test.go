@@ -21,12 +21,12 @@ func TestCurl(t *testing.T) {
 			"curl 'http://localhost:3000/hello?a=1' \\\n  -H 'X-Q: it'\\''s'"},
 		{"post body", exchange.HTTPRequest{Method: "POST", URL: "/items", Body: `{"a":1}`,
 			Headers: map[string][]string{"Content-Type": {"application/json"}, "Content-Length": {"7"}}},
-			"curl -X 'POST' 'http://127.0.0.1:3000/items' \\\n  -H 'Content-Type: application/json' \\\n  --data-binary '{\"a\":1}'"},
+			"curl -X 'POST' 'http://127.0.0.1:4000/items' \\\n  -H 'Content-Type: application/json' \\\n  --data-binary '{\"a\":1}'"},
 		{"binary", exchange.HTTPRequest{Method: "PUT", URL: "/f", Body: base64.StdEncoding.EncodeToString([]byte{0, 1}), IsBase64: true},
-			"printf %s 'AAE=' | base64 -d | curl -X 'PUT' 'http://127.0.0.1:3000/f' \\\n  --data-binary @-"},
+			"printf %s 'AAE=' | base64 -d | curl -X 'PUT' 'http://127.0.0.1:4000/f' \\\n  --data-binary @-"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := curlOf(&exchange.Exchange{Request: tc.req}); got != tc.want {
+			if got := curlOf(&exchange.Exchange{Request: tc.req}, "127.0.0.1:4000"); got != tc.want {
 				t.Errorf("curl:\n got %s\nwant %s", got, tc.want)
 			}
 		})

@@ -304,17 +304,23 @@ func captureRequest(req *apigw.Request) exchange.HTTPRequest {
 }
 
 // sentHeaders are the request headers under the names the client used,
-// as a browser's network panel shows them.
+// as a browser's network panel shows them, Host included: Go's server
+// moves it out of the header map, but curl and HAR exports rebuild the
+// URL the client used from it.
 func sentHeaders(req *apigw.Request) map[string][]string {
-	if req.HeaderCase == nil {
-		return req.Header
-	}
-	h := make(map[string][]string, len(req.Header))
+	h := make(map[string][]string, len(req.Header)+1)
 	for k, vs := range req.Header {
 		if sent, ok := req.HeaderCase[k]; ok {
 			k = sent
 		}
 		h[k] = vs
+	}
+	if req.Host != "" && req.Header.Get("Host") == "" {
+		name := "Host"
+		if sent, ok := req.HeaderCase["Host"]; ok {
+			name = sent
+		}
+		h[name] = []string{req.Host}
 	}
 	return h
 }

@@ -20,22 +20,24 @@ type InvokeAPI struct {
 	logger  *slog.Logger
 	invoker Invoker
 	exists  func(name string) bool
-	// Observe, when set, is told of every finished synchronous invoke (for capture).
-	Observe func(name string, req Request, res *Result, err error, started time.Time)
+	observe Observer
 }
+
+// Observer is told of every finished invoke, synchronous or not (capture
+// records it as an exchange).
+type Observer func(name string, req Request, res *Result, err error, started time.Time)
 
 // NewInvokeAPI returns the handler. exists reports whether a function name
-// (or ARN) is known, so DryRun can answer without invoking.
-func NewInvokeAPI(logger *slog.Logger, invoker Invoker, exists func(string) bool) *InvokeAPI {
-	return &InvokeAPI{logger: logger, invoker: invoker, exists: exists}
+// (or ARN) is known, so DryRun can answer without invoking; observe may be nil.
+func NewInvokeAPI(logger *slog.Logger, invoker Invoker, exists func(string) bool, observe Observer) *InvokeAPI {
+	if observe == nil {
+		observe = func(string, Request, *Result, error, time.Time) {}
+	}
+	return &InvokeAPI{logger: logger, invoker: invoker, exists: exists, observe: observe}
 }
 
-// Register adds the Invoke API routes to mux.
-func (a *InvokeAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", a.handleInvoke)
-}
-
-func (a *InvokeAPI) handleInvoke(w http.ResponseWriter, r *http.Request) {
+// Invoke serves POST /2015-03-31/functions/{name}/invocations.
+func (a *InvokeAPI) Invoke(w http.ResponseWriter, r *http.Request) {
 	// Serving the Invoke API, gatescope is the Lambda service of whatever
 	// account the caller addresses: an ARN names a function by its name.
 	name := r.PathValue("name")
@@ -84,9 +86,7 @@ func (a *InvokeAPI) handleInvoke(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				a.logger.Warn("async invoke failed", slog.String("function", name), slog.Any("err", err))
 			}
-			if a.Observe != nil {
-				a.Observe(name, req, res, err, start)
-			}
+			a.observe(name, req, res, err, start)
 		}()
 		w.WriteHeader(http.StatusAccepted)
 		return
@@ -98,9 +98,7 @@ func (a *InvokeAPI) handleInvoke(w http.ResponseWriter, r *http.Request) {
 
 	start := time.Now()
 	res, err := a.invoker.Invoke(r.Context(), name, req)
-	if a.Observe != nil {
-		a.Observe(name, req, res, err, start)
-	}
+	a.observe(name, req, res, err, start)
 	if err != nil {
 		var se *ServiceError
 		if !errors.As(err, &se) {

@@ -26,9 +26,9 @@ import (
 // serveInvokeAPI serves m's Invoke API on 127.0.0.1 and returns its URL.
 func serveInvokeAPI(t *testing.T, m *Manager) string {
 	t.Helper()
-	api := NewInvokeAPI(slog.New(slog.NewTextHandler(io.Discard, nil)), m, func(n string) bool { return m.Function(n) != nil })
+	api := NewInvokeAPI(slog.New(slog.NewTextHandler(io.Discard, nil)), m, func(n string) bool { return m.Function(n) != nil }, nil)
 	mux := http.NewServeMux()
-	api.Register(mux)
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", api.Invoke)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 )
 
 func TestAPI(t *testing.T) {
@@ -21,10 +22,7 @@ func TestAPI(t *testing.T) {
 	app.SetVersion(t, "fixed")
 	s = replaytest.Start(t, app, db, "replays")
 
-	mux := http.NewServeMux()
-	replay.NewHandlers(replaytest.Logger(), s.Replayer).Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv := uitest.Server(t, db, s.Replayer, ui.Deps{})
 
 	call := func(t *testing.T, method, path, body string) (int, map[string]any) {
 		t.Helper()
@@ -47,7 +45,7 @@ func TestAPI(t *testing.T) {
 
 	// Invalid bodies are refused before anything is replayed.
 	bad := []struct{ name, body, want string }{
-		{"syntax", `{"onlyFailed":`, "invalid replay options"},
+		{"syntax", `{"onlyFailed":`, "invalid body: the JSON ends too early"},
 		{"unknown field", `{"only":"failed"}`, `unknown field "only"`},
 		{"wrong type", `{"concurrency":"8"}`, `field "concurrency" must be int`},
 		{"trailing data", `{} {}`, "unexpected data"},
@@ -61,8 +59,30 @@ func TestAPI(t *testing.T) {
 			}
 		})
 	}
+	// The same for one exchange's replay: a bad edit replays nothing.
+	badEdits := []struct{ name, body, want string }{
+		{"syntax", `{"request":`, "the JSON ends too early"},
+		{"syntax in event", `{"event": {nope}}`, "invalid character"},
+		{"not an object", `[1]`, "want a JSON object"},
+		{"wrong type", `{"target": 3}`, `field "target"`},
+		{"unknown field", `{"evnt":{}}`, `unknown field "evnt"`},
+		{"trailing data", `{} {}`, "after the JSON"},
+		{"request and event", `{"request":{},"event":{}}`, "not both"},
+		{"relative path", `{"request":{"path":"hello"}}`, "must start with /"},
+	}
+	for _, tt := range badEdits {
+		t.Run("400 edit "+tt.name, func(t *testing.T) {
+			code, m := call(t, "POST", "/api/exchanges/"+xs[0].ID+"/replay", tt.body)
+			if code != 400 || !strings.Contains(m["error"].(string), tt.want) {
+				t.Errorf("%d %v", code, m)
+			}
+		})
+	}
 	if rs, _ := s.Replayer.Replays(t.Context(), xs[0].ID); len(rs) != 0 {
 		t.Fatalf("a refused request replayed %d exchanges", len(rs))
+	}
+	if code, m := call(t, "POST", "/api/exchanges/nope/replay", ""); code != 404 {
+		t.Errorf("replay of an unknown exchange: %d %v", code, m)
 	}
 
 	code, m := call(t, "POST", "/api/sessions/nope/replay", "")

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,12 +15,14 @@ import (
 	"github.com/gatescope/gatescope/server/apigw"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/store"
 )
 
-// ErrBadEdit marks an edit that cannot be replayed (invalid JSON, no event).
-var ErrBadEdit = errors.New("invalid replay edit")
+// ErrBadEdit marks an edit that cannot be replayed (invalid JSON, no
+// event); the API answers it with 400.
+var ErrBadEdit = httpio.NewKind("invalid replay edit", http.StatusBadRequest)
 
 // Store is what replay reads originals from and writes replays to.
 type Store interface {
@@ -41,7 +42,8 @@ type Edit struct {
 	Target string `json:"target,omitempty"`
 }
 
-// RequestEdit replaces parts of the captured HTTP request.
+// RequestEdit replaces parts of the captured HTTP request. Query is a
+// pointer so that "" (no query) differs from nil (keep the original's).
 type RequestEdit struct {
 	Method  string              `json:"method,omitempty"`
 	Path    string              `json:"path,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
@@ -126,8 +127,8 @@ func TestReplaySessionErrors(t *testing.T) {
 	app := replaytest.NewApp(t, "Api", "v1")
 	db := replaytest.OpenDB(t)
 	s := replaytest.Start(t, app, db, "s")
-	if _, err := s.Replayer.ReplaySession(context.Background(), "no-such-session", replay.SessionOptions{}); err == nil || replay.StatusOf(err) != 404 {
-		t.Errorf("unknown session: %v (status %d)", err, replay.StatusOf(err))
+	if _, err := s.Replayer.ReplaySession(context.Background(), "no-such-session", replay.SessionOptions{}); err == nil || httpio.Status(err) != 404 {
+		t.Errorf("unknown session: %v (status %d)", err, httpio.Status(err))
 	}
 	rep, err := s.Replayer.ReplaySession(context.Background(), "s", replay.SessionOptions{})
 	if err != nil || len(rep.Results) != 0 || rep.Counts != (replay.Counts{}) {
@@ -136,7 +137,7 @@ func TestReplaySessionErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	replaytest.Capture(t, s, db, "/ok", "/ok")
 	cancel()
-	if _, err := s.Replayer.ReplaySession(ctx, "s", replay.SessionOptions{}); replay.StatusOf(err) != 499 {
+	if _, err := s.Replayer.ReplaySession(ctx, "s", replay.SessionOptions{}); httpio.Status(err) != 499 {
 		t.Errorf("cancelled: %v", err)
 	}
 }
@@ -171,7 +172,7 @@ func TestReplayEditedEvent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := s.Replayer.ReplayOne(context.Background(), orig.ID, tt.edit, nil)
 			if tt.wantErr != 0 {
-				if replay.StatusOf(err) != tt.wantErr {
+				if httpio.Status(err) != tt.wantErr {
 					t.Fatalf("err %v, want status %d", err, tt.wantErr)
 				}
 				return
@@ -221,7 +222,8 @@ func TestReplayAgainstDeployed(t *testing.T) {
 	far := lambda.New(replaytest.Logger(), project, lambda.Options{CacheDir: t.TempDir()})
 	t.Cleanup(far.Close)
 	mux := http.NewServeMux()
-	lambda.NewInvokeAPI(replaytest.Logger(), far, func(n string) bool { return far.Function(n) != nil }).Register(mux)
+	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations",
+		lambda.NewInvokeAPI(replaytest.Logger(), far, func(n string) bool { return far.Function(n) != nil }, nil).Invoke)
 	invokeAPI := httptest.NewServer(mux)
 	t.Cleanup(invokeAPI.Close)
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", invokeAPI.URL)

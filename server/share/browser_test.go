@@ -1,4 +1,4 @@
-package share
+package share_test
 
 import (
 	"context"
@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gatescope/gatescope/server/share"
 	"github.com/gatescope/gatescope/server/testenv"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 )
 
 // TestBrowserExportImport: in headless Chromium, download a session's HAR
@@ -17,11 +20,11 @@ import (
 // API (a multipart form, as a page would), then open the imported exchange
 // in that dashboard's inspector and in a share link.
 func TestBrowserExportImport(t *testing.T) {
-	src := openStore(t)
-	s, want := seed(t, src, "browser")
-	srcSrv := newServer(t, src, nil)
-	dst := openStore(t)
-	dstSrv := newServer(t, dst, nil)
+	src := share.OpenStore(t)
+	s, want := share.Seed(t, src, "browser")
+	srcSrv := uitest.Server(t, src, nil, ui.Deps{})
+	dst := share.OpenStore(t)
+	dstSrv := uitest.Server(t, dst, nil, ui.Deps{})
 
 	tab := testenv.Browser(t)
 	if err := chromedp.Do(tab, chromedp.Navigate(srcSrv.URL+"/")); err != nil {
@@ -38,7 +41,7 @@ func TestBrowserExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("download export: %v", err)
 	}
-	validateHAR(t, []byte(har))
+	share.ValidateHAR(t, []byte(har))
 
 	// Upload it to the other gatescope, from its own page.
 	if err := chromedp.Do(step, chromedp.Navigate(dstSrv.URL+"/")); err != nil {
@@ -53,11 +56,11 @@ func TestBrowserExportImport(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "200 ") {
 		t.Fatalf("upload: %v %s", err, out)
 	}
-	var res ImportResult
+	var res share.ImportResult
 	if err := json.Unmarshal([]byte(strings.TrimPrefix(out, "200 ")), &res); err != nil || res.Imported != len(want) {
 		t.Fatalf("import result %s: %v", out, err)
 	}
-	sameExchanges(t, want, stored(t, dst, res.Session.ID))
+	share.SameExchanges(t, want, share.Stored(t, dst, res.Session.ID))
 
 	// Open the imported exchange in the fresh dashboard's inspector.
 	x := want[1]

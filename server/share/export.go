@@ -65,6 +65,9 @@ type ExportOptions struct {
 	Rules   Rules
 	Version string // gatescope's version, for log.creator
 	Now     func() time.Time
+	// APIAddr completes HAR URLs of requests that name no Host (default
+	// 127.0.0.1:3000, gatescope's default api address).
+	APIAddr string
 }
 
 // ExportResult says what was exported.
@@ -115,7 +118,7 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	}
 	var doc any
 	if opts.Format == FormatHAR {
-		doc = toHAR(xs, sess, opts.Version, rep)
+		doc = toHAR(xs, sess, opts.Version, opts.APIAddr, rep)
 	} else {
 		doc = &Native{Format: NativeFormat, Creator: HARCreator{Name: "gatescope", Version: opts.Version},
 			ExportedAt: opts.Now().UTC(), Session: sess, Exchanges: xs, Redaction: rep}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -12,17 +13,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/store"
 )
 
-// newServer serves the dashboard with the share handlers mounted, as
-// `gatescope serve` wires them.
+// newServer serves the share handlers at the paths package ui gives them
+// (ui's own tests check its table; these test the handlers behind it).
 func newServer(t *testing.T, db *store.DB, now func() time.Time) *httptest.Server {
 	t.Helper()
-	h := New(nil, db, Options{Version: "test", Now: now})
-	srv := httptest.NewServer(dashboard.New(nil, dashboard.Options{Store: db, Mount: h.Register}))
+	h := New(slog.New(slog.DiscardHandler), db, Options{Version: "test", Now: now})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/sessions/{id}/export", h.ExportSession)
+	mux.HandleFunc("POST /api/sessions/{id}/share", h.CreateShare)
+	mux.HandleFunc("DELETE /api/shares/{token}", h.RevokeShare)
+	mux.HandleFunc("POST /api/import", h.ImportFile)
+	mux.HandleFunc("GET /s/{token}", h.SharePage)
+	mux.HandleFunc("GET /s/{token}/exchanges/{id}", h.ShareExchangePage)
+	mux.HandleFunc("/s/", h.ShareOther)
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -210,46 +218,5 @@ func TestExportDownloadAndImportUpload(t *testing.T) {
 	json.Unmarshal([]byte(body), &n)
 	if len(n.Exchanges) != 1 || n.Exchanges[0].ID != want[0].ID {
 		t.Errorf("starred export holds %d exchanges", len(n.Exchanges))
-	}
-}
-
-func TestAnnotationAPI(t *testing.T) {
-	ctx := context.Background()
-	db := openStore(t)
-	s, xs := seed(t, db, "a")
-	if _, err := db.EnsureSession(ctx, "taken"); err != nil {
-		t.Fatal(err)
-	}
-	srv := newServer(t, db, nil)
-	id := xs[2].ID
-	tests := []struct {
-		name, method, path, body string
-		code                     int
-	}{
-		{"rename", "PATCH", "/api/sessions/" + s.ID, `{"name":"renamed","note":"see #12"}`, 200},
-		{"rename taken", "PATCH", "/api/sessions/" + s.ID, `{"name":"taken"}`, 409},
-		{"rename empty", "PATCH", "/api/sessions/" + s.ID, `{"name":""}`, 400},
-		{"rename unknown", "PATCH", "/api/sessions/nosuch", `{"note":"x"}`, 404},
-		{"bad json", "PATCH", "/api/sessions/" + s.ID, `{`, 400},
-		{"star", "PUT", "/api/exchanges/" + id + "/star", ``, 200},
-		{"star unknown", "PUT", "/api/exchanges/nosuch/star", ``, 404},
-		{"note", "PUT", "/api/exchanges/" + id + "/note", `{"note":"flaky"}`, 200},
-		{"note unknown", "PUT", "/api/exchanges/nosuch/note", `{"note":"x"}`, 404},
-		{"unstar", "DELETE", "/api/exchanges/" + xs[0].ID + "/star", ``, 200},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if resp, b := do(t, tt.method, srv.URL+tt.path, "application/json", strings.NewReader(tt.body)); resp.StatusCode != tt.code {
-				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, resp.StatusCode, b, tt.code)
-			}
-		})
-	}
-	got, _ := db.Session(ctx, s.ID)
-	if got.Name != "renamed" || got.Note != "see #12" {
-		t.Errorf("session = %+v", got)
-	}
-	after := stored(t, db, s.ID)
-	if !after[2].Starred || after[2].Note != "flaky" || after[0].Starred {
-		t.Errorf("annotations: %v %q / %v", after[2].Starred, after[2].Note, after[0].Starred)
 	}
 }

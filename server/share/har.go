@@ -159,12 +159,15 @@ type BodyExt struct {
 	Truncated int  `json:"truncated,omitempty"`
 }
 
-// defaultHost completes request URLs when a request had no Host header:
-// gatescope's default API address.
+// defaultHost completes request URLs when a request had no Host header and
+// the export was given no api address: gatescope's default one.
 const defaultHost = "127.0.0.1:3000"
 
 // toHAR builds a HAR of exchanges (already redacted as wanted).
-func toHAR(xs []*exchange.Exchange, s NativeSession, version string, rep *Report) *HAR {
+func toHAR(xs []*exchange.Exchange, s NativeSession, version, apiAddr string, rep *Report) *HAR {
+	if apiAddr == "" {
+		apiAddr = defaultHost
+	}
 	h := &HAR{Log: HARLog{
 		Version:   "1.2",
 		Creator:   HARCreator{Name: "gatescope", Version: version},
@@ -172,19 +175,19 @@ func toHAR(xs []*exchange.Exchange, s NativeSession, version string, rep *Report
 		Gatescope: &LogExt{Format: NativeFormat, Session: s, Redaction: rep},
 	}}
 	for _, x := range xs {
-		h.Log.Entries = append(h.Log.Entries, entryOf(x))
+		h.Log.Entries = append(h.Log.Entries, entryOf(x, apiAddr))
 	}
 	return h
 }
 
-func entryOf(x *exchange.Exchange) HAREntry {
+func entryOf(x *exchange.Exchange, apiAddr string) HAREntry {
 	wait := max(x.DurationMs, 0)
 	e := HAREntry{
 		StartedDateTime: x.StartedAt.UTC().Format(time.RFC3339Nano),
 		Time:            wait,
 		Request: HARRequest{
 			Method:      x.Request.Method,
-			URL:         absoluteURL(x.Request.Headers, x.Request.URL),
+			URL:         absoluteURL(x.Request.Headers, x.Request.URL, apiAddr),
 			HTTPVersion: "HTTP/1.1",
 			Cookies:     requestCookies(x.Request.Headers),
 			Headers:     harHeaders(x.Request.Headers),
@@ -230,11 +233,11 @@ func entryOf(x *exchange.Exchange) HAREntry {
 }
 
 // absoluteURL makes the request's path and query absolute, as HAR requires,
-// with the Host the client sent.
-func absoluteURL(h map[string][]string, pathQuery string) string {
+// with the Host the client sent, else fallback.
+func absoluteURL(h map[string][]string, pathQuery, fallback string) string {
 	host := headerValue(h, "Host")
 	if host == "" || strings.ContainsAny(host, "/?#@ \t") {
-		host = defaultHost
+		host = fallback
 	}
 	if !strings.HasPrefix(pathQuery, "/") {
 		pathQuery = "/" + pathQuery

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -23,9 +25,9 @@ const MaxImportSize = 256 << 20
 // Errors an import or export returns (wrapped).
 var (
 	// ErrInvalid marks a file or request that cannot be used as given.
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = httpio.NewKind("invalid", http.StatusBadRequest)
 	// ErrTooLarge marks an import file over MaxImportSize.
-	ErrTooLarge = errors.New("too large")
+	ErrTooLarge = httpio.NewKind("too large", http.StatusRequestEntityTooLarge)
 )
 
 // Problem is one thing wrong with an import file, at a JSON path such as
@@ -60,6 +62,12 @@ func (e *InvalidError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap lets the API find ErrInvalid's status.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+// Details lists the problems beside the message in the API's answer.
+func (e *InvalidError) Details() (string, any) { return "problems", e.Problems }
 
 func invalid(path, format string, a ...any) error {
 	return &InvalidError{Problems: []Problem{{Path: path, Msg: fmt.Sprintf(format, a...)}}}

@@ -15,6 +15,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -22,28 +23,21 @@ import (
 // sharePageRows bounds the rows a share page renders; exports carry more.
 const sharePageRows = 2000
 
-func (h *Handlers) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
-		h.log.Error("render share page", slog.String("path", r.URL.Path), slog.Any("err", err))
-		http.Error(w, "render page", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+// page renders a share page. Share pages are for other people: keep them
+// out of search engines, whoever they are forwarded to.
+func (h *Handlers) page(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
 	w.Header().Set("X-Robots-Tag", "noindex")
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	httpio.Page(h.log, w, r, code, c)
 }
 
 func (h *Handlers) notFound(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusNotFound, web.ShareNotFound())
+	h.page(w, r, http.StatusNotFound, web.ShareNotFound())
 }
 
 // pageError answers a failed share page: not found as the one 404 page,
 // anything else as a plain 500 (logged) that reveals nothing.
 func (h *Handlers) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	if code := statusOf(err); code == http.StatusNotFound || code == 499 {
+	if code := httpio.Status(err); code == http.StatusNotFound || code == httpio.StatusClientClosed {
 		h.notFound(w, r)
 		return
 	}
@@ -51,9 +45,9 @@ func (h *Handlers) pageError(w http.ResponseWriter, r *http.Request, err error) 
 	http.Error(w, "gatescope: this page failed; see the gatescope log", http.StatusInternalServerError)
 }
 
-// shareOther answers the rest of /s/: other paths are 404, and any method
+// ShareOther answers the rest of /s/: other paths are 404, and any method
 // but GET/HEAD is refused, so a share link can never change data.
-func (h *Handlers) shareOther(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) ShareOther(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "share links are read-only", http.StatusMethodNotAllowed)
@@ -89,7 +83,8 @@ func (h *Handlers) redactor() *Redactor {
 	return rd
 }
 
-func (h *Handlers) sharePage(w http.ResponseWriter, r *http.Request) {
+// SharePage serves GET /s/{token}: the shared session's list.
+func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 	sh, s, err := h.share(r)
 	if err != nil {
 		h.pageError(w, r, err)
@@ -112,10 +107,11 @@ func (h *Handlers) sharePage(w http.ResponseWriter, r *http.Request) {
 		v.Rows = append(v.Rows, shareRow(rd.Exchange(x), home))
 	}
 	v.Redacted = rd.Report().Redacted
-	h.render(w, r, http.StatusOK, web.ShareList(v))
+	h.page(w, r, http.StatusOK, web.ShareList(v))
 }
 
-func (h *Handlers) shareExchangePage(w http.ResponseWriter, r *http.Request) {
+// ShareExchangePage serves GET /s/{token}/exchanges/{id}.
+func (h *Handlers) ShareExchangePage(w http.ResponseWriter, r *http.Request) {
 	_, s, err := h.share(r)
 	if err != nil {
 		h.pageError(w, r, err)
@@ -134,7 +130,7 @@ func (h *Handlers) shareExchangePage(w http.ResponseWriter, r *http.Request) {
 	}
 	home := "/s/" + url.PathEscape(r.PathValue("token"))
 	x = h.redactor().Exchange(x)
-	h.render(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home)))
+	h.page(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home)))
 }
 
 func shareRow(x *exchange.Exchange, home string) web.ShareRow {

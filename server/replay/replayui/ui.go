@@ -1,7 +1,7 @@
 // Package replayui serves the replay pages of the dashboard: the side-by-side
 // diff of an exchange and a replay, the replay history and the "Edit &
 // replay" form. It turns exchanges and diffs into web view models; package
-// replay itself stays free of HTML. Mount it with dashboard.Options.Mount.
+// replay itself stays free of HTML. Package ui mounts the pages.
 package replayui
 
 import (
@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/web"
 )
@@ -35,39 +34,35 @@ func New(logger *slog.Logger, r *replay.Replayer) *Pages {
 	return &Pages{log: logger, r: r}
 }
 
-// Register adds the pages to mux.
-func (p *Pages) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /exchanges/{id}/diff/{replayId}", p.diffPage)
-	mux.HandleFunc("GET /exchanges/{id}/edit", p.editPage)
-}
-
-func (p *Pages) diffPage(w http.ResponseWriter, r *http.Request) {
+// DiffPage serves GET /exchanges/{id}/diff/{replayId}.
+func (p *Pages) DiffPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	d, orig, rep, err := p.r.DiffOf(r.Context(), id, r.PathValue("replayId"), replay.Ignores(r.URL.Query()["ignore"]))
 	if err != nil {
-		p.fail(w, r, err)
+		httpio.PageError(p.log, w, r, err)
 		return
 	}
 	hist, err := p.history(r.Context(), orig, rep.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		httpio.PageError(p.log, w, r, err)
 		return
 	}
-	p.render(w, r, web.ReplayDiff(DiffView(d, orig, rep, hist)))
+	httpio.Page(p.log, w, r, http.StatusOK, web.ReplayDiff(DiffView(d, orig, rep, hist)))
 }
 
-func (p *Pages) editPage(w http.ResponseWriter, r *http.Request) {
+// EditPage serves GET /exchanges/{id}/edit, the edit & replay form.
+func (p *Pages) EditPage(w http.ResponseWriter, r *http.Request) {
 	x, err := p.r.Exchange(r.Context(), r.PathValue("id"))
 	if err != nil {
-		p.fail(w, r, err)
+		httpio.PageError(p.log, w, r, err)
 		return
 	}
 	hist, err := p.history(r.Context(), x, "")
 	if err != nil {
-		p.fail(w, r, err)
+		httpio.PageError(p.log, w, r, err)
 		return
 	}
-	p.render(w, r, web.ReplayEdit(EditView(x, hist)))
+	httpio.Page(p.log, w, r, http.StatusOK, web.ReplayEdit(EditView(x, hist)))
 }
 
 func (p *Pages) history(ctx context.Context, orig *exchange.Exchange, current string) (web.HistoryView, error) {
@@ -76,33 +71,6 @@ func (p *Pages) history(ctx context.Context, orig *exchange.Exchange, current st
 		return web.HistoryView{}, err
 	}
 	return HistoryView(orig, xs, current), nil
-}
-
-// render writes the page from a buffer: a template error never leaves half
-// a page behind.
-func (p *Pages) render(w http.ResponseWriter, r *http.Request, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(buf.Bytes())
-}
-
-func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := replay.StatusOf(err)
-	if code == http.StatusNotFound {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(code)
-		web.NotFound(web.NotFoundView{Title: "Not found", Message: err.Error()}).Render(r.Context(), w)
-		return
-	}
-	if code >= 500 && !errors.Is(err, context.Canceled) {
-		p.log.Error("replay page", slog.String("path", r.URL.Path), slog.Any("err", err))
-	}
-	http.Error(w, err.Error(), code)
 }
 
 // DiffView builds the diff page's view model.

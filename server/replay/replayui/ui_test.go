@@ -5,19 +5,19 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/testenv"
+	"github.com/gatescope/gatescope/server/ui"
+	"github.com/gatescope/gatescope/server/ui/uitest"
 )
 
 type fixture struct {
@@ -34,16 +34,7 @@ func serve(t *testing.T) *fixture {
 	db := replaytest.OpenDB(t)
 	s := replaytest.Start(t, app, db, "s")
 	xs := replaytest.Capture(t, s, db, "/hello", "/ok")
-	ui := dashboard.New(replaytest.Logger(), dashboard.Options{
-		Store:  db,
-		Replay: replayui.DashboardReplayer(s.Replayer),
-		Mount: func(mux *http.ServeMux) {
-			replay.NewHandlers(replaytest.Logger(), s.Replayer).Register(mux)
-			replayui.New(replaytest.Logger(), s.Replayer).Register(mux)
-		},
-	})
-	srv := httptest.NewServer(ui)
-	t.Cleanup(srv.Close)
+	srv := uitest.Server(t, db, s.Replayer, ui.Deps{})
 	return &fixture{url: srv.URL, s: s, xs: xs}
 }
 

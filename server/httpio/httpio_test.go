@@ -1,4 +1,4 @@
-package httpjson
+package httpio
 
 import (
 	"encoding/json"
@@ -9,13 +9,13 @@ import (
 
 func TestWrite(t *testing.T) {
 	w := httptest.NewRecorder()
-	Write(w, 201, map[string]int{"n": 1})
+	WriteJSON(w, 201, map[string]int{"n": 1})
 	if w.Code != 201 || w.Body.String() != "{\"n\":1}\n" || w.Header().Get("Content-Type") != "application/json" ||
 		w.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("got %d %q %v", w.Code, w.Body, w.Header())
 	}
 	w = httptest.NewRecorder()
-	Write(w, 200, math.NaN()) // cannot be encoded: a clean 500, not a broken 200
+	WriteJSON(w, 200, math.NaN()) // cannot be encoded: a clean 500, not a broken 200
 	if w.Code != 500 {
 		t.Errorf("unencodable value: status %d", w.Code)
 	}

@@ -1,4 +1,4 @@
-package main
+package ui
 
 import (
 	"net/http"
@@ -9,8 +9,7 @@ import (
 // TestGuard: beyond loopback, the dashboard needs its token (query once,
 // then cookie, or a bearer header); share links and assets do not.
 func TestGuard(t *testing.T) {
-	a := &app{token: "s3cret"}
-	h := a.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	h := guard("s3cret", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	tests := []struct {
 		name, method, target string
 		cookie, bearer       string
@@ -31,7 +30,7 @@ func TestGuard(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(tt.method, tt.target, nil)
 			if tt.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: "gatescope_token", Value: tt.cookie})
+				r.AddCookie(&http.Cookie{Name: tokenCookie, Value: tt.cookie})
 			}
 			if tt.bearer != "" {
 				r.Header.Set("Authorization", "Bearer "+tt.bearer)

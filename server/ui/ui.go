@@ -1,0 +1,42 @@
+// Package ui is gatescope's UI address: one route table (routes.go) for the
+// dashboard's pages, every JSON API, the live feed and Lambda's API, and
+// the guards every request passes first. Handlers stay in the packages that
+// own their data; this package only decides which URL reaches which.
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gatescope/gatescope/server/dashboard"
+	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/replay"
+	"github.com/gatescope/gatescope/server/replay/replayui"
+	"github.com/gatescope/gatescope/server/share"
+)
+
+// Deps are the handlers behind the UI address. All are required: a
+// missing one is a wiring bug, and New panics at start rather than answer
+// some route with a nil dereference later.
+type Deps struct {
+	Logger      *slog.Logger
+	Dashboard   *dashboard.Handlers
+	Replay      *replay.Handlers
+	ReplayPages *replayui.Pages
+	Share       *share.Handlers
+	Lambda      *lambda.InvokeAPI
+	// Live serves the /api/live websocket (live.Hub).
+	Live http.Handler
+	// Token, when set, is required on every request but share links and
+	// assets (the dashboard listens beyond loopback).
+	Token string
+}
+
+// New returns the UI address's handler.
+func New(d Deps) http.Handler {
+	if d.Logger == nil || d.Dashboard == nil || d.Replay == nil || d.ReplayPages == nil || d.Share == nil ||
+		d.Lambda == nil || d.Live == nil {
+		panic("ui.New: every dependency is required")
+	}
+	return secureHeaders(guard(d.Token, routes(d)))
+}
