@@ -118,7 +118,7 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 	t := m.API.Type
 	switch inv.Kind {
 	case InvokeFunctionError:
-		outcome, why := explainFunctionError(inv.Payload)
+		outcome, why := ExplainFunctionError(inv.Payload)
 		return failure(t, req, true, outcome, why)
 	case InvokeThrottled:
 		detail := inv.Detail
@@ -148,9 +148,10 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 	}
 }
 
-// explainFunctionError classifies Lambda's error payload
-// ({"errorType","errorMessage",...}) and says what happened.
-func explainFunctionError(payload []byte) (exchange.Outcome, string) {
+// ExplainFunctionError classifies Lambda's error payload
+// ({"errorType","errorMessage",...}) and says what happened, for exchanges
+// through an API and direct invokes alike.
+func ExplainFunctionError(payload []byte) (exchange.Outcome, string) {
 	var e struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`

@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/awsid"
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
@@ -127,7 +127,7 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	}
 	var rb [12]byte
 	rand.Read(rb[:])
-	req.TraceID = apigw.TraceID(start, rb)
+	req.TraceID = awsid.TraceRoot(start, rb)
 	x.TraceID = req.TraceID
 
 	m, matched := g.router.Match(req.Method, req.RawPath)
@@ -176,10 +176,10 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 func (g *Gateway) assignIDs(req *apigw.Request, t config.APIType) {
 	var b [28]byte
 	rand.Read(b[:])
-	ext := apigw.HTTPRequestID([12]byte(b[16:28]))
+	ext := awsid.HTTPRequestID([12]byte(b[16:28]))
 	req.ExtendedRequestID = ext
 	if t == config.RESTAPI {
-		req.RequestID = apigw.UUID([16]byte(b[:16]))
+		req.RequestID = awsid.UUID([16]byte(b[:16]))
 	} else {
 		req.RequestID = ext
 	}
@@ -204,7 +204,7 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 	x.Timings.InvokeStartMs = ms(g.now().Sub(start))
 	res, err := g.invoker.Invoke(ictx, fn, lambda.Request{
 		Payload: event,
-		TraceID: req.TraceID + ";Parent=" + randomHex(8) + ";Sampled=0",
+		TraceID: req.TraceID + ";Parent=" + awsid.Hex(8) + ";Sampled=0",
 	})
 	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
 	inv := invocation(ictx, err, res, fn)
@@ -340,12 +340,6 @@ func bodyText(b []byte) (string, bool) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // InvokeExchange records a direct function invoke (Invoke API, CLI or an
 // event replay) as an Exchange: the request is the Invoke API call, the
 // response what Lambda answered.
@@ -391,26 +385,9 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 	h := map[string][]string{"Content-Type": {"application/json"}, "X-Amz-Executed-Version": {"$LATEST"}}
 	if res.FunctionError != "" {
 		h["X-Amz-Function-Error"] = []string{res.FunctionError}
-		x.Outcome = exchange.OutcomeFunctionError
-		if fe := x.Function.Error; fe != nil {
-			switch fe.Type {
-			case "Sandbox.Timedout":
-				x.Outcome = exchange.OutcomeTimeout
-			}
-			x.Explanation = "The function failed: " + strings.TrimSpace(fe.Type+": "+stripRequestID(fe.Message)) + "."
-		}
+		x.Outcome, x.Explanation = apigw.ExplainFunctionError(res.Payload)
 	}
 	body, b64 := bodyText(res.Payload)
 	x.Response = exchange.HTTPResponse{Status: http.StatusOK, Headers: h, Body: body, IsBase64: b64}
 	return x
-}
-
-// stripRequestID drops Lambda's "RequestId: <id> Error: " prefix.
-func stripRequestID(msg string) string {
-	if strings.HasPrefix(msg, "RequestId: ") {
-		if _, rest, ok := strings.Cut(msg, " Error: "); ok {
-			return rest
-		}
-	}
-	return msg
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gatescope/gatescope/server/awsid"
 )
 
 // InvokeAPI serves Lambda's Invoke API (2015-03-31) so the AWS CLI and SDKs
@@ -44,7 +46,7 @@ func (a *InvokeAPI) Invoke(w http.ResponseWriter, r *http.Request) {
 	if parts := strings.Split(name, ":"); len(parts) >= 7 && parts[0] == "arn" {
 		name = parts[6]
 	}
-	w.Header().Set("X-Amzn-Requestid", newUUID())
+	w.Header().Set("X-Amzn-Requestid", awsid.NewUUID())
 	if !a.exists(name) {
 		writeServiceError(w, &ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + name})
 		return

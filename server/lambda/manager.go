@@ -2,8 +2,6 @@ package lambda
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatescope/gatescope/server/awsid"
 	"github.com/gatescope/gatescope/server/config"
 )
 
@@ -292,7 +291,7 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + name,
-		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[$LATEST]" + randomHex(16),
+		"AWS_LAMBDA_LOG_STREAM_NAME=" + now.Format("2006/01/02") + "/[$LATEST]" + awsid.Hex(16),
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
 		"AWS_REGION=" + m.region(),
 		"AWS_DEFAULT_REGION=" + m.region(),
@@ -336,26 +335,4 @@ func (m *Manager) arnFor(name string) string {
 		return name
 	}
 	return "arn:aws:lambda:" + m.region() + ":" + m.accountID() + ":function:" + name
-}
-
-// newUUID returns a random (version 4) UUID, as Lambda's request ids are.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-// newTraceID returns an X-Ray trace header for an invocation that came
-// without one.
-func (m *Manager) newTraceID() string {
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), randomHex(12), randomHex(8))
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

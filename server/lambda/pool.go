@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatescope/gatescope/server/awsid"
 	"github.com/gatescope/gatescope/server/config"
 )
 
@@ -102,7 +103,7 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{RequestID: newUUID(), Target: "local"}
+	res := &Result{RequestID: awsid.NewUUID(), Target: "local"}
 	var pre bytes.Buffer // output printed before the invocation started (init)
 	if e == nil {
 		e, err = p.m.startEnv(p.fn)
@@ -143,7 +144,7 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 		done:      make(chan reply, 1),
 	}
 	if inv.traceID == "" {
-		inv.traceID = p.m.newTraceID()
+		inv.traceID = awsid.NewTraceHeader(time.Now())
 	}
 	var out bytes.Buffer
 	pre.Write(e.logs.begin(&out)) // what came before the invocation goes before START
