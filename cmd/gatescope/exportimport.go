@@ -14,22 +14,11 @@ import (
 	"github.com/gatescope/gatescope/store"
 )
 
-const defaultDB = ".gatescope/gatescope.db"
-
 func openDB(path string) (*store.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return store.Open(path, store.Options{})
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string { return strings.Join(*l, ",") }
-func (l *stringList) Set(s string) error {
-	*l = append(*l, s)
-	return nil
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

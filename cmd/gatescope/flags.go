@@ -61,6 +61,19 @@ func version() string {
 	return "dev"
 }
 
+// defaultDB is where every command finds the database unless told.
+const defaultDB = ".gatescope/gatescope.db"
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
+	return nil
+}
+
 // keyValues is a repeatable flag of KEY=VALUE pairs (also space separated,
 // as SAM's --parameter-overrides takes them).
 type keyValues map[string]string

@@ -58,21 +58,11 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 var errChanged = errors.New("responses changed")
 
-// listFlag is a repeatable flag whose values may also be comma separated.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(s string) error {
-	*l = append(*l, replay.Ignores([]string{s})...)
-	return nil
-}
-
 type replayFlags struct {
 	id, session, only, against, expect string
 	db, template, url                  string
 	concurrency                        int
-	ignore                             listFlag
+	ignore                             stringList
 }
 
 func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -115,7 +105,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if f.concurrency < 1 || f.concurrency > replay.MaxConcurrency {
 		return fmt.Errorf("%w: --concurrency %d: want 1 to %d", errUsage, f.concurrency, replay.MaxConcurrency)
 	}
-	opts := replay.SessionOptions{OnlyFailed: f.only == "failed", Target: f.against, Concurrency: f.concurrency, Ignore: f.ignore}
+	opts := replay.SessionOptions{OnlyFailed: f.only == "failed", Target: f.against, Concurrency: f.concurrency, Ignore: replay.Ignores(f.ignore)}
 
 	var rep *replay.SessionReport
 	if f.url != "" {
@@ -307,9 +297,3 @@ func printReport(w io.Writer, rep *replay.SessionReport) {
 		}
 	}
 }
-
-// discard is a capture sink for standalone replays, which store each
-// replay themselves.
-type discard struct{}
-
-func (discard) Submit(*exchange.Exchange) bool { return true }

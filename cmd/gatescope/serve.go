@@ -51,7 +51,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.configFile, "config", "", "native gatescope config `FILE` (same format as a SAM template)")
 	fs.StringVar(&f.apiAddr, "api-addr", "127.0.0.1:3000", "`address` the APIs are served on")
 	fs.StringVar(&f.uiAddr, "ui-addr", "127.0.0.1:3001", "`address` of the dashboard, JSON API and Lambda Invoke API")
-	fs.StringVar(&f.db, "db", filepath.Join(".gatescope", "gatescope.db"), "SQLite database `PATH`")
+	fs.StringVar(&f.db, "db", defaultDB, "SQLite database `PATH`")
 	fs.StringVar(&f.session, "session", "", "session `NAME` to record into (default: one per run, named by its start time)")
 	fs.StringVar(&f.region, "region", "", "AWS region functions see (default $AWS_REGION, else us-east-1)")
 	fs.StringVar(&f.token, "token", "", "dashboard access token, required when --ui-addr is not loopback (default: a random one)")
@@ -196,7 +196,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	sessionID := func() string { return sess.ID }
 	var sink gateway.Sink = a.pipeline
 	if !f.capture {
-		sink = noCapture{}
+		sink = discard{}
 	}
 	gw := gateway.New(logger, router, a.manager, sink, sessionID)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
@@ -298,8 +298,10 @@ func (a *app) shutdown(ctx context.Context) error {
 	if err := a.apiSrv.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop API server: %w", err))
 	}
+	// Shutdown does not wait for hijacked connections (the live feed's
+	// websockets); a.cancel below stops the hub, which closes them.
 	if err := a.uiSrv.Shutdown(ctx); err != nil {
-		a.uiSrv.Close() // live websockets do not end by themselves
+		errs = append(errs, fmt.Errorf("stop UI server: %w", err))
 	}
 	if err := a.pipeline.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush captures: %w", err))
@@ -389,7 +391,8 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
-// noCapture is the sink of --capture=false.
-type noCapture struct{}
+// discard is the capture sink of --capture=false and of standalone
+// replays, which store each replay themselves.
+type discard struct{}
 
-func (noCapture) Submit(*exchange.Exchange) bool { return true }
+func (discard) Submit(*exchange.Exchange) bool { return true }

@@ -86,7 +86,8 @@ func startEnv(logger *slog.Logger, fn *config.Function, spec command, environ []
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResponse)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleError)
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
-	// No timeouts: GET /next is a long poll that lasts until the next event.
+	// No read or write timeout: GET /next is a long poll that lasts until
+	// the next event. Request heads must still arrive promptly.
 	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	pr, pw, err := os.Pipe()
