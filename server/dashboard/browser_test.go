@@ -47,7 +47,9 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	db := openStore(t)
 	xs := seed(t, db)
 	pipe := capture.NewPipeline(logger, db, capture.PipelineOptions{FlushInterval: 5 * time.Millisecond})
-	live := &swapLive{log: logger, db: db, dropped: pipe.Dropped}
+	live := &swapLive{log: logger, db: db, counts: func() live.Counts {
+		return live.Counts{Captured: pipe.Written(), Dropped: pipe.Dropped()}
+	}}
 	live.start(ctx, true)
 	pipe.Subscribe(live.Publish)
 	go pipe.Run(ctx)
@@ -292,9 +294,9 @@ func TestBrowserInspector(t *testing.T) {
 // swapLive is the live feed behind a switch, so a test can stop the hub (its
 // clients see the server go away) and start a fresh one, as a restart does.
 type swapLive struct {
-	log     *slog.Logger
-	db      *store.DB
-	dropped func() uint64
+	log    *slog.Logger
+	db     *store.DB
+	counts func() live.Counts
 
 	mu     sync.Mutex
 	hub    *live.Hub
@@ -303,7 +305,7 @@ type swapLive struct {
 
 // start runs a new hub; with backlog it answers ?after= from the store.
 func (l *swapLive) start(ctx context.Context, backlog bool) {
-	opts := []live.HubOption{live.WithDropped(l.dropped)}
+	opts := []live.HubOption{live.WithCounts(l.counts)}
 	if backlog {
 		opts = append(opts, live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := l.db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
