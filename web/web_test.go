@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -80,11 +82,60 @@ func TestRowTemplateMatchesScript(t *testing.T) {
 			t.Errorf("app.js fills data-f=%q, which the row template lacks", m[1])
 		}
 	}
-	// The script reads these ids and test ids.
-	for _, id := range []string{"rows", "empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q"} {
-		if len(find(doc, byTestID(id))) != 1 {
-			t.Errorf("data-testid=%q missing", id)
+	// The script reads these ids and hooks.
+	for _, id := range []string{"rows", "row-tpl"} {
+		if len(find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == id })) != 1 {
+			t.Errorf("id=%q missing", id)
 		}
+	}
+	for _, h := range []string{"empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q", "filters"} {
+		if len(find(doc, byHook(h))) != 1 {
+			t.Errorf("data-js=%q missing", h)
+		}
+	}
+}
+
+func byHook(name string) func(*html.Node) bool {
+	return func(n *html.Node) bool { v, _ := attr(n, "data-js"); return v == name }
+}
+
+// TestScriptHooks: scripts find elements by data-js hooks, never by test
+// ids (renaming a test id must not break the UI), and every hook a script
+// names exists in some template.
+func TestScriptHooks(t *testing.T) {
+	var templ strings.Builder
+	srcs, _ := filepath.Glob("*.templ")
+	for _, p := range srcs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		templ.Write(b)
+	}
+	hookRef := regexp.MustCompile(`data-js=["']?([a-z-]+)|hook\('([a-z-]+)'`)
+	scripts, _ := fs.Glob(Static, "*.js")
+	if len(scripts) == 0 {
+		t.Fatal("no scripts")
+	}
+	hooks := 0
+	for _, name := range scripts {
+		b, err := fs.ReadFile(Static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "testid") {
+			t.Errorf("%s uses data-testid; give the element a data-js hook instead", name)
+		}
+		for _, m := range hookRef.FindAllStringSubmatch(string(b), -1) {
+			h := m[1] + m[2]
+			hooks++
+			if !strings.Contains(templ.String(), `data-js="`+h+`"`) {
+				t.Errorf("%s uses data-js=%q, which no template has", name, h)
+			}
+		}
+	}
+	if hooks < 10 {
+		t.Errorf("found %d hook uses in the scripts; did they change shape?", hooks)
 	}
 }
 

@@ -25,7 +25,7 @@
   // initSessionBar wires export's neighbours: a read-only share link and
   // the import upload, which opens the imported session when done.
   function initSessionBar() {
-    var msg = document.querySelector('[data-testid=bar-msg]');
+    var msg = document.querySelector('[data-js=bar-msg]');
     function say(t, bad) { msg.textContent = t; msg.classList.toggle('bad', !!bad); }
     function json(r) {
       return r.json().catch(function () { return {}; }).then(function (d) {
@@ -36,14 +36,14 @@
     var share = document.querySelector('[data-share]');
     if (share) share.addEventListener('click', function () {
       fetch('/api/sessions/' + encodeURIComponent(share.dataset.share) + '/share', { method: 'POST' }).then(json).then(function (d) {
-        var out = document.querySelector('[data-testid=share-url]');
+        var out = document.querySelector('[data-js=share-url]');
         out.value = d.url;
         out.hidden = false;
         out.select();
         say('Read-only link, redacted, valid until ' + new Date(d.expiresAt).toLocaleString() + '.');
       }).catch(function (err) { say('Could not share: ' + err.message, true); });
     });
-    var file = document.querySelector('[data-testid=import-file]');
+    var file = document.querySelector('[data-js=import-file]');
     if (file) file.addEventListener('change', function () {
       if (!file.files.length) return;
       var fd = new FormData();
@@ -58,12 +58,12 @@
   function initList() {
     var tbody = document.getElementById('rows');
     var tpl = document.getElementById('row-tpl');
-    var empty = document.querySelector('[data-testid=empty]');
-    var statusEl = document.querySelector('[data-testid=live-status]');
-    var capturedEl = document.querySelector('[data-testid=count-captured]');
-    var shownEl = document.querySelector('[data-testid=count-shown]');
-    var droppedEl = document.querySelector('[data-testid=count-dropped]');
-    var pauseBtn = document.querySelector('[data-testid=pause]');
+    var empty = document.querySelector('[data-js=empty]');
+    var statusEl = document.querySelector('[data-js=live-status]');
+    var capturedEl = document.querySelector('[data-js=count-captured]');
+    var shownEl = document.querySelector('[data-js=count-shown]');
+    var droppedEl = document.querySelector('[data-js=count-dropped]');
+    var pauseBtn = document.querySelector('[data-js=pause]');
     var max = parseInt(tbody.dataset.max, 10) || 500;
     var captured = parseInt(capturedEl.dataset.value, 10) || 0;
     var params = new URLSearchParams(location.search);
@@ -219,12 +219,12 @@
       if (e.key === 'j') select(sel + 1);
       else if (e.key === 'k') select(sel - 1);
       else if (e.key === 'Enter' && sel >= 0) location.href = '/exchanges/' + encodeURIComponent(tbody.rows[sel].dataset.id);
-      else if (e.key === '/') { e.preventDefault(); document.querySelector('[data-testid=filter-q]').focus(); }
+      else if (e.key === '/') { e.preventDefault(); document.querySelector('[data-js=filter-q]').focus(); }
       else if (e.key === 'p' && pauseBtn) setPaused(!paused);
       else return;
     });
     // Selects filter at once; the URL is the filter, so it stays bookmarkable.
-    document.querySelectorAll('.filters select').forEach(function (s) {
+    document.querySelectorAll('[data-js=filters] select').forEach(function (s) {
       s.addEventListener('change', function () { s.form.requestSubmit(); });
     });
 
@@ -326,10 +326,10 @@
         show(t.dataset.tab);
       });
     });
-    var failed = document.querySelector('[data-testid=explanation][role=alert]');
+    var failed = document.querySelector('[data-js=explanation][role=alert]');
     show(location.hash.slice(1) || (failed ? 'output' : 'request'));
 
-    var flashEl = document.querySelector('[data-testid=flash]');
+    var flashEl = document.querySelector('[data-js=flash]');
     function flash(msg, bad) {
       flashEl.textContent = msg;
       flashEl.classList.toggle('bad', !!bad);
@@ -393,7 +393,7 @@
     var eb = document.querySelector('[data-replay-event]');
     if (eb) eb.addEventListener('click', function () {
       var ev;
-      try { ev = JSON.parse(document.querySelector('[data-testid=event-editor]').value); }
+      try { ev = JSON.parse(document.querySelector('[data-js=event-editor]').value); }
       catch (err) { flash('The event is not valid JSON: ' + err.message, true); return; }
       replay(eb, { event: ev });
     });

@@ -4,8 +4,8 @@
 (function () {
   'use strict';
   if (document.body.dataset.page !== 'replay-edit') return;
-  var form = document.querySelector('[data-testid=edit-form]');
-  var flashEl = document.querySelector('[data-testid=edit-flash]');
+  var form = document.querySelector('[data-js=edit-form]');
+  var flashEl = document.querySelector('[data-js=edit-flash]');
   var id = form.dataset.id;
 
   function flash(msg, bad) {
