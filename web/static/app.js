@@ -65,7 +65,6 @@
     var droppedEl = document.querySelector('[data-js=count-dropped]');
     var pauseBtn = document.querySelector('[data-js=pause]');
     var max = parseInt(tbody.dataset.max, 10) || 500;
-    var captured = parseInt(capturedEl.dataset.value, 10) || 0;
     var params = new URLSearchParams(location.search);
     var f = {
       session: tbody.dataset.session || '', route: params.get('route') || '',
@@ -101,12 +100,11 @@
     }
     function fnName(s) { return s.function && typeof s.function === 'object' ? s.function.name : (s.function || ''); }
 
-    function enqueue(items, counted) {
+    function enqueue(items) {
       for (var i = 0; i < items.length; i++) {
         var s = items[i];
         if (!s || !s.id) continue;
-        // Only ids newer than any seen count: backlogs and gap fills repeat.
-        if (s.id > newest) { newest = s.id; if (counted) captured++; }
+        if (s.id > newest) newest = s.id;
         if (ids.has(s.id) || !matches(s)) continue;
         ids.add(s.id);
         if (paused) { held.push(s); if (held.length > max) ids.delete(held.shift().id); }
@@ -183,7 +181,6 @@
     }
 
     function counters() {
-      capturedEl.textContent = captured;
       shownEl.textContent = tbody.rows.length;
       empty.hidden = tbody.rows.length > 0;
       if (pauseBtn) pauseBtn.textContent = paused ? 'Resume' + (held.length ? ' (' + held.length + ' new)' : '') : 'Pause';
@@ -262,9 +259,9 @@
             got.push(summary(x));
           });
           if (!reached && known && d.next && ++pages < 10) return next(d.next);
-          enqueue(got, false);
+          enqueue(got);
           filling = false;
-        }).catch(function () { enqueue(got, false); filling = false; });
+        }).catch(function () { enqueue(got); filling = false; });
       })('');
     }
 
@@ -280,9 +277,16 @@
       ws.onmessage = function (e) {
         var m;
         try { m = JSON.parse(e.data); } catch (err) { return; }
+        // The counters are the server's (stats frames): exchanges commit out
+        // of id order, and the page cannot count what it never received.
+        if (m.type === 'stats') {
+          capturedEl.textContent = m.captured;
+          droppedEl.textContent = m.dropped;
+          return;
+        }
         if (m.type !== 'exchanges') return;
         if (typeof m.dropped === 'number') droppedEl.textContent = m.dropped;
-        enqueue(m.items || [], true);
+        enqueue(m.items || []);
       };
       ws.onclose = function () {
         if (connected) setState('reconnecting', 'reconnecting…');
