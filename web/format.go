@@ -11,8 +11,9 @@ import (
 // value (ms*10, ms, ms/10) so 1.45 reads "1.5 ms" although the float is a
 // hair below 1.45.
 //
-// testdata/durations.json pins the rule; the live list's script must format
-// the rows it adds by the same rule.
+// web/static/common.js formatMs implements the same rule for the rows the
+// live list adds; both are tested against testdata/durations.json (Go here,
+// JavaScript in web/jstest), so a rendered row and a live row read the same.
 func FormatMs(ms float64) string {
 	switch {
 	case !(ms > 0): // also NaN

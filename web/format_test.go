@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// durationCases reads the duration table, meant to be shared with the
-// JavaScript formatter's tests so both follow one rule.
+// durationCases reads the table shared with the JavaScript tests
+// (web/jstest/common.test.js), so both formatters follow one rule.
 func durationCases(t *testing.T) [][2]any {
 	t.Helper()
 	b, err := os.ReadFile("testdata/durations.json")
