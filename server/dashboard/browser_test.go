@@ -451,3 +451,42 @@ func TestBrowserCapturedCounterAgreesWithStore(t *testing.T) {
 	// The list itself is bounded but shows the newest rows, newest first.
 	e.waitJS(t, "newest row on top", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, xs[n-1].ID))
 }
+
+// TestBrowserSearchFollowsBodiesAndLogs is UX review M3: with a text search
+// the server matches bodies and logs, the page matched only the summary, so
+// a live list of "pool exhausted" stayed short while it said "live". Rows
+// that match only in a body or the logs must still arrive, and no others.
+func TestBrowserSearchFollowsBodiesAndLogs(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open a search", chromedp.Navigate(e.url+"/?q=pool+exhausted"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	if n := run(t, e, "count rows", chromedp.Evaluate[int](`document.querySelectorAll('#rows tr').length`)); n != 0 {
+		t.Fatalf("%d rows match before any was sent", n)
+	}
+
+	now := time.Now()
+	other := okExchange(60)
+	other.ID, other.StartedAt = exchange.NewID(now), now
+	inLogs := failedExchange(61)
+	inLogs.ID, inLogs.StartedAt = exchange.NewID(now.Add(time.Millisecond)), now
+	inLogs.Logs += "\nfatal: connection pool exhausted, exiting"
+	inBody := okExchange(62)
+	inBody.ID, inBody.StartedAt = exchange.NewID(now.Add(2*time.Millisecond)), now
+	inBody.Response.Body = `{"error":"pool exhausted"}`
+	for _, x := range []*exchange.Exchange{other, inLogs, inBody} {
+		e.submit(t, x)
+	}
+	e.waitJS(t, "rows matching in logs and body arrive", fmt.Sprintf(
+		`Array.from(document.querySelectorAll('#rows tr'), r => r.dataset.id).join() === %q`, inBody.ID+","+inLogs.ID))
+	got := run(t, e, "read the page", chromedp.Evaluate[map[string]string](`({
+		shown: document.querySelector('[data-testid=count-shown]').textContent,
+		state: document.querySelector('[data-testid=live-status]').dataset.state,
+		failed: String(document.querySelector('#rows tr:last-child').classList.contains('failed')),
+		empty: String(document.querySelector('[data-testid=empty]').hidden)})`))
+	want := map[string]string{"shown": "2", "state": "live", "failed": "true", "empty": "true"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}

@@ -98,8 +98,9 @@ export function filterQuery(params) {
   return out;
 }
 
-// matches applies the filter to a live summary. Its text search sees only
-// the summary, not bodies or logs as the server's search does.
+// matches applies the filter's fields to a live summary. It ignores the
+// text query: only the server can match that, as it searches bodies and
+// logs, which summaries do not carry.
 export function matches(f, s) {
   if (f.session && s.session !== f.session) return false;
   if (f.route && s.routeKey !== f.route) return false;
@@ -108,10 +109,6 @@ export function matches(f, s) {
   if (f.status) {
     const cls = f.status.replace(/xx$/, '');
     if (cls.length === 1 ? Math.floor(s.status / 100) !== +cls : String(s.status) !== f.status) return false;
-  }
-  if (f.q) {
-    const hay = [s.method, s.url, s.routeKey, s.status, s.outcome, s.explanation, s.function].join(' ').toLowerCase();
-    if (!hay.includes(f.q.toLowerCase())) return false;
   }
   return true;
 }

@@ -7,7 +7,8 @@
 //   Queue    rows waiting to be drawn: deduplicated by id, held while
 //            paused, drawn once per animation frame (less often in a burst)
 //   Catchup  asks /api/exchanges what the feed cannot tell: what was stored
-//            while the page was not listening
+//            while the page was not listening, and, with a text search,
+//            which new exchanges match (the server searches bodies and logs)
 //   Feed     the websocket, reconnecting with jittered backoff
 //   Bar      the live state, the counters and the pause button
 import { api, filterOf, filterQuery, formatMs, formatTime, hook, href, matches, summarize } from './common.js';
@@ -38,6 +39,8 @@ export function initList() {
 
   if (tbody.dataset.live !== 'true') return;
   const filter = filterOf(params, tbody.dataset.session);
+  // With a text search only the server knows what matches.
+  const searching = filter.q !== '';
   const catchup = new Catchup({
     query: filterQuery(params),
     cursor: table.topId(),
@@ -62,10 +65,16 @@ export function initList() {
       if (typeof m.dropped === 'number') bar.setDropped(m.dropped);
       const items = (m.items || []).filter(s => s && s.id);
       if (!items.length) return;
-      queue.add(items.filter(s => matches(filter, s)));
-      catchup.accounted(items[items.length - 1].id);
+      if (searching) {
+        catchup.stored(items[items.length - 1].id);
+        catchup.request();
+      } else {
+        queue.add(items.filter(s => matches(filter, s)));
+        catchup.accounted(items[items.length - 1].id);
+      }
     },
   });
+  if (searching) bar.setNote('Live: the server checks each new exchange against the search.');
   feed.connect();
 }
 
@@ -234,10 +243,10 @@ class Queue {
 // matches stored since. Ids from the feed are valid cursors: the feed sends
 // exchanges in the store's order, and only once they are committed.
 //
-// Rows from the feed are matched on the page, so each frame moves the
-// cursor (accounted) and a catch-up is needed only after a (re)connect.
-// stored, which moves only the feed's position, is for a caller that leaves
-// the matching to the server and asks for a catch-up after each frame.
+// Without a text search, rows from the feed are matched here, so each frame
+// moves the cursor (accounted) and a catch-up is needed only after a
+// (re)connect. With one, each frame only says how far the store has got
+// (stored) and asks for a catch-up, which the server answers by searching.
 export class Catchup {
   // query: the filter parameters; cursor: the newest row the page shows;
   // get(url) → Promise of the API's JSON; deliver(exchanges) takes the
@@ -389,6 +398,8 @@ class Bar {
     this.status.dataset.state = state;
     this.status.textContent = label;
   }
+
+  setNote(text) { this.status.title = text; }
 
   // setCounts shows the server's counters (stats frames): what /api/stats
   // says, not what this page happened to receive.
