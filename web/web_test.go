@@ -3,10 +3,16 @@ package web
 import (
 	"bytes"
 	"context"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/a-h/templ"
 	"golang.org/x/net/html"
@@ -67,24 +73,73 @@ func TestRowTemplateMatchesScript(t *testing.T) {
 		fields[v] = true
 	}
 	// Every data-f the script fills must exist in the template.
-	js, err := fs.ReadFile(Static, "app.js")
+	js, err := fs.ReadFile(Static, "list.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := regexp.MustCompile(`q\('([a-z]+)'\)`).FindAllStringSubmatch(string(js), -1)
+	used := regexp.MustCompile(`f\('([a-z]+)'\)`).FindAllStringSubmatch(string(js), -1)
 	if len(used) < 8 {
-		t.Fatalf("found %d filled fields in app.js; did the script change shape?", len(used))
+		t.Fatalf("found %d filled fields in list.js; did the script change shape?", len(used))
 	}
 	for _, m := range used {
 		if !fields[m[1]] {
-			t.Errorf("app.js fills data-f=%q, which the row template lacks", m[1])
+			t.Errorf("list.js fills data-f=%q, which the row template lacks", m[1])
 		}
 	}
-	// The script reads these ids and test ids.
-	for _, id := range []string{"rows", "empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q"} {
-		if len(find(doc, byTestID(id))) != 1 {
-			t.Errorf("data-testid=%q missing", id)
+	// The script reads these ids and hooks.
+	for _, id := range []string{"rows", "row-tpl"} {
+		if len(find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == id })) != 1 {
+			t.Errorf("id=%q missing", id)
 		}
+	}
+	for _, h := range []string{"empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q", "filters"} {
+		if len(find(doc, byHook(h))) != 1 {
+			t.Errorf("data-js=%q missing", h)
+		}
+	}
+}
+
+func byHook(name string) func(*html.Node) bool {
+	return func(n *html.Node) bool { v, _ := attr(n, "data-js"); return v == name }
+}
+
+// TestScriptHooks: scripts find elements by data-js hooks, never by test
+// ids (renaming a test id must not break the UI), and every hook a script
+// names exists in some template.
+func TestScriptHooks(t *testing.T) {
+	var templ strings.Builder
+	srcs, _ := filepath.Glob("*.templ")
+	for _, p := range srcs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		templ.Write(b)
+	}
+	hookRef := regexp.MustCompile(`data-js=["']?([a-z-]+)|hook\('([a-z-]+)'`)
+	scripts, _ := fs.Glob(Static, "*.js")
+	if len(scripts) == 0 {
+		t.Fatal("no scripts")
+	}
+	hooks := 0
+	for _, name := range scripts {
+		b, err := fs.ReadFile(Static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "testid") {
+			t.Errorf("%s uses data-testid; give the element a data-js hook instead", name)
+		}
+		for _, m := range hookRef.FindAllStringSubmatch(string(b), -1) {
+			h := m[1] + m[2]
+			hooks++
+			if !strings.Contains(templ.String(), `data-js="`+h+`"`) {
+				t.Errorf("%s uses data-js=%q, which no template has", name, h)
+			}
+		}
+	}
+	if hooks < 10 {
+		t.Errorf("found %d hook uses in the scripts; did they change shape?", hooks)
 	}
 }
 
@@ -132,10 +187,64 @@ func TestAssetVersion(t *testing.T) {
 	if len(AssetVersion) != 12 {
 		t.Errorf("AssetVersion = %q", AssetVersion)
 	}
-	for _, f := range []string{"app.js", "app.css"} {
+	for _, f := range []string{"app.js", "common.js", "app.css", "replay.css"} {
 		if _, err := fs.Stat(Static, f); err != nil {
 			t.Error(err)
 		}
+	}
+	changed := fstest.MapFS{"app.js": {Data: []byte("x")}}
+	if assetVersion(changed) == assetVersion(fstest.MapFS{"app.js": {Data: []byte("y")}}) {
+		t.Error("the version does not change with the content")
+	}
+}
+
+// TestModulesImportVersioned: pages load app.js?v=<version>; the modules
+// it imports must be asked for with the same version (so they are cached
+// with it and never mixed with an older copy), and must exist. Scripts are
+// ES modules, served as JavaScript.
+func TestModulesImportVersioned(t *testing.T) {
+	anyImport := regexp.MustCompile(`(?m)^\s*(?:import\b[^;'"]*|export\b[^;'"]*\bfrom\s*)['"]([^'"]+)['"]`)
+	scripts, _ := fs.Glob(sources, "*.js")
+	imports := 0
+	for _, name := range scripts {
+		src, _ := fs.ReadFile(sources, name)
+		served, err := fs.ReadFile(Static, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := anyImport.FindAllStringSubmatch(string(src), -1)
+		got := anyImport.FindAllStringSubmatch(string(served), -1)
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d imports served, %d written", name, len(got), len(want))
+		}
+		for i, m := range got {
+			imports++
+			spec, ok := strings.CutSuffix(m[1], "?v="+AssetVersion)
+			if !ok || spec != want[i][1] || !strings.HasPrefix(spec, "./") {
+				t.Errorf("%s imports %q (written %q); want a sibling module ./x.js with ?v=%s", name, m[1], want[i][1], AssetVersion)
+				continue
+			}
+			if _, err := fs.Stat(Static, strings.TrimPrefix(spec, "./")); err != nil {
+				t.Errorf("%s imports %s: %v", name, spec, err)
+			}
+		}
+	}
+	if imports < 5 {
+		t.Errorf("found %d imports; did the modules change shape?", imports)
+	}
+
+	srv := httptest.NewServer(http.FileServerFS(Static))
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/list.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	served, _ := fs.ReadFile(Static, "list.js")
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") || !bytes.Equal(body, served) ||
+		res.ContentLength != int64(len(served)) {
+		t.Errorf("GET /list.js: %s, %q, %d bytes (want %d)", res.Status, ct, len(body), len(served))
 	}
 }
 

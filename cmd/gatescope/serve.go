@@ -182,7 +182,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.cancel = cancel
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
 	a.hub = live.NewHub(logger,
-		live.WithDropped(a.pipeline.Dropped),
+		live.WithCounts(func() live.Counts { return live.Counts{Captured: a.pipeline.Written(), Dropped: a.pipeline.Dropped()} }),
 		live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
 			return xs, err

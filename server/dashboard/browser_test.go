@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -49,7 +50,9 @@ func newBrowserEnv(t *testing.T) *browserEnv {
 	db := openStore(t)
 	xs := seed(t, db)
 	pipe := capture.NewPipeline(logger, db, capture.PipelineOptions{FlushInterval: 5 * time.Millisecond})
-	live := &swapLive{log: logger, db: db, dropped: pipe.Dropped}
+	live := &swapLive{log: logger, db: db, counts: func() live.Counts {
+		return live.Counts{Captured: pipe.Written(), Dropped: pipe.Dropped()}
+	}}
 	live.start(ctx, true)
 	pipe.Subscribe(live.Publish)
 	go pipe.Run(ctx)
@@ -299,9 +302,9 @@ func TestBrowserInspector(t *testing.T) {
 // swapLive is the live feed behind a switch, so a test can stop the hub (its
 // clients see the server go away) and start a fresh one, as a restart does.
 type swapLive struct {
-	log     *slog.Logger
-	db      *store.DB
-	dropped func() uint64
+	log    *slog.Logger
+	db     *store.DB
+	counts func() live.Counts
 
 	mu     sync.Mutex
 	hub    *live.Hub
@@ -310,7 +313,7 @@ type swapLive struct {
 
 // start runs a new hub; with backlog it answers ?after= from the store.
 func (l *swapLive) start(ctx context.Context, backlog bool) {
-	opts := []live.HubOption{live.WithDropped(l.dropped)}
+	opts := []live.HubOption{live.WithCounts(l.counts)}
 	if backlog {
 		opts = append(opts, live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := l.db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
@@ -390,14 +393,107 @@ func TestBrowserBoundedList(t *testing.T) {
 		last = x.ID
 	}
 	e.waitJS(t, "burst shows, newest on top", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, last))
+	// The counter comes from the hub's stats frames, up to a quarter second
+	// behind the rows.
+	e.waitJS(t, "captured counts the burst", fmt.Sprintf(
+		`document.querySelector('[data-testid=count-captured]').textContent === '%d'`, maxRows+20))
 	got := run(t, e, "counts", chromedp.Evaluate[map[string]int](`({
 		rows: document.querySelectorAll('#rows tr').length,
-		shown: +document.querySelector('[data-testid=count-shown]').textContent,
-		captured: +document.querySelector('[data-testid=count-captured]').textContent})`))
-	want := map[string]int{"rows": maxRows, "shown": maxRows, "captured": maxRows + 20}
+		shown: +document.querySelector('[data-testid=count-shown]').textContent})`))
+	want := map[string]int{"rows": maxRows, "shown": maxRows}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %d, want %d", k, got[k], v)
+		}
+	}
+}
+
+// waitWritten waits until the pipeline has committed n exchanges.
+func (e *browserEnv) waitWritten(t *testing.T, n uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.pipe.Written() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("pipeline wrote %d exchanges, want %d", e.pipe.Written(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBrowserCapturedCounterAgreesWithStore is UX review M4: concurrent
+// requests commit out of id order, and a page that counted only ids newer
+// than the newest it had seen read 263 after 400. The counter must say what
+// /api/stats says.
+func TestBrowserCapturedCounterAgreesWithStore(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open the list", chromedp.Navigate(e.url+"/"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+
+	const n = 400
+	base := time.Now()
+	xs := make([]*exchange.Exchange, n)
+	for i := range xs {
+		x := okExchange(200 + i)
+		at := base.Add(time.Duration(i) * time.Millisecond)
+		x.ID, x.StartedAt, x.Request.URL = exchange.NewID(at), at, fmt.Sprintf("/hello?burst=%d", i)
+		xs[i] = x
+	}
+	// Four "workers" finishing out of step: ids reach the store in an order
+	// that is not theirs (a fixed shuffle, so a failure can be replayed).
+	rng := rand.New(rand.NewPCG(4, 400))
+	for _, i := range rng.Perm(n) {
+		e.submit(t, xs[i])
+	}
+	e.waitWritten(t, n)
+
+	var stats struct {
+		Captured uint64 `json:"captured"`
+	}
+	getJSON(t, e.url+"/api/stats", http.StatusOK, &stats)
+	if stats.Captured != n {
+		t.Fatalf("/api/stats captured %d, want %d", stats.Captured, n)
+	}
+	e.waitJS(t, "the captured counter agrees with /api/stats", fmt.Sprintf(
+		`document.querySelector('[data-testid=count-captured]').textContent === '%d'`, stats.Captured))
+	// The list itself is bounded but shows the newest rows, newest first.
+	e.waitJS(t, "newest row on top", fmt.Sprintf(`document.querySelector('#rows tr').dataset.id === %q`, xs[n-1].ID))
+}
+
+// TestBrowserSearchFollowsBodiesAndLogs is UX review M3: with a text search
+// the server matches bodies and logs, the page matched only the summary, so
+// a live list of "pool exhausted" stayed short while it said "live". Rows
+// that match only in a body or the logs must still arrive, and no others.
+func TestBrowserSearchFollowsBodiesAndLogs(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open a search", chromedp.Navigate(e.url+"/?q=pool+exhausted"))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	if n := run(t, e, "count rows", chromedp.Evaluate[int](`document.querySelectorAll('#rows tr').length`)); n != 0 {
+		t.Fatalf("%d rows match before any was sent", n)
+	}
+
+	now := time.Now()
+	other := okExchange(60)
+	other.ID, other.StartedAt = exchange.NewID(now), now
+	inLogs := failedExchange(61)
+	inLogs.ID, inLogs.StartedAt = exchange.NewID(now.Add(time.Millisecond)), now
+	inLogs.Logs += "\nfatal: connection pool exhausted, exiting"
+	inBody := okExchange(62)
+	inBody.ID, inBody.StartedAt = exchange.NewID(now.Add(2*time.Millisecond)), now
+	inBody.Response.Body = `{"error":"pool exhausted"}`
+	for _, x := range []*exchange.Exchange{other, inLogs, inBody} {
+		e.submit(t, x)
+	}
+	e.waitJS(t, "rows matching in logs and body arrive", fmt.Sprintf(
+		`Array.from(document.querySelectorAll('#rows tr'), r => r.dataset.id).join() === %q`, inBody.ID+","+inLogs.ID))
+	got := run(t, e, "read the page", chromedp.Evaluate[map[string]string](`({
+		shown: document.querySelector('[data-testid=count-shown]').textContent,
+		state: document.querySelector('[data-testid=live-status]').dataset.state,
+		failed: String(document.querySelector('#rows tr:last-child').classList.contains('failed')),
+		empty: String(document.querySelector('[data-testid=empty]').hidden)})`))
+	want := map[string]string{"shown": "2", "state": "live", "failed": "true", "empty": "true"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -20,21 +19,6 @@ import (
 const shownBytes = 32 << 10
 
 func exchangeHref(id string) string { return "/exchanges/" + url.PathEscape(id) }
-
-// fmtMs formats a duration as app.js's fmtMs does: halves round up (away
-// from zero) in both, so a live row and a rendered row read the same.
-func fmtMs(ms float64) string {
-	switch {
-	case ms <= 0:
-		return "0 ms"
-	case ms < 10:
-		return fmt.Sprintf("%.1f ms", math.Round(ms*10)/10)
-	case ms < 1000:
-		return fmt.Sprintf("%.0f ms", math.Round(ms))
-	default:
-		return fmt.Sprintf("%.2f s", math.Round(ms/10)/100)
-	}
-}
 
 func fmtSize(n int) string {
 	switch {
@@ -66,7 +50,7 @@ func rowOf(x *exchange.Exchange) web.Row {
 		Outcome:     string(x.Outcome),
 		Failed:      x.Failed(),
 		Explanation: x.Explanation,
-		Duration:    fmtMs(x.DurationMs),
+		Duration:    web.FormatMs(x.DurationMs),
 		Cold:        x.Function.Cold,
 		Time:        x.StartedAt.Local().Format("15:04:05.000"),
 		TimeISO:     x.StartedAt.Format(time.RFC3339Nano),
@@ -86,7 +70,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		Outcome:     string(x.Outcome),
 		Failed:      x.Failed(),
 		Explanation: x.Explanation,
-		Duration:    fmtMs(x.DurationMs),
+		Duration:    web.FormatMs(x.DurationMs),
 		Cold:        x.Function.Cold,
 		Starred:     x.Starred,
 		Note:        x.Note,
@@ -287,7 +271,7 @@ func timeline(x *exchange.Exchange) []web.Step {
 		if to < from || (to == 0 && from == 0) {
 			return
 		}
-		steps = append(steps, web.Step{Name: name, Kind: kind, Start: fmtMs(from), Took: fmtMs(to - from),
+		steps = append(steps, web.Step{Name: name, Kind: kind, Start: web.FormatMs(from), Took: web.FormatMs(to - from),
 			Left: 100 * from / total, Width: max(100*(to-from)/total, 0.3)})
 	}
 	add("Total", "total", 0, total)

@@ -111,11 +111,6 @@ func TestParseStatus(t *testing.T) {
 }
 
 func TestFmt(t *testing.T) {
-	for ms, want := range map[float64]string{0: "0 ms", 0.25: "0.3 ms", 9.96: "10.0 ms", 12.5: "13 ms", 999: "999 ms", 1500: "1.50 s"} {
-		if got := fmtMs(ms); got != want {
-			t.Errorf("fmtMs(%v) = %q, want %q", ms, got, want)
-		}
-	}
 	for n, want := range map[int]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KB", 3 << 20: "3.0 MB"} {
 		if got := fmtSize(n); got != want {
 			t.Errorf("fmtSize(%d) = %q, want %q", n, got, want)

@@ -28,6 +28,10 @@ const (
 	sendBuffer = 64
 	// publishBuffer is how many batches may wait for the hub goroutine.
 	publishBuffer = 256
+	// statsEvery is how often the hub looks at the counts while a client is
+	// connected; a stats frame goes out only when they changed, so a burst
+	// costs at most four frames a second and an idle feed none.
+	statsEvery = 250 * time.Millisecond
 )
 
 // Summary is the live-feed view of an exchange: enough for one list row.
@@ -58,13 +62,32 @@ func Summarize(x *exchange.Exchange) Summary {
 	}
 }
 
-// Message is one live-feed frame. Dropped is the number of exchanges the
-// feed lost so far (capture drops plus batches the hub could not keep up
-// with), so the UI can show that it is incomplete.
+// Message is one live-feed frame of exchanges. Dropped is the number of
+// exchanges the feed lost so far (capture drops plus batches the hub could
+// not keep up with), so the UI can show that it is incomplete.
 type Message struct {
 	Type    string    `json:"type"` // "exchanges"
 	Items   []Summary `json:"items"`
 	Dropped uint64    `json:"dropped"`
+}
+
+// Counts are the capture pipeline's totals since start, the numbers
+// /api/stats reports.
+type Counts struct {
+	// Captured is how many exchanges were committed to the store.
+	Captured uint64 `json:"captured"`
+	// Dropped is how many exchanges capture had no room for.
+	Dropped uint64 `json:"dropped"`
+}
+
+// StatsMessage is the frame that carries the counts: sent to each client
+// when it connects and then whenever they change. Its Dropped means what
+// Message.Dropped means. A browser shows these numbers rather than counting
+// rows itself: exchanges commit out of id order, and a page cannot know
+// what it never received.
+type StatsMessage struct {
+	Type string `json:"type"` // "stats"
+	Counts
 }
 
 // HubOption configures a Hub.
@@ -77,20 +100,23 @@ func WithBacklog(backlog func(ctx context.Context, after string) ([]*exchange.Ex
 	return func(h *Hub) { h.backlog = backlog }
 }
 
-// WithDropped adds an external drop count (e.g. Pipeline.Dropped) to each
-// message's dropped field.
-func WithDropped(dropped func() uint64) HubOption {
-	return func(h *Hub) { h.droppedFn = dropped }
+// WithCounts gives the hub the capture counts (e.g. Pipeline.Written and
+// Pipeline.Dropped): it sends them in stats frames, and adds their Dropped
+// to each message's dropped field. counts is called from the hub's
+// goroutines, at most a few times a second per client, so it must be cheap
+// and safe for concurrent use (atomic loads).
+func WithCounts(counts func() Counts) HubOption {
+	return func(h *Hub) { h.counts = counts }
 }
 
 // Hub fans committed exchanges out to websocket clients. One goroutine (Run)
 // owns the client set; a client that falls behind is dropped, never waited
 // for.
 type Hub struct {
-	log       *slog.Logger
-	upgrader  websocket.Upgrader
-	backlog   func(ctx context.Context, after string) ([]*exchange.Exchange, error)
-	droppedFn func() uint64
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	backlog  func(ctx context.Context, after string) ([]*exchange.Exchange, error)
+	counts   func() Counts
 
 	register   chan *client
 	unregister chan *client
@@ -143,6 +169,18 @@ func (h *Hub) Publish(xs []*exchange.Exchange) {
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
 	clients := map[*client]bool{}
+	// The stats ticker runs only while someone listens (and the hub has
+	// counts): with nobody connected the hub does no work at all.
+	stats := time.NewTicker(statsEvery)
+	stats.Stop()
+	defer stats.Stop()
+	var sent Counts // the counts in the last stats frame broadcast
+	setClients := func() {
+		h.clients.Store(int64(len(clients)))
+		if len(clients) == 0 {
+			stats.Stop()
+		}
+	}
 	defer func() {
 		for c := range clients {
 			close(c.send) // the write pump sends a close frame and quits
@@ -155,13 +193,36 @@ func (h *Hub) Run(ctx context.Context) {
 			return
 		case c := <-h.register:
 			clients[c] = true
-			h.clients.Store(int64(len(clients)))
+			if h.counts != nil {
+				if len(clients) == 1 {
+					stats.Reset(statsEvery)
+				}
+				// A new client gets the counts at once, not at the next change.
+				if msg, cur, err := h.prepareStats(); err == nil {
+					c.send <- msg // cannot block: c.send is new and empty
+					if len(clients) == 1 {
+						sent = cur
+					}
+				}
+			}
+			setClients()
 		case c := <-h.unregister:
 			if clients[c] {
 				delete(clients, c)
 				close(c.send)
-				h.clients.Store(int64(len(clients)))
+				setClients()
 			}
+		case <-stats.C:
+			if len(clients) == 0 {
+				continue // a tick from before the last client left
+			}
+			msg, cur, err := h.prepareStats()
+			if err != nil || cur == sent {
+				continue
+			}
+			sent = cur
+			h.broadcast(clients, msg)
+			setClients()
 		case xs := <-h.publish:
 			if len(clients) == 0 {
 				continue
@@ -171,25 +232,53 @@ func (h *Hub) Run(ctx context.Context) {
 				h.log.Error("live feed: encode batch", slog.Any("err", err))
 				continue
 			}
-			for c := range clients {
-				select {
-				case c.send <- msg:
-				default: // too slow: drop it rather than wait
-					delete(clients, c)
-					close(c.send)
-				}
-			}
-			h.clients.Store(int64(len(clients)))
+			h.broadcast(clients, msg)
+			setClients()
 		}
 	}
 }
 
+// broadcast queues msg for every client, dropping (and closing) any client
+// whose buffer is full rather than waiting for it. Only Run calls it.
+func (h *Hub) broadcast(clients map[*client]bool, msg *websocket.PreparedMessage) {
+	for c := range clients {
+		select {
+		case c.send <- msg:
+		default: // too slow: drop it rather than wait
+			delete(clients, c)
+			close(c.send)
+		}
+	}
+}
+
+// feedCounts returns the counts as clients see them: capture's drops plus
+// the batches the hub itself could not keep up with.
+func (h *Hub) feedCounts() Counts {
+	var c Counts
+	if h.counts != nil {
+		c = h.counts()
+	}
+	c.Dropped += h.dropped.Load()
+	return c
+}
+
+// prepareStats encodes and frames the current counts once for all clients.
+func (h *Hub) prepareStats() (*websocket.PreparedMessage, Counts, error) {
+	cur := h.feedCounts()
+	b, err := json.Marshal(StatsMessage{Type: "stats", Counts: cur})
+	var msg *websocket.PreparedMessage
+	if err == nil {
+		msg, err = websocket.NewPreparedMessage(websocket.TextMessage, b)
+	}
+	if err != nil {
+		h.log.Error("live feed: encode stats", slog.Any("err", err))
+	}
+	return msg, cur, err
+}
+
 // prepare encodes and frames a batch once for all clients.
 func (h *Hub) prepare(xs []*exchange.Exchange) (*websocket.PreparedMessage, error) {
-	m := Message{Type: "exchanges", Items: make([]Summary, len(xs)), Dropped: h.dropped.Load()}
-	if h.droppedFn != nil {
-		m.Dropped += h.droppedFn()
-	}
+	m := Message{Type: "exchanges", Items: make([]Summary, len(xs)), Dropped: h.feedCounts().Dropped}
 	for i, x := range xs {
 		m.Items[i] = Summarize(x)
 	}

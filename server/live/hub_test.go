@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,18 +48,53 @@ func waitClients(t *testing.T, h *Hub, n int64) {
 	}
 }
 
-func readMsg(t *testing.T, c *websocket.Conn) Message {
+// readFrame reads the next frame as raw JSON and its type.
+func readFrame(t *testing.T, c *websocket.Conn) (string, []byte) {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var m Message
-	if err := c.ReadJSON(&m); err != nil {
+	_, b, err := c.ReadMessage()
+	if err != nil {
 		t.Fatal(err)
+	}
+	var head struct{ Type string }
+	if err := json.Unmarshal(b, &head); err != nil {
+		t.Fatalf("frame %s: %v", b, err)
+	}
+	return head.Type, b
+}
+
+// readMsg reads the next exchanges frame, skipping stats frames.
+func readMsg(t *testing.T, c *websocket.Conn) Message {
+	t.Helper()
+	for {
+		typ, b := readFrame(t, c)
+		if typ == "stats" {
+			continue
+		}
+		var m Message
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("frame %s: %v", b, err)
+		}
+		return m
+	}
+}
+
+// readStats reads the next frame, which must be a stats frame.
+func readStats(t *testing.T, c *websocket.Conn) StatsMessage {
+	t.Helper()
+	typ, b := readFrame(t, c)
+	if typ != "stats" {
+		t.Fatalf("got %s, want a stats frame", b)
+	}
+	var m StatsMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("frame %s: %v", b, err)
 	}
 	return m
 }
 
 func TestHubBroadcastsInOrder(t *testing.T) {
-	h, srv := startHub(t, WithDropped(func() uint64 { return 7 }))
+	h, srv := startHub(t, WithCounts(func() Counts { return Counts{Captured: 3, Dropped: 7} }))
 	h.Publish([]*exchange.Exchange{ex(0)}) // nobody connected: no work, not queued
 	a, b := dial(t, srv, ""), dial(t, srv, "")
 	waitClients(t, h, 2)
@@ -75,7 +111,7 @@ func TestHubBroadcastsInOrder(t *testing.T) {
 		for i := range 3 {
 			m := readMsg(t, c)
 			want := Summary{ID: ex(i).ID, Session: "s1", StartedAt: at, Method: "GET", URL: "/hi?x=1",
-				RouteKey: "GET /hi", Status: 200, Outcome: "ok", DurationMs: 1.5, Cold: true,
+				RouteKey: "GET /hi", Status: 200, Outcome: "ok", Failed: false, DurationMs: 1.5, Cold: true,
 				Function: "Fn", Explanation: "fine"}
 			if m.Type != "exchanges" || len(m.Items) != 1 || m.Items[0] != want || m.Dropped != 7 {
 				t.Fatalf("message %d = %+v, want one item %+v, dropped 7", i, m, want)
@@ -138,12 +174,62 @@ func TestHubBacklog(t *testing.T) {
 	}
 }
 
+// TestHubStats: a client gets the counts when it connects and again each
+// time they change, never twice the same counts in a row (the ticker
+// fires four times a second whether or not anything changed).
+func TestHubStats(t *testing.T) {
+	var counts atomic.Pointer[Counts] // one pointer: a tick never sees half a change
+	counts.Store(&Counts{Captured: 5})
+	h, srv := startHub(t, WithCounts(func() Counts { return *counts.Load() }))
+	c := dial(t, srv, "")
+	if m := readStats(t, c); m.Captured != 5 || m.Dropped != 0 {
+		t.Fatalf("first frame %+v, want captured 5, dropped 0", m)
+	}
+	waitClients(t, h, 1)
+	for i, want := range []Counts{{Captured: 6}, {Captured: 400, Dropped: 2}, {Captured: 401, Dropped: 2}} {
+		counts.Store(&want)
+		if m := readStats(t, c); m.Counts != want {
+			t.Fatalf("change %d: frame %+v, want %+v", i, m.Counts, want)
+		}
+	}
+
+	// A second client gets the current counts at once, though they have not
+	// changed since the last frame.
+	d := dial(t, srv, "")
+	if m := readStats(t, d); m.Captured != 401 {
+		t.Errorf("second client's first frame %+v", m)
+	}
+	// Batches the hub could not keep up with count as dropped too.
+	h.dropped.Add(3)
+	for _, conn := range []*websocket.Conn{c, d} {
+		if m := readStats(t, conn); m.Dropped != 5 {
+			t.Errorf("after a hub drop: %+v, want dropped 5", m)
+		}
+	}
+}
+
+// TestHubWithoutCounts: no counts, no stats frames; the first frame a client
+// reads is the batch.
+func TestHubWithoutCounts(t *testing.T) {
+	h, srv := startHub(t)
+	c := dial(t, srv, "")
+	waitClients(t, h, 1)
+	h.Publish([]*exchange.Exchange{ex(1)})
+	if typ, b := readFrame(t, c); typ != "exchanges" {
+		t.Fatalf("first frame %s", b)
+	}
+}
+
 func TestMessageJSON(t *testing.T) {
 	b, _ := json.Marshal(Message{Type: "exchanges", Items: []Summary{{ID: "a"}}})
-	for _, k := range []string{`"type"`, `"items"`, `"dropped"`, `"startedAt"`, `"routeKey"`, `"durationMs"`, `"cold"`, `"function"`, `"explanation"`} {
+	for _, k := range []string{`"type"`, `"items"`, `"dropped"`, `"startedAt"`, `"routeKey"`, `"durationMs"`, `"cold"`, `"function"`, `"explanation"`, `"failed"`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("message JSON %s lacks %s", b, k)
 		}
+	}
+	b, _ = json.Marshal(StatsMessage{Type: "stats", Counts: Counts{Captured: 4, Dropped: 1}})
+	if string(b) != `{"type":"stats","captured":4,"dropped":1}` {
+		t.Errorf("stats JSON %s", b)
 	}
 }
 

@@ -1,0 +1,28 @@
+package web
+
+import (
+	"fmt"
+	"math"
+)
+
+// FormatMs formats a duration in milliseconds for people: "0 ms", "1.5 ms"
+// under 10 ms, "13 ms" under a second, "1.50 s" from one second on. Each
+// form rounds half away from zero at its last digit, computed on the scaled
+// value (ms*10, ms, ms/10) so 1.45 reads "1.5 ms" although the float is a
+// hair below 1.45.
+//
+// web/static/common.js formatMs implements the same rule for the rows the
+// live list adds; both are tested against testdata/durations.json (Go here,
+// JavaScript in web/jstest), so a rendered row and a live row read the same.
+func FormatMs(ms float64) string {
+	switch {
+	case !(ms > 0): // also NaN
+		return "0 ms"
+	case ms < 10:
+		return fmt.Sprintf("%.1f ms", math.Round(ms*10)/10)
+	case ms < 1000:
+		return fmt.Sprintf("%.0f ms", math.Round(ms))
+	default:
+		return fmt.Sprintf("%.2f s", math.Round(ms/10)/100)
+	}
+}

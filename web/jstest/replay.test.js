@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseHeaders, replayBody } from '../static/replay.js';
+
+test('parseHeaders keeps every value of a repeated name', () => {
+  assert.deepEqual(parseHeaders('Accept: */*\r\n\nX-A: 1\nX-A:  2 \n'), { Accept: ['*/*'], 'X-A': ['1', '2'] });
+  assert.throws(() => parseHeaders('no colon'), /line 1 is not "Name: value"/);
+  assert.throws(() => parseHeaders('A: 1\nBad Name: x'), /line 2/);
+});
+
+const fields = v => Object.fromEntries(Object.entries(v).map(([k, value]) => [k, { value }]));
+
+test('replayBody builds an edited request, an event, or says what is wrong', () => {
+  const form = fields({ target: ' ', event: '{"a":1}', method: 'post', path: '/items', query: '?x=1', headers: 'A: b', body: 'hi' });
+  assert.deepEqual(replayBody(form, 'event'), { event: { a: 1 } });
+  assert.deepEqual(replayBody(form, 'request'), {
+    request: { method: 'POST', path: '/items', query: 'x=1', headers: { A: ['b'] }, body: 'hi' },
+  });
+  // A cleared query is sent as "": the server must not keep the original's.
+  assert.equal(replayBody({ ...form, query: { value: '' } }, 'request').request.query, '');
+  assert.deepEqual(replayBody({ ...form, target: { value: 'Hello' } }, 'event'), { target: 'Hello', event: { a: 1 } });
+  assert.throws(() => replayBody({ ...form, event: { value: '{' } }, 'event'), /not valid JSON/);
+  assert.throws(() => replayBody({ ...form, event: { value: '3' } }, 'event'), /object or array/);
+  assert.throws(() => replayBody({ ...form, path: { value: 'items' } }, 'request'), /must start with \//);
+});

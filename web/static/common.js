@@ -1,0 +1,129 @@
+// common.js: what every page's module shares. Nothing here touches the page
+// when imported, so node's test runner loads this file as it is
+// (web/jstest); everything but hook, request and api is a pure function.
+
+// hook returns the element whose data-js attribute is name. Scripts find
+// elements by these hooks (or ids), never by the attributes tests use.
+export function hook(name, root = document) {
+  return root.querySelector(`[data-js="${name}"]`);
+}
+
+// href builds a dashboard URL from path segments, each escaped, and query
+// parameters, of which empty ones are left out:
+// href(['exchanges', id, 'diff', other]), href(['api', 'exchanges'], {q, after}).
+export function href(segments, query) {
+  let url = '/' + segments.map(s => encodeURIComponent(s)).join('/');
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== '' && v !== undefined && v !== null) p.set(k, v);
+  }
+  const qs = p.toString();
+  if (qs) url += '?' + qs;
+  return url;
+}
+
+// request fetches url and returns the response when it is 2xx; otherwise it
+// throws an Error carrying the API's {"error": "…"} message, or the status.
+export async function request(url, opts = {}) {
+  const { json, ...init } = opts;
+  if (json !== undefined) {
+    init.headers = { 'Content-Type': 'application/json', ...init.headers };
+    init.body = json === '' ? '' : JSON.stringify(json);
+  }
+  const r = await fetch(url, init);
+  if (r.ok) return r;
+  let msg = 'HTTP ' + r.status;
+  try {
+    const d = await r.json();
+    if (d && d.error) msg = d.error;
+  } catch { /* not JSON: the status says it */ }
+  throw new Error(msg);
+}
+
+// api is request for the JSON API: it returns the decoded answer ({} when
+// the answer is empty). opts.json, if given, is sent as the JSON body ('' for
+// an empty one).
+export async function api(url, opts = {}) {
+  const r = await request(url, { ...opts, headers: { Accept: 'application/json', ...opts.headers } });
+  const text = await r.text();
+  return text ? JSON.parse(text) : {};
+}
+
+// formatMs is web.FormatMs (Go): "0 ms", "1.5 ms" under 10 ms, "13 ms" under
+// a second, "1.50 s" from a second on, each rounding half up at its last
+// digit computed on the scaled value. (toFixed would round the binary value:
+// 1.45 is stored a hair below, and toFixed(1) says 1.4.) Both are tested
+// against web/testdata/durations.json.
+export function formatMs(ms) {
+  if (!(ms > 0)) return '0 ms';
+  if (ms < 10) return (Math.round(ms * 10) / 10).toFixed(1) + ' ms';
+  if (ms < 1000) return Math.round(ms) + ' ms';
+  return (Math.round(ms / 10) / 100).toFixed(2) + ' s';
+}
+
+function pad(n, width = 2) {
+  return String(n).padStart(width, '0');
+}
+
+// formatTime shows an RFC 3339 time as local hh:mm:ss.mmm ('' if invalid).
+export function formatTime(iso) {
+  const d = new Date(iso);
+  if (isNaN(d)) return '';
+  return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
+}
+
+// filterKeys are the list filter's URL parameters, as /api/exchanges takes them.
+export const filterKeys = ['session', 'route', 'method', 'status', 'outcome', 'q'];
+
+// filterOf reads the list filter from the page's URL parameters. session is
+// the session's id (the page resolves a name to it), which summaries carry.
+export function filterOf(params, session) {
+  return {
+    session: session || '',
+    route: params.get('route') || '',
+    method: (params.get('method') || '').toUpperCase(),
+    status: (params.get('status') || '').toLowerCase(),
+    outcome: params.get('outcome') || '',
+    q: (params.get('q') || '').trim(),
+  };
+}
+
+// filterQuery is the page's filter as /api/exchanges parameters.
+export function filterQuery(params) {
+  const out = {};
+  for (const k of filterKeys) {
+    const v = params.get(k);
+    if (v) out[k] = v;
+  }
+  return out;
+}
+
+// matches applies the filter's fields to a live summary. It ignores the
+// text query: only the server can match that, as it searches bodies and
+// logs, which summaries do not carry.
+export function matches(f, s) {
+  if (f.session && s.session !== f.session) return false;
+  if (f.route && s.routeKey !== f.route) return false;
+  if (f.method && String(s.method).toUpperCase() !== f.method) return false;
+  if (f.outcome && s.outcome !== f.outcome) return false;
+  if (f.status) {
+    const cls = f.status.replace(/xx$/, '');
+    if (cls.length === 1 ? Math.floor(s.status / 100) !== +cls : String(s.status) !== f.status) return false;
+  }
+  return true;
+}
+
+// summarize is the live feed's Summary (server/live Summarize) of an
+// exchange as /api/exchanges returns it, for rows that come from the API
+// rather than the feed. The API's record has no "failed", so it is derived
+// here by exchange.Failed's rule (outcome not ok, or status 5xx); the shared
+// web/testdata/summaries.json keeps this and the Go side the same.
+export function summarize(x) {
+  const req = x.request || {}, res = x.response || {}, fn = x.function || {};
+  return {
+    id: x.id, session: x.session, startedAt: x.startedAt, method: req.method, url: req.url,
+    routeKey: x.routeKey, status: res.status, outcome: x.outcome,
+    failed: x.outcome !== 'ok' || res.status >= 500,
+    durationMs: x.durationMs, cold: fn.cold, function: fn.name, explanation: x.explanation,
+  };
+}
