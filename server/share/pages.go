@@ -149,7 +149,7 @@ func shareRow(x *exchange.Exchange, home string) web.ShareRow {
 		StatusClass: class,
 		Outcome:     string(x.Outcome),
 		Explanation: x.Explanation,
-		Duration:    fmt.Sprintf("%.1f ms", max(x.DurationMs, 0)),
+		Duration:    web.FormatMs(x.DurationMs),
 		Starred:     x.Starred,
 		Note:        x.Note,
 	}
