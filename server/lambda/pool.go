@@ -53,6 +53,14 @@ func (p *pool) acquire() (*env, error) {
 	return nil, nil
 }
 
+// busy is how many environments are in use: starting for an invocation or
+// running one. At the concurrency limit it equals count and acquire throttles.
+func (p *pool) busy() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count - len(p.idle)
+}
+
 func (p *pool) release(e *env) {
 	p.mu.Lock()
 	e.lastUsed = time.Now()
