@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -55,4 +56,18 @@ func Browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Conte
 		tb.Fatalf("start chromium: %v", err)
 	}
 	return tab
+}
+
+// Eventually polls cond every millisecond until it holds, failing tb if it
+// still does not after within. Tests wait on a real condition this way
+// instead of sleeping for a time that is usually long enough.
+func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not so after %v", what, within)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
