@@ -211,8 +211,7 @@ func TestBrowserLiveList(t *testing.T) {
 	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
 	z1 := okExchange(32)
 	z1.ID, z1.StartedAt, z1.Request.URL = exchange.NewID(time.Now()), time.Now(), "/hello?filtered=out"
-	e.submit(t, z1)
-	time.Sleep(10 * time.Millisecond)
+	e.submit(t, z1) // the pipeline is FIFO: z1 reaches the page before z2
 	z2 := failedExchange(33)
 	z2.ID, z2.StartedAt = exchange.NewID(time.Now().Add(time.Millisecond)), time.Now()
 	e.submit(t, z2)
