@@ -116,24 +116,10 @@ func run[T any](t *testing.T, e *browserEnv, what string, a chromedp.Action[T]) 
 	return v
 }
 
-// waitJS waits until the JavaScript expression is truthy. It evaluates in a
-// loop rather than with Poll because a poll dies with its page, and some
-// waits span a navigation.
+// waitJS waits until the JavaScript expression is truthy (testenv.WaitJS).
 func (e *browserEnv) waitJS(t *testing.T, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(e.tab, 2*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		last = err
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s: still false after 10s (last error: %v): %s", what, last, expr)
+	testenv.WaitJS(t, e.tab, what, expr)
 }
 
 func colorScheme(scheme string) chromedp.Action[chromedp.Void] {

@@ -58,6 +58,31 @@ func Browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Conte
 	return tab
 }
 
+// WaitJS waits up to 15 s until the JavaScript expression is truthy in tab.
+// It evaluates in a loop rather than with chromedp.Poll because a poll dies
+// with its page, and some waits span a navigation. On failure it says where
+// the page is and what it shows.
+func WaitJS(tb testing.TB, tab context.Context, what, expr string) {
+	tb.Helper()
+	const within = 15 * time.Second
+	deadline := time.Now().Add(within)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+	defer cancel()
+	page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
+	tb.Fatalf("%s: still false after %v (last error: %v): %s\npage: %s", what, within, last, expr, page)
+}
+
 // Eventually polls cond every millisecond until it holds, failing tb if it
 // still does not after within. Tests wait on a real condition this way
 // instead of sleeping for a time that is usually long enough.
