@@ -1,6 +1,8 @@
-// Package testenv is what gatescope's tests share to use real tools: a
-// program the test needs (skipped on a developer machine that lacks it, a
-// failure under CI=true, where .ci/run installs it) and a headless Chromium.
+// Package testenv is what gatescope's tests share: a program the test needs
+// (skipped on a developer machine that lacks it, a failure under CI=true,
+// where .ci/run installs it), a headless Chromium and waiting on its pages,
+// polling a condition with a deadline instead of sleeping, HTML queries
+// (goquery) and golden files with -update. Only tests import it.
 package testenv
 
 import (
