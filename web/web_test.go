@@ -14,64 +14,32 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
-	"golang.org/x/net/html"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
-func render(t *testing.T, c templ.Component) *html.Node {
+func render(t *testing.T, c templ.Component) *goquery.Document {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := c.Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
-	n, err := html.Parse(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testenv.HTML(t, buf.Bytes())
 }
 
-func attr(n *html.Node, k string) (string, bool) {
-	for _, a := range n.Attr {
-		if a.Key == k {
-			return a.Val, true
-		}
-	}
-	return "", false
-}
-
-// find returns the elements matching ok, looking into <template> too.
-func find(n *html.Node, ok func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && ok(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func byTestID(id string) func(*html.Node) bool {
-	return func(n *html.Node) bool { v, _ := attr(n, "data-testid"); return v == id }
-}
+// byTestID selects elements by data-testid, inside <template> too.
+func byTestID(id string) string { return `[data-testid="` + id + `"]` }
 
 func TestRowTemplateMatchesScript(t *testing.T) {
 	doc := render(t, List(ListView{Live: true, MaxRows: 500, Rows: []Row{{ID: "A", Href: "/exchanges/A", Method: "GET",
 		Path: "/x", Status: 200, StatusClass: "s2", Outcome: "ok", Duration: "1 ms"}}}))
-	tpl := find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == "row-tpl" })
-	if len(tpl) != 1 {
+	tpl := doc.Find("#row-tpl")
+	if tpl.Length() != 1 {
 		t.Fatal("no row template")
 	}
 	fields := map[string]bool{}
-	for _, n := range find(tpl[0], func(n *html.Node) bool { _, ok := attr(n, "data-f"); return ok }) {
-		v, _ := attr(n, "data-f")
-		fields[v] = true
-	}
+	tpl.Find("[data-f]").Each(func(_ int, s *goquery.Selection) { fields[s.AttrOr("data-f", "")] = true })
 	// Every data-f the script fills must exist in the template.
 	js, err := fs.ReadFile(Static, "list.js")
 	if err != nil {
@@ -88,20 +56,18 @@ func TestRowTemplateMatchesScript(t *testing.T) {
 	}
 	// The script reads these ids and hooks.
 	for _, id := range []string{"rows", "row-tpl"} {
-		if len(find(doc, func(n *html.Node) bool { v, _ := attr(n, "id"); return v == id })) != 1 {
+		if doc.Find("#"+id).Length() != 1 {
 			t.Errorf("id=%q missing", id)
 		}
 	}
 	for _, h := range []string{"empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q", "filters"} {
-		if len(find(doc, byHook(h))) != 1 {
+		if doc.Find(byHook(h)).Length() != 1 {
 			t.Errorf("data-js=%q missing", h)
 		}
 	}
 }
 
-func byHook(name string) func(*html.Node) bool {
-	return func(n *html.Node) bool { v, _ := attr(n, "data-js"); return v == name }
-}
+func byHook(name string) string { return `[data-js="` + name + `"]` }
 
 // TestScriptHooks: scripts find elements by data-js hooks, never by test
 // ids (renaming a test id must not break the UI), and every hook a script
@@ -145,22 +111,22 @@ func TestScriptHooks(t *testing.T) {
 
 func TestListEmptyAndFiltered(t *testing.T) {
 	doc := render(t, List(ListView{MaxRows: 500, Live: true}))
-	empty := find(doc, byTestID("empty"))
-	if _, hidden := attr(empty[0], "hidden"); hidden || !strings.Contains(text(empty[0]), "No exchanges yet") {
-		t.Errorf("empty note: hidden=%v %q", hidden, text(empty[0]))
+	empty := doc.Find(byTestID("empty"))
+	if _, hidden := empty.Attr("hidden"); empty.Length() != 1 || hidden || !strings.Contains(empty.Text(), "No exchanges yet") {
+		t.Errorf("empty note: %d found, hidden=%v %q", empty.Length(), hidden, empty.Text())
 	}
 	doc = render(t, List(ListView{Filter: Filter{Status: "5xx"}, Statuses: []Option{{"5xx", "5xx"}}}))
-	if !strings.Contains(text(find(doc, byTestID("empty"))[0]), "match these filters") {
-		t.Error("filtered empty note")
+	if empty := doc.Find(byTestID("empty")); empty.Length() != 1 || !strings.Contains(empty.Text(), "match these filters") {
+		t.Errorf("filtered empty note: %d found, %q", empty.Length(), empty.Text())
 	}
-	if len(find(doc, byTestID("pause"))) != 0 {
+	if doc.Find(byTestID("pause")).Length() != 0 {
 		t.Error("a page that does not follow the feed has no pause button")
 	}
-	opt := find(doc, func(n *html.Node) bool { _, sel := attr(n, "selected"); return n.Data == "option" && sel })
-	if len(opt) != 1 {
-		t.Fatalf("%d selected options", len(opt))
+	opt := doc.Find("option[selected]")
+	if opt.Length() != 1 {
+		t.Fatalf("%d selected options", opt.Length())
 	}
-	if v, _ := attr(opt[0], "value"); v != "5xx" {
+	if v := opt.AttrOr("value", ""); v != "5xx" {
 		t.Errorf("selected %q", v)
 	}
 }
@@ -178,7 +144,7 @@ func TestInspectorEscapes(t *testing.T) {
 		t.Error("user content rendered unescaped")
 	}
 	doc := render(t, Inspector(v))
-	if got := text(find(doc, byTestID("explanation"))[0]); got != "<b>boom</b>" {
+	if got := doc.Find(byTestID("explanation")).First().Text(); got != "<b>boom</b>" {
 		t.Errorf("explanation = %q", got)
 	}
 }
@@ -246,19 +212,4 @@ func TestModulesImportVersioned(t *testing.T) {
 		res.ContentLength != int64(len(served)) {
 		t.Errorf("GET /list.js: %s, %q, %d bytes (want %d)", res.Status, ct, len(body), len(served))
 	}
-}
-
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
 }

@@ -134,7 +134,7 @@ func TestBrowserShareAndImport(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{file}))
 	// The page navigates to the imported session: wait by evaluating in a
 	// loop, since a Poll dies with the page it started on.
-	waitJS(t, tab, "the imported session opens with both exchanges",
+	testenv.WaitJS(t, tab, "the imported session opens with both exchanges",
 		`decodeURIComponent(location.search.replace(/\+/g, ' ')).includes('(imported ') && document.querySelectorAll('#rows tr').length === 2`)
 }
 
@@ -170,22 +170,4 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func waitJS(t *testing.T, tab context.Context, what, expr string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	ctx, cancel := context.WithTimeout(tab, 2*time.Second)
-	defer cancel()
-	state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
-	t.Fatalf("%s: still false after 15 s: %s\npage: %s", what, expr, state)
 }

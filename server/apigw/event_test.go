@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -77,7 +78,7 @@ func TestBuildEventGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkGolden(t, filepath.Join("events", tc.name+".json"), indent(t, ev))
-			if !*update {
+			if !testenv.Updating() {
 				want, _ := os.ReadFile(filepath.Join("testdata", "events", tc.name+".json"))
 				var compact bytes.Buffer
 				if err := json.Compact(&compact, want); err != nil {

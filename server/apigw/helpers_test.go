@@ -3,9 +3,7 @@ package apigw
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,9 +11,8 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata goldens from the current output")
 
 // restRequestID is a REST request id (a UUID); newRequest sets the HTTP API form.
 const restRequestID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
@@ -90,23 +87,7 @@ func mustMatch(t testing.TB, r *Router, req *Request) *Match {
 // checkGolden compares got with testdata/name, or rewrites it with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden: %v (run `go test ./server/apigw -run %s -update` to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file\n got: %s\nwant: %s\nIf the change is intended, regenerate with `go test ./server/apigw -run '%s' -update` and review the diff.", path, got, want, t.Name())
-	}
+	testenv.Golden(t, filepath.Join("testdata", name), got)
 }
 
 // indent pretty-prints JSON for golden files without changing key order or

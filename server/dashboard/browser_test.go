@@ -126,24 +126,10 @@ func run[T any](t *testing.T, e *browserEnv, what string, a chromedp.Action[T]) 
 	return v
 }
 
-// waitJS waits until the JavaScript expression is truthy. It evaluates in a
-// loop rather than with Poll because a poll dies with its page, and some
-// waits span a navigation.
+// waitJS waits until the JavaScript expression is truthy (testenv.WaitJS).
 func (e *browserEnv) waitJS(t *testing.T, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var last error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(e.tab, 2*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		last = err
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s: still false after 10s (last error: %v): %s", what, last, expr)
+	testenv.WaitJS(t, e.tab, what, expr)
 }
 
 func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
@@ -221,8 +207,7 @@ func TestBrowserLiveList(t *testing.T) {
 	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
 	z1 := okExchange(32)
 	z1.ID, z1.StartedAt, z1.Request.URL = exchange.NewID(time.Now()), time.Now(), "/hello?filtered=out"
-	e.submit(t, z1)
-	time.Sleep(10 * time.Millisecond)
+	e.submit(t, z1) // the pipeline is FIFO: z1 reaches the page before z2
 	z2 := failedExchange(33)
 	z2.ID, z2.StartedAt = exchange.NewID(time.Now().Add(time.Millisecond)), time.Now()
 	e.submit(t, z2)

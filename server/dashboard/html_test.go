@@ -1,62 +1,42 @@
 package dashboard
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gatescope/gatescope/server/testenv"
 	"golang.org/x/net/html"
 )
 
-// doc is a parsed page with data-testid lookups. Nodes inside <template>
-// are skipped: they are the live feed's blueprint, not content.
+// doc is a page parsed by testenv.HTML, with data-testid lookups. Elements
+// inside <template> are left out: they are the live feed's blueprint, not
+// content. The helpers speak *html.Node, which the page tests also walk
+// directly; goquery does the querying.
 type doc struct{ root *html.Node }
 
 func parseHTML(tb testing.TB, b []byte) doc {
 	tb.Helper()
-	n, err := html.Parse(bytes.NewReader(b))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return doc{n}
+	return doc{testenv.HTML(tb, b).Get(0)}
 }
 
-func attr(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
-}
+// sel is n as a goquery selection.
+func sel(n *html.Node) *goquery.Selection { return goquery.NewDocumentFromNode(n).Selection }
+
+func attr(n *html.Node, key string) string { return sel(n).AttrOr(key, "") }
 
 func hasAttr(n *html.Node, key string) bool {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return true
-		}
-	}
-	return false
+	_, ok := sel(n).Attr(key)
+	return ok
 }
 
 func (d doc) all(testid string) []*html.Node { return findAll(d.root, testid) }
 
+// findAll returns the elements below n with this data-testid, outside any
+// <template>.
 func findAll(n *html.Node, testid string) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "template" {
-			return
-		}
-		if n.Type == html.ElementNode && attr(n, "data-testid") == testid {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
+	return sel(n).Find(`[data-testid="` + testid + `"]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return s.ParentsFiltered("template").Length() == 0
+	}).Nodes
 }
 
 // one returns the only element with testid, failing otherwise.
@@ -69,27 +49,9 @@ func (d doc) one(tb testing.TB, testid string) *html.Node {
 	return ns[0]
 }
 
-func text(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
+func text(n *html.Node) string { return sel(n).Text() }
 
 // selected returns the value of the selected option of a select.
 func selected(n *html.Node) string {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.Data == "option" && hasAttr(c, "selected") {
-			return attr(c, "value")
-		}
-	}
-	return ""
+	return sel(n).ChildrenFiltered("option[selected]").First().AttrOr("value", "")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // collector is a capture sink that keeps what it is given.
@@ -34,8 +35,8 @@ func (c *collector) Submit(x *exchange.Exchange) bool {
 }
 
 // startGateway serves testdata/template.yaml with its real aws-lambda-go
-// function and returns the base URL and the capture sink.
-func startGateway(t *testing.T) (string, *collector) {
+// function and returns the base URL, the capture sink and the functions.
+func startGateway(t *testing.T) (string, *collector, *lambda.Manager) {
 	t.Helper()
 	project, err := config.Load("testdata/template.yaml", config.Options{})
 	if err != nil {
@@ -60,11 +61,11 @@ func startGateway(t *testing.T) (string, *collector) {
 	srv.Config.ConnContext = HeaderNamesContext
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL, sink
+	return srv.URL, sink, m
 }
 
 func TestGatewayEndToEnd(t *testing.T) {
-	base, sink := startGateway(t)
+	base, sink, _ := startGateway(t)
 	tests := []struct {
 		name        string
 		method, url string
@@ -246,9 +247,12 @@ func TestGatewayEndToEnd(t *testing.T) {
 	}
 }
 
+// waitCaptured returns the last exchange captured for url, waiting for it
+// as long as the other tests' polls do: capture follows the response.
 func waitCaptured(t *testing.T, c *collector, url string) *exchange.Exchange {
 	t.Helper()
-	for range 100 {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		c.mu.Lock()
 		for i := len(c.xs) - 1; i >= 0; i-- {
 			if c.xs[i].Request.URL == url {
@@ -258,20 +262,23 @@ func waitCaptured(t *testing.T, c *collector, url string) *exchange.Exchange {
 			}
 		}
 		c.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no exchange captured for %s after 10s", url)
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("no exchange captured for %s", url)
-	return nil
 }
 
 func TestThrottledThroughGateway(t *testing.T) {
-	base, sink := startGateway(t)
+	base, sink, m := startGateway(t)
 	var wg sync.WaitGroup
 	for range 2 { // the function's ReservedConcurrentExecutions
 		wg.Add(1)
 		go func() { defer wg.Done(); http.Get(base + "/files/sleep") }()
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Both hold an environment until their 1 s timeout, so the third
+	// request, sent as soon as they do, finds none free.
+	testenv.Eventually(t, 30*time.Second, "both slow invokes under way", func() bool { return m.Busy("Echo") == 2 })
 	resp, err := http.Get(base + "/files/third")
 	if err != nil {
 		t.Fatal(err)

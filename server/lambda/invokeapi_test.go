@@ -24,9 +24,10 @@ import (
 )
 
 // serveInvokeAPI serves m's Invoke API on 127.0.0.1 and returns its URL.
-func serveInvokeAPI(t *testing.T, m *Manager) string {
+// observe, when not nil, is the API's Observe hook.
+func serveInvokeAPI(t *testing.T, m *Manager, observe func(string, Request, *Result, error, time.Time)) string {
 	t.Helper()
-	api := NewInvokeAPI(slog.New(slog.NewTextHandler(io.Discard, nil)), m, func(n string) bool { return m.Function(n) != nil }, nil)
+	api := NewInvokeAPI(slog.New(slog.NewTextHandler(io.Discard, nil)), m, func(n string) bool { return m.Function(n) != nil }, observe)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", api.Invoke)
 	srv := httptest.NewServer(mux)
@@ -47,7 +48,16 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 	fn := goFunction(t)
 	fn.Concurrency = 1
 	m := newManager(t, fn)
-	client := sdkClient(serveInvokeAPI(t, m))
+	type outcome struct {
+		res *Result
+		err error
+	}
+	async := make(chan outcome, 1) // the one Event invoke, once it has finished
+	client := sdkClient(serveInvokeAPI(t, m, func(_ string, req Request, res *Result, err error, _ time.Time) {
+		if string(req.Payload) == `{"echo":"async"}` {
+			async <- outcome{res, err}
+		}
+	}))
 	ctx := context.Background()
 
 	t.Run("request-response with log tail", func(t *testing.T) {
@@ -104,11 +114,20 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 		if err != nil || out.StatusCode != 204 {
 			t.Fatalf("DryRun: %v %d", err, out.StatusCode)
 		}
-		out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("GoFn"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{}`)})
+		out, err = client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("GoFn"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"echo":"async"}`)})
 		if err != nil || out.StatusCode != 202 {
 			t.Fatalf("Event: %v %d", err, out.StatusCode)
 		}
-		time.Sleep(200 * time.Millisecond) // let the async invoke finish before the next subtest
+		// It runs in the background; the next subtest needs the only
+		// environment free, so wait until it has finished.
+		select {
+		case o := <-async:
+			if o.err != nil || string(o.res.Payload) != `{"echo":"async"}` {
+				t.Fatalf("async invoke: err %v result %+v", o.err, o.res)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the async invoke did not finish")
+		}
 	})
 	t.Run("throttled", func(t *testing.T) {
 		var wg sync.WaitGroup
@@ -117,7 +136,7 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 			defer wg.Done()
 			client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("GoFn"), Payload: []byte(`{"sleepMs":600}`)})
 		}()
-		time.Sleep(200 * time.Millisecond)
+		waitBusy(t, m, "GoFn", 1)
 		_, err := client.Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("GoFn"), Payload: []byte(`{}`)})
 		wg.Wait()
 		var tm *types.TooManyRequestsException
@@ -131,7 +150,7 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 // Manager's Invoke API, as a deployed function would be reached.
 func TestRemoteFunction(t *testing.T) {
 	local := newManager(t, goFunction(t))
-	endpoint := serveInvokeAPI(t, local)
+	endpoint := serveInvokeAPI(t, local, nil)
 
 	r, err := NewRemote(context.Background(), RemoteOptions{Region: "us-east-1", Endpoint: endpoint})
 	if err != nil {
@@ -170,7 +189,7 @@ func TestRemoteFunction(t *testing.T) {
 func TestInvokeAPIWithAWSCLI(t *testing.T) {
 	testenv.Need(t, "aws")
 	m := newManager(t, goFunction(t))
-	endpoint := serveInvokeAPI(t, m)
+	endpoint := serveInvokeAPI(t, m, nil)
 	out := filepath.Join(t.TempDir(), "out.json")
 	args := []string{"lambda", "invoke", "--endpoint-url", endpoint, "--region", "us-east-1",
 		"--function-name", "GoFn", "--payload", `{"echo":"cli"}`, out}

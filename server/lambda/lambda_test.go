@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -73,6 +74,14 @@ func invoke(t *testing.T, m *Manager, name, payload string) *Result {
 		t.Fatalf("invoke %s %s: %v", name, payload, err)
 	}
 	return res
+}
+
+// waitBusy waits until n environments of the function are in use, so an
+// invoke made next meets them busy.
+func waitBusy(t *testing.T, m *Manager, name string, n int) {
+	t.Helper()
+	testenv.Eventually(t, 30*time.Second, fmt.Sprintf("%d environments of %s busy", n, name),
+		func() bool { return m.Busy(name) == n })
 }
 
 var reportRE = regexp.MustCompile(`(?m)^REPORT RequestId: ([0-9a-f-]{36})\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB\t(Init Duration: \d+\.\d\d ms\t)?$`)
@@ -236,9 +245,15 @@ func TestConcurrencyLimit(t *testing.T) {
 			results[i], errs[i] = m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{"sleepMs":700}`)})
 		}()
 	}
-	time.Sleep(300 * time.Millisecond) // both are running (cold starts take ~10 ms)
+	waitBusy(t, m, "GoFn", 2)
 	_, errs[2] = m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{}`)})
 	wg.Wait()
+	if n := m.Busy("GoFn"); n != 0 {
+		t.Errorf("Busy = %d after every invoke returned, want 0", n)
+	}
+	if n := m.Busy("Nope"); n != 0 {
+		t.Errorf("Busy of an unknown function = %d", n)
+	}
 	for i := range 2 {
 		if errs[i] != nil || !results[i].Cold {
 			t.Errorf("parallel invoke %d: err %v, cold %v; want its own new environment", i, errs[i], results[i] != nil && results[i].Cold)

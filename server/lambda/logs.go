@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -31,30 +32,45 @@ func newLogSink(r *os.File) *logSink {
 	return s
 }
 
-// run reads the pipe until EOF. It is the only reader.
+// run reads the pipe until EOF. It is the only reader. Each read happens
+// with mu held (the pipe is non-blocking, and between reads run waits for
+// data without the lock), so end never meets bytes that have left the pipe
+// but are not counted yet: FIONREAD plus consumed is exact under mu.
 func (s *logSink) run() {
+	defer s.r.Close()
 	buf := make([]byte, 32<<10)
-	for {
-		n, err := s.r.Read(buf)
-		s.mu.Lock()
-		if n > 0 {
+	rc, err := s.r.SyscallConn()
+	for done := err != nil; !done; {
+		err = rc.Read(func(fd uintptr) bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			n, err := syscall.Read(int(fd), buf)
+			for err == syscall.EINTR {
+				n, err = syscall.Read(int(fd), buf)
+			}
+			if err == syscall.EAGAIN {
+				return false // nothing to read: wait for data, unlocked
+			}
+			if err != nil || n <= 0 { // EOF: the process and its children are gone
+				s.closed = true
+				s.cond.Broadcast()
+				done = true
+				return true
+			}
 			if s.dst != nil {
 				s.dst.Write(buf[:n])
 			} else if s.pending.Len() < 1<<20 { // bound what an idle process can pile up
 				s.pending.Write(buf[:n])
 			}
 			s.consumed += int64(n)
-		}
-		if err != nil {
-			s.closed = true
-		}
-		s.cond.Broadcast()
-		s.mu.Unlock()
-		if err != nil {
-			s.r.Close()
-			return
-		}
+			return true
+		})
+		done = done || err != nil
 	}
+	s.mu.Lock()
+	s.closed = true // also when the file could not be read at all
+	s.cond.Broadcast()
+	s.mu.Unlock()
 }
 
 // begin directs output to dst, the log of the invocation about to start,

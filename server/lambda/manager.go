@@ -193,6 +193,20 @@ func (m *Manager) Invoke(ctx context.Context, name string, req Request) (*Result
 	return m.pools[fn.Name].invoke(ctx, req)
 }
 
+// Busy reports how many execution environments of a local function are in
+// use: starting for an invocation or running one, including an invocation
+// whose caller gave up and that runs on. While Busy equals the function's
+// concurrency limit, the next invoke is throttled. It is 0 for a remote or
+// unknown function. Tests poll it to know invocations are under way instead
+// of sleeping for long enough.
+func (m *Manager) Busy(name string) int {
+	fn := m.Function(name)
+	if fn == nil || fn.Remote() {
+		return 0
+	}
+	return m.pools[fn.Name].busy()
+}
+
 // Close ends every execution environment.
 func (m *Manager) Close() {
 	m.mu.Lock()

@@ -3,6 +3,7 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -54,6 +55,14 @@ func (p *pool) acquire() (*env, error) {
 	return nil, nil
 }
 
+// busy is how many environments are in use: starting for an invocation or
+// running one. At the concurrency limit it equals count and acquire throttles.
+func (p *pool) busy() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count - len(p.idle)
+}
+
 func (p *pool) release(e *env) {
 	p.mu.Lock()
 	e.lastUsed = time.Now()
@@ -97,44 +106,95 @@ func (p *pool) closeAll() {
 	p.reap(time.Now().Add(time.Hour))
 }
 
+// errEnvGone says a warm environment died between invocations: the
+// invocation needs another one.
+var errEnvGone = errors.New("environment exited while idle")
+
 // invoke runs one invocation in a warm or new environment.
 func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
+	for {
+		res, err := p.invokeOnce(ctx, req)
+		if !errors.Is(err, errEnvGone) {
+			return res, err
+		}
+	}
+}
+
+// invokeOnce runs one invocation, or fails with errEnvGone when the
+// environment it got turned out dead before the event was handed over.
+func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 	e, err := p.acquire()
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{RequestID: awsid.NewUUID(), Target: "local"}
-	var pre bytes.Buffer // output printed before the invocation started (init)
 	if e == nil {
-		e, err = p.m.startEnv(p.fn)
-		if err != nil {
-			p.discard(nil)
+		var initErr []byte
+		if e, initErr, err = p.coldStart(ctx, res); err != nil {
 			return nil, err
 		}
-		p.m.track(e)
-		initErr, err := e.waitReady(ctx, initLimit)
-		if err != nil {
-			p.discard(e)
-			return nil, err
-		}
-		res.Cold = true
-		res.InitDuration = e.initDur
 		if initErr != nil {
-			// Lambda reports an init failure as the invocation's function error.
-			p.discard(e)
-			e.logs.waitClosed(100 * time.Millisecond)
-			pre.Write(e.logs.begin(nil))
-			e.logs.end(0)
-			res.FunctionError = "Unhandled"
-			res.Payload = initErr
-			res.Log = pre.String() + startLine(res.RequestID) + endLine(res.RequestID) +
-				reportLine(res.RequestID, 0, p.fn.MemoryMB, 0, time.Since(e.started))
-			return res, nil
+			return p.initFailed(e, res, initErr), nil
 		}
 	}
 
+	inv := p.newInvocation(res.RequestID, req)
+	var out bytes.Buffer
+	pre := e.logs.begin(&out) // what came before the invocation goes before START
+	if err := p.dispatch(ctx, e, inv); err != nil {
+		return nil, err
+	}
+	rep, tail, err := p.await(ctx, e, inv)
+	if err != nil {
+		return nil, err
+	}
+	e.logs.end(5 * time.Millisecond)
+	p.complete(e, inv, rep, res)
+	res.Log = p.assembleLog(res, pre, &out, tail)
+	p.putBack(e)
+	return res, nil
+}
+
+// coldStart starts a new environment in the slot acquire reserved and waits
+// for its init. initErr is the init failure Lambda would report; err means
+// no environment (the slot is freed).
+func (p *pool) coldStart(ctx context.Context, res *Result) (e *env, initErr []byte, err error) {
+	e, err = p.m.startEnv(p.fn)
+	if err != nil {
+		p.discard(nil)
+		return nil, nil, err
+	}
+	p.m.track(e)
+	initErr, err = e.waitReady(ctx, initLimit)
+	if err != nil {
+		p.discard(e)
+		return nil, nil, err
+	}
+	res.Cold = true
+	res.InitDuration = e.initDur
+	return e, initErr, nil
+}
+
+// initFailed ends an environment whose init failed and reports the failure
+// as the invocation's function error, as Lambda does: the log holds the init
+// output and an empty invocation.
+func (p *pool) initFailed(e *env, res *Result, initErr []byte) *Result {
+	p.discard(e)
+	e.logs.waitClosed(100 * time.Millisecond)
+	pre := e.logs.begin(nil)
+	e.logs.end(0)
+	res.FunctionError = "Unhandled"
+	res.Payload = initErr
+	res.Log = string(pre) + startLine(res.RequestID) + endLine(res.RequestID) +
+		reportLine(res.RequestID, 0, p.fn.MemoryMB, 0, time.Since(e.started))
+	return res
+}
+
+// newInvocation is the event as the runtime will receive it, its deadline
+// counted from now.
+func (p *pool) newInvocation(id string, req Request) *invocation {
 	inv := &invocation{
-		id:        res.RequestID,
+		id:        id,
 		payload:   req.Payload,
 		deadline:  time.Now().Add(p.fn.Timeout),
 		arn:       p.m.arn(p.fn),
@@ -146,27 +206,36 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 	if inv.traceID == "" {
 		inv.traceID = awsid.NewTraceHeader(time.Now())
 	}
-	var out bytes.Buffer
-	pre.Write(e.logs.begin(&out)) // what came before the invocation goes before START
+	return inv
+}
 
+// dispatch hands inv to the runtime's waiting GET /next. A warm environment
+// that died between invocations is discarded with errEnvGone: Lambda would
+// never hand it an event, so neither do we. If the caller gives up first,
+// the environment goes back to the pool unused.
+func (p *pool) dispatch(ctx context.Context, e *env, inv *invocation) error {
 	select {
 	case e.next <- inv:
+		return nil
 	case <-e.exited:
-		// A warm environment that died between invocations: Lambda would
-		// never hand it an event, so neither do we.
 		e.logs.end(0)
 		p.discard(e)
-		return p.invoke(ctx, req)
+		return errEnvGone
 	case <-ctx.Done():
 		e.logs.end(0)
 		p.release(e)
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
+}
 
+// await waits for the invocation to end: the runtime's reply, the process
+// exiting (crash) or the deadline (the environment is killed). For the last
+// two it makes Lambda's error reply and tail, Lambda's own log line about
+// how the invocation ended. If the caller gives up first, the function runs
+// on, as in Lambda, and finishDetached returns its environment to the pool.
+func (p *pool) await(ctx context.Context, e *env, inv *invocation) (rep reply, tail string, err error) {
 	timer := time.NewTimer(time.Until(inv.deadline))
 	defer timer.Stop()
-	var rep reply
-	var tail string // Lambda's own line about how the invocation ended
 	select {
 	case rep = <-inv.done:
 	case <-e.exited:
@@ -175,22 +244,23 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 		default:
 			e.logs.waitClosed(100 * time.Millisecond)
 			exit := exitText(e.exitErr)
-			rep = reply{payload: exitPayload(res.RequestID, exit), isError: true, finished: time.Now()}
-			tail = fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s\nRuntime.ExitError\n", res.RequestID, exit)
+			rep = reply{payload: exitPayload(inv.id, exit), isError: true, finished: time.Now()}
+			tail = fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s\nRuntime.ExitError\n", inv.id, exit)
 		}
 	case <-timer.C:
 		e.kill()
-		rep = reply{payload: timeoutPayload(res.RequestID, p.fn.Timeout.Seconds()), isError: true, finished: time.Now()}
+		rep = reply{payload: timeoutPayload(inv.id, p.fn.Timeout.Seconds()), isError: true, finished: time.Now()}
 		tail = fmt.Sprintf("%s %s Task timed out after %.2f seconds\n",
-			time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), res.RequestID, p.fn.Timeout.Seconds())
+			time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), inv.id, p.fn.Timeout.Seconds())
 	case <-ctx.Done():
-		// The caller gave up (client gone, gateway timeout); the function
-		// runs on, as in Lambda, and its environment returns to the pool.
 		go p.finishDetached(e, inv)
-		return nil, ctx.Err()
+		return reply{}, "", ctx.Err()
 	}
+	return rep, tail, nil
+}
 
-	e.logs.end(5 * time.Millisecond)
+// complete fills res with how the invocation ended.
+func (p *pool) complete(e *env, inv *invocation, rep reply, res *Result) {
 	if inv.started.IsZero() {
 		inv.started = rep.finished
 	}
@@ -200,22 +270,31 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 	if rep.isError {
 		res.FunctionError = "Unhandled"
 	}
-	ensureNewline(&out)
+}
+
+// assembleLog is the invocation's log as CloudWatch shows it: what was
+// printed before it, START, the function's output and Lambda's tail, END,
+// and REPORT, with the Init Duration of a cold start.
+func (p *pool) assembleLog(res *Result, pre []byte, out *bytes.Buffer, tail string) string {
+	ensureNewline(out)
 	out.WriteString(tail)
 	var initDur time.Duration
 	if res.Cold {
 		initDur = res.InitDuration
 	}
-	res.Log = pre.String() + startLine(res.RequestID) + out.String() + endLine(res.RequestID) +
+	return string(pre) + startLine(res.RequestID) + out.String() + endLine(res.RequestID) +
 		reportLine(res.RequestID, res.Duration, p.fn.MemoryMB, res.MaxMemoryMB, initDur)
+}
 
+// putBack returns an environment that served an invocation to the pool, or
+// discards it if it was killed (timeout) or exited.
+func (p *pool) putBack(e *env) {
 	select {
-	case <-e.stop: // killed (timeout) or exited
+	case <-e.stop:
 		p.discard(e)
 	default:
 		p.release(e)
 	}
-	return res, nil
 }
 
 // finishDetached waits for an abandoned invocation to end and returns its

@@ -1,16 +1,13 @@
 package replay
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/diff/*.golden with the current output")
 
 // ex builds a response-only exchange for diff tests.
 func ex(id string, status int, outcome exchange.Outcome, headers map[string][]string, body string) *exchange.Exchange {
@@ -147,26 +144,8 @@ func TestCompare(t *testing.T) {
 					t.Errorf("Breaks(%s) = %v, want %v", e, got, want)
 				}
 			}
-			golden(t, filepath.Join("testdata", "diff", strings.ReplaceAll(tt.name, " ", "_")+".golden"), d.Text())
+			testenv.Golden(t, filepath.Join("testdata", "diff", strings.ReplaceAll(tt.name, " ", "_")+".golden"), []byte(d.Text()))
 		})
-	}
-}
-
-// golden compares got with the file, or rewrites it under -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./server/replay -run %s -update to create it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test ./server/replay -run %s -update to accept):\n--- got\n%s--- want\n%s", path, t.Name(), got, want)
 	}
 }
 

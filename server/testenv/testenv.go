@@ -1,6 +1,8 @@
-// Package testenv is what gatescope's tests share to use real tools: a
-// program the test needs (skipped on a developer machine that lacks it, a
-// failure under CI=true, where .ci/run installs it) and a headless Chromium.
+// Package testenv is what gatescope's tests share: a program the test needs
+// (skipped on a developer machine that lacks it, a failure under CI=true,
+// where .ci/run installs it), a headless Chromium and waiting on its pages,
+// polling a condition with a deadline instead of sleeping, HTML queries
+// (goquery) and golden files with -update. Only tests import it.
 package testenv
 
 import (
@@ -8,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -55,4 +58,43 @@ func Browser(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Conte
 		tb.Fatalf("start chromium: %v", err)
 	}
 	return tab
+}
+
+// WaitJS waits up to 15 s until the JavaScript expression is truthy in tab.
+// It evaluates in a loop rather than with chromedp.Poll because a poll dies
+// with its page, and some waits span a navigation. On failure it says where
+// the page is and what it shows.
+func WaitJS(tb testing.TB, tab context.Context, what, expr string) {
+	tb.Helper()
+	const within = 15 * time.Second
+	deadline := time.Now().Add(within)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+	defer cancel()
+	page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.body.innerText.slice(0, 400)`))
+	tb.Fatalf("%s: still false after %v (last error: %v): %s\npage: %s", what, within, last, expr, page)
+}
+
+// Eventually polls cond every millisecond until it holds, failing tb if it
+// still does not after within. Tests wait on a real condition this way
+// instead of sleeping for a time that is usually long enough.
+func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not so after %v", what, within)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
