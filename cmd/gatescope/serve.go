@@ -40,6 +40,7 @@ type serveFlags struct {
 	session, region, token string
 	logLevel, cacheDir     string
 	retain, bodyCap        int
+	maxEnvironments        int
 	retainFor, idleTimeout time.Duration
 	capture                bool
 	params                 keyValues
@@ -58,6 +59,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "where built functions and runtime bootstraps are kept (default: the user cache dir)")
 	fs.IntVar(&f.retain, "retain", 10000, "keep at most this many exchanges (0: no limit)")
+	fs.IntVar(&f.maxEnvironments, "max-environments", lambda.DefaultMaxEnvironments(),
+		"execution environments per function without ReservedConcurrentExecutions; past it, requests wait for a free one (never throttled)")
 	fs.IntVar(&f.bodyCap, "body-cap", store.DefaultBodyCap, "store at most this many `bytes` of each body (the rest is cut and marked)")
 	fs.BoolVar(&f.capture, "capture", true, "record exchanges (false: serve only, for measuring capture's cost)")
 	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
@@ -176,7 +179,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 
 	a.manager = lambda.New(logger, project, lambda.Options{
-		IdleTimeout: f.idleTimeout, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
+		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel

@@ -135,6 +135,9 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 	case IntegrationTimeout:
 		limit := m.Route.IntegrationTimeout(t)
 		why := fmt.Sprintf("API Gateway's integration timeout of %s fired before the function answered; it cannot wait longer, so make the function faster or make the work asynchronous", limit)
+		if inv.Detail != "" { // e.g. the request never got an environment
+			why = fmt.Sprintf("API Gateway's integration timeout of %s fired: %s", limit, inv.Detail)
+		}
 		if t == config.RESTAPI {
 			return gatewayAnswer(t, req, http.StatusGatewayTimeout, bodyRESTTimeout, "InternalServerErrorException", exchange.OutcomeTimeout, why)
 		}

@@ -83,6 +83,7 @@ func TestMapResponse(t *testing.T) {
 		{"rest_throttled", rest, plain, Invocation{Kind: InvokeThrottled}, 500, `{"message": "Internal server error"}`, exchange.OutcomeThrottled, "Lambda throttled the invoke: the function is at its concurrency limit"},
 		{"rest_invoke_failed", rest, plain, Invocation{Kind: InvokeFailed, Detail: "AccessDeniedException"}, 500, `{"message": "Internal server error"}`, exchange.OutcomeInvokeFailed, "Lambda could not invoke the function: AccessDeniedException"},
 		{"rest_invoke_too_large", rest, plain, Invocation{Kind: InvokeTooLarge}, 500, `{"message": "Internal server error"}`, exchange.OutcomePayloadTooLarge, "Lambda rejected the invoke: the event is larger than its 6291456-byte limit for synchronous invokes"},
+		{"v2_integration_timeout_queued", httpV2, plain, Invocation{Kind: IntegrationTimeout, Detail: "the request waited 30s for one of the 16 environments of Fn, all busy: raise --max-environments"}, 503, `{"message":"Service Unavailable"}`, exchange.OutcomeTimeout, "API Gateway's integration timeout of 30s fired: the request waited 30s for one of the 16 environments of Fn, all busy: raise --max-environments"},
 		{"rest_integration_timeout", rest, plain, Invocation{Kind: IntegrationTimeout}, 504, `{"message": "Endpoint request timed out"}`, exchange.OutcomeTimeout, "API Gateway's integration timeout of 29s fired before the function answered; it cannot wait longer, so make the function faster or make the work asynchronous"},
 	}
 	for _, tt := range tests {

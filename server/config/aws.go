@@ -19,10 +19,6 @@ const (
 	minMemory              = 128
 	maxMemory              = 10240
 
-	// DefaultConcurrency bounds the environments of a function without
-	// ReservedConcurrentExecutions.
-	DefaultConcurrency = 10
-
 	// API Gateway's integration timeouts when a route sets none: 29 s for
 	// REST APIs, 30 s (also the most allowed) for HTTP APIs.
 	defaultRESTTimeout = 29 * time.Second

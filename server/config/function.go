@@ -42,7 +42,6 @@ func (l *loader) function(r *resource) (*Function, error) {
 		Architecture: DefaultArchitecture,
 		Timeout:      DefaultFunctionTimeout,
 		MemoryMB:     DefaultMemoryMB,
-		Concurrency:  l.opts.DefaultConcurrency,
 	}
 	arn, err := l.remoteARN(r.name)
 	if err != nil {
@@ -115,7 +114,7 @@ func (l *loader) function(r *resource) (*Function, error) {
 		if v < 0 {
 			return nil, p.errorf(n, "ReservedConcurrentExecutions", "must not be negative, got %d", v)
 		}
-		f.Concurrency = v // 0 is valid: AWS then throttles every invoke
+		f.ReservedConcurrency = &v // 0 is valid: AWS then throttles every invoke
 	}
 	if env := p.get("Environment"); env != nil {
 		f.Env = l.stringMap(get(env, "Variables"), p.at("Environment.Variables"))

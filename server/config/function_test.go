@@ -27,7 +27,6 @@ func TestFunctions(t *testing.T) {
 		},
 		{
 			name: "every property",
-			opts: Options{DefaultConcurrency: 4},
 			src: `Resources:
   Hello:
     Type: AWS::Serverless::Function
@@ -63,11 +62,11 @@ func TestFunctions(t *testing.T) {
 				f.Architecture = "arm64"
 				f.Timeout = 30 * time.Second
 				f.MemoryMB = 512
-				f.Concurrency = 2
+				two := 2
+				f.ReservedConcurrency = &two
 				f.Env = map[string]string{"NUM": "42", "RATIO": "2.50", "FLAG": "false", "ACCOUNT": "012345678901"}
 				o := localFn("Other", "python3.12", "app.handler")
 				o.CodeDir = "/opt/other"
-				o.Concurrency = 4
 				return &Project{Functions: []*Function{f, o}}
 			},
 		},
@@ -167,9 +166,9 @@ Resources:
 `,
 			want: func(string) *Project {
 				remote := &Function{Name: "Remote", FunctionName: "Remote", ARN: "arn:aws:lambda:eu-west-1:012345678901:function:deployed",
-					Architecture: "x86_64", Timeout: 7 * time.Second, MemoryMB: 128, Concurrency: 10}
+					Architecture: "x86_64", Timeout: 7 * time.Second, MemoryMB: 128}
 				other := &Function{Name: "Other", FunctionName: "Other", ARN: "arn:aws:lambda:us-east-1:123456789012:function:other",
-					Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}
+					Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}
 				caller := localFn("Caller", "provided.al2023", "bootstrap")
 				caller.Env = map[string]string{"REMOTE_ARN": remote.ARN}
 				return &Project{Functions: []*Function{remote, other, caller}}

@@ -50,7 +50,6 @@ func localFn(name, runtime, handler string) *Function {
 		Architecture: "x86_64",
 		Timeout:      3 * time.Second,
 		MemoryMB:     128,
-		Concurrency:  10,
 	}
 }
 

@@ -21,9 +21,6 @@ type Options struct {
 	AccountID string
 	// ParameterOverrides win over the template's parameter Defaults.
 	ParameterOverrides map[string]string
-	// DefaultConcurrency applies to functions without
-	// ReservedConcurrentExecutions; 0 means 10.
-	DefaultConcurrency int
 }
 
 // stackName is the AWS::StackName SAM CLI uses locally.
@@ -78,9 +75,6 @@ func Parse(path string, data []byte, opts Options) (*Project, error) {
 	}
 	if opts.AccountID == "" {
 		opts.AccountID = DefaultAccountID
-	}
-	if opts.DefaultConcurrency == 0 {
-		opts.DefaultConcurrency = DefaultConcurrency
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -18,7 +18,7 @@ func contractWant(dir string) *Project {
 	fn := func(name, runtime, handler, code, build string) *Function {
 		return &Function{Name: name, FunctionName: name, Runtime: runtime, Handler: handler,
 			CodeDir: filepath.Join(dir, code), BuildMethod: build, Architecture: "x86_64",
-			Timeout: 5 * time.Second, MemoryMB: 128, Concurrency: 10}
+			Timeout: 5 * time.Second, MemoryMB: 128}
 	}
 	return &Project{
 		Path: filepath.Join(dir, "template.yaml"),

@@ -75,10 +75,10 @@ type Function struct {
 	Timeout      time.Duration
 	MemoryMB     int
 	Env          map[string]string
-	// Concurrency is the most execution environments run at once
-	// (ReservedConcurrentExecutions, else the default of 10). 0 throttles
-	// every invoke, as ReservedConcurrentExecutions: 0 does in AWS.
-	Concurrency int
+	// ReservedConcurrency is ReservedConcurrentExecutions, nil when the
+	// template sets none. A reserved function throttles past its limit (0
+	// throttles every invoke) as AWS does; an unreserved one never does.
+	ReservedConcurrency *int
 }
 
 // Remote reports whether the function is invoked in AWS rather than run locally.

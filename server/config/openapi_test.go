@@ -158,7 +158,7 @@ func TestOpenAPIDefinitionBody(t *testing.T) {
 `,
 			want: func(string) *Project {
 				remote := &Function{Name: "Remote", FunctionName: "Remote", ARN: "arn:aws:lambda:us-east-1:000000000001:function:deployed",
-					Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}
+					Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}
 				return &Project{
 					Functions: []*Function{remote},
 					APIs: []*API{{ID: "Api", Type: HTTPAPI, Stage: "$default",
@@ -196,7 +196,7 @@ func TestOpenAPIFiles(t *testing.T) {
 			want: &Project{
 				Path: abs("testdata/defuri/template.yaml"),
 				Functions: []*Function{{Name: "Items", FunctionName: "Items", Runtime: "python3.12", Handler: "app.handler",
-					CodeDir: abs("testdata/defuri/items"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}},
+					CodeDir: abs("testdata/defuri/items"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}},
 				APIs: []*API{{ID: "Api", Type: RESTAPI, Stage: "live", BinaryMediaTypes: []string{"image/png"},
 					Routes: []*Route{route(RESTAPI, "GET", "/items", "Items")}}},
 			},
@@ -206,7 +206,7 @@ func TestOpenAPIFiles(t *testing.T) {
 			want: &Project{
 				Path: abs("testdata/include/template.yaml"),
 				Functions: []*Function{{Name: "Hello", FunctionName: "hello-fn", Runtime: "provided.al2023", Handler: "bootstrap",
-					CodeDir: abs("testdata/include"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}},
+					CodeDir: abs("testdata/include"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}},
 				APIs: []*API{{ID: "Api", Type: HTTPAPI, Stage: "$default",
 					Routes: []*Route{{Method: "GET", Path: "/hello", Function: "Hello", PayloadVersion: "1.0", Timeout: 30 * time.Second}}}},
 			},

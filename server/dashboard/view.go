@@ -114,6 +114,10 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		{Label: "Trace ID", Value: x.TraceID},
 		{Label: "Exchange ID", Value: x.ID, Href: href},
 	}
+	if w := x.Timings.EnvWaitMs; w > 0 {
+		facts = append(facts, web.Fact{Label: "Queued",
+			Value: "waited " + web.FormatMs(w) + " for an environment: raise --max-environments"})
+	}
 	if x.ReplayOf != "" {
 		facts = append(facts,
 			web.Fact{Label: "Replay of", Value: x.ReplayOf, Href: exchangeHref(x.ReplayOf)},
@@ -281,9 +285,13 @@ func timeline(x *exchange.Exchange) []web.Step {
 		end := max(t.InvokeEndMs, t.InvokeStartMs)
 		add("Invoke", "", t.InvokeStartMs, end)
 		fnStart := t.InvokeStartMs
+		if t.EnvWaitMs > 0 {
+			fnStart = min(t.InvokeStartMs+t.EnvWaitMs, end)
+			add("Waiting for an environment", "wait", t.InvokeStartMs, fnStart)
+		}
 		if t.InitDurationMs > 0 {
-			add("Init (cold start)", "init", t.InvokeStartMs, min(t.InvokeStartMs+t.InitDurationMs, end))
-			fnStart = min(t.InvokeStartMs+t.InitDurationMs, end)
+			add("Init (cold start)", "init", fnStart, min(fnStart+t.InitDurationMs, end))
+			fnStart = min(fnStart+t.InitDurationMs, end)
 		}
 		if t.FunctionMs > 0 {
 			// The runtime reports the handler's duration; it ends when the invoke does.

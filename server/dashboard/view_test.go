@@ -50,6 +50,13 @@ func TestTimeline(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("timeline (-want +got):\n%s", diff)
 	}
+	// Queued for an environment first: the wait, then the cold start.
+	x.Timings.EnvWaitMs = 10
+	got = timeline(x)
+	if len(got) != 9 || got[4].Name != "Waiting for an environment" || got[4].Start != "2.0 ms" || got[4].Took != "10 ms" ||
+		got[5].Name != "Init (cold start)" || got[5].Start != "12 ms" {
+		t.Errorf("queued timeline = %+v", got)
+	}
 	if steps := timeline(&exchange.Exchange{}); steps != nil {
 		t.Errorf("no timings: %v", steps)
 	}

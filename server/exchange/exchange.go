@@ -89,8 +89,11 @@ type FunctionError struct {
 // Timings are offsets from StartedAt in milliseconds, plus the durations the
 // runtime reported. Zero means the step did not happen.
 type Timings struct {
-	RouteMatchedMs   float64 `json:"routeMatchedMs"`
-	InvokeStartMs    float64 `json:"invokeStartMs"`
+	RouteMatchedMs float64 `json:"routeMatchedMs"`
+	InvokeStartMs  float64 `json:"invokeStartMs"`
+	// EnvWaitMs is how long the invocation waited for a free execution
+	// environment (all were busy, at --max-environments).
+	EnvWaitMs        float64 `json:"envWaitMs,omitempty"`
 	InitDurationMs   float64 `json:"initDurationMs,omitempty"`
 	FunctionMs       float64 `json:"functionMs"`
 	InvokeEndMs      float64 `json:"invokeEndMs"`

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,6 +70,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	for k, vs := range resp.Header {
 		h[k] = vs
+	}
+	// API Gateway sends Content-Length, never chunks; net/http would chunk
+	// a body of more than its 2 KB buffer. (No length on statuses without
+	// a body.)
+	if resp.Status >= 200 && resp.Status != http.StatusNoContent && resp.Status != http.StatusNotModified {
+		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	}
 	w.WriteHeader(resp.Status)
 	w.Write(resp.Body)
@@ -208,6 +215,10 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 	})
 	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
 	inv := invocation(ictx, err, res, fn)
+	var qt *lambda.QueueTimeout
+	if errors.As(err, &qt) {
+		x.Timings.EnvWaitMs = ms(qt.Waited)
+	}
 	if res != nil {
 		recordResult(x, res)
 	} else {
@@ -232,7 +243,11 @@ func invocation(ctx context.Context, err error, res *lambda.Result, fn string) a
 		return apigw.Invocation{Kind: apigw.InvokeFailed,
 			Detail: "the client closed the connection before the function answered (the function runs on, as in Lambda)"}
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
-		return apigw.Invocation{Kind: apigw.IntegrationTimeout, Detail: "the integration timeout passed before the function answered"}
+		var qt *lambda.QueueTimeout
+		if errors.As(err, &qt) {
+			return apigw.Invocation{Kind: apigw.IntegrationTimeout, Detail: qt.Error()}
+		}
+		return apigw.Invocation{Kind: apigw.IntegrationTimeout}
 	case errors.Is(err, lambda.ErrThrottled):
 		return apigw.Invocation{Kind: apigw.InvokeThrottled, Detail: err.Error()}
 	case errors.Is(err, lambda.ErrRequestTooLarge):
@@ -263,6 +278,7 @@ func recordResult(x *exchange.Exchange, res *lambda.Result) {
 	x.Function.RawResponse = rawJSON(res.Payload)
 	x.Logs = res.Log
 	x.Timings.InitDurationMs = ms(res.InitDuration)
+	x.Timings.EnvWaitMs = ms(res.Queued)
 	x.Timings.FunctionMs = ms(res.Duration)
 	if res.FunctionError != "" {
 		var fe struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,6 +39,13 @@ func (c *collector) Submit(x *exchange.Exchange) bool {
 // function and returns the base URL, the capture sink and the functions.
 func startGateway(t *testing.T) (string, *collector, *lambda.Manager) {
 	t.Helper()
+	return startGatewayWith(t, lambda.Options{})
+}
+
+// startGatewayWith serves testdata/template.yaml with the Manager options
+// given (a temporary cache dir is added).
+func startGatewayWith(t *testing.T, opts lambda.Options) (string, *collector, *lambda.Manager) {
+	t.Helper()
 	project, err := config.Load("testdata/template.yaml", config.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +55,8 @@ func startGateway(t *testing.T) (string, *collector, *lambda.Manager) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := lambda.New(logger, project, lambda.Options{CacheDir: t.TempDir()})
+	opts.CacheDir = t.TempDir()
+	m := lambda.New(logger, project, opts)
 	t.Cleanup(m.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -291,6 +300,69 @@ func TestThrottledThroughGateway(t *testing.T) {
 	}
 }
 
+// TestContentLength: responses carry Content-Length as API Gateway's do,
+// also past net/http's 2 KB buffer, where it would otherwise chunk.
+func TestContentLength(t *testing.T) {
+	base, _, _ := startGateway(t)
+	for _, n := range []int{10, 3000, 200000} {
+		resp, err := http.Get(base + "/items/1?pad=" + strings.Repeat("x", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(resp.TransferEncoding) != 0 || resp.ContentLength != int64(len(body)) || len(body) < n {
+			t.Errorf("query of %d bytes: status %d, transfer encoding %v, Content-Length %d for %d bytes",
+				n, resp.StatusCode, resp.TransferEncoding, resp.ContentLength, len(body))
+		}
+	}
+}
+
+// TestUnreservedFunctionsNeverThrottle: 64 parallel requests to a function
+// without reserved concurrency all succeed, as on AWS (which would scale to
+// 64 environments); locally the pool stays at --max-environments and the
+// rest wait, the wait recorded in each exchange's timings.
+func TestUnreservedFunctionsNeverThrottle(t *testing.T) {
+	const n, maxEnvs = 64, 4
+	base, sink, m := startGatewayWith(t, lambda.Options{MaxEnvironments: maxEnvs})
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(fmt.Sprintf("%s/free/%d", base, i))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	queued := 0
+	for i, code := range codes {
+		if code != 200 {
+			t.Errorf("request %d: status %d, want 200", i, code)
+		}
+		x := waitCaptured(t, sink, fmt.Sprintf("/free/%d", i))
+		if x.Outcome != exchange.OutcomeOK {
+			t.Errorf("request %d: outcome %s: %s", i, x.Outcome, x.Explanation)
+		}
+		if x.Timings.EnvWaitMs > 0 {
+			queued++
+		}
+	}
+	if queued == 0 {
+		t.Errorf("%d requests over %d environments, none waited for one", n, maxEnvs)
+	}
+	if b := m.Busy("Free"); b != 0 {
+		t.Errorf("Busy = %d after all answered", b)
+	}
+}
+
 // TestInvocationErrors: each way an invoke can fail reaches apigw as the
 // kind API Gateway answers it with, and a client that went away is said so.
 func TestInvocationErrors(t *testing.T) {
@@ -304,7 +376,9 @@ func TestInvocationErrors(t *testing.T) {
 		detail string
 	}{
 		{"client gone", context.Background(), context.Canceled, apigw.InvokeFailed, "client closed the connection"},
-		{"integration timeout", expired, context.DeadlineExceeded, apigw.IntegrationTimeout, "integration timeout"},
+		{"integration timeout", expired, context.DeadlineExceeded, apigw.IntegrationTimeout, ""},
+		{"integration timeout while queued", expired, &lambda.QueueTimeout{Function: "Fn", Max: 4, Waited: 29 * time.Second, Err: context.DeadlineExceeded},
+			apigw.IntegrationTimeout, "waited 29s for one of the 4 environments of Fn, all busy: raise --max-environments"},
 		{"throttled", context.Background(), &lambda.ServiceError{Type: "TooManyRequestsException", Err: lambda.ErrThrottled}, apigw.InvokeThrottled, ""},
 		{"too large", context.Background(), &lambda.ServiceError{Type: "RequestTooLargeException", Err: lambda.ErrRequestTooLarge}, apigw.InvokeTooLarge, ""},
 		{"not found", context.Background(), &lambda.ServiceError{Type: "ResourceNotFoundException", Err: lambda.ErrFunctionNotFound}, apigw.InvokeFailed, `function "Fn" not found`},

@@ -46,7 +46,7 @@ func sdkClient(endpoint string) *awslambda.Client {
 
 func TestInvokeAPIWithSDK(t *testing.T) {
 	fn := goFunction(t)
-	fn.Concurrency = 1
+	fn.ReservedConcurrency = reserved(1)
 	m := newManager(t, fn)
 	type outcome struct {
 		res *Result

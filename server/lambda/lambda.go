@@ -45,7 +45,9 @@ type Result struct {
 	// Log is the invocation's log, START to REPORT, as CloudWatch would show it.
 	Log string
 	// Target is "local" or the ARN the function was invoked at.
-	Target       string
+	Target string
+	// Queued is how long the invocation waited for a free environment.
+	Queued       time.Duration
 	Cold         bool
 	InitDuration time.Duration
 	Duration     time.Duration

@@ -48,14 +48,21 @@ func goFunction(t *testing.T) *config.Function {
 	return &config.Function{
 		Name: "GoFn", FunctionName: "go-fn", Runtime: "provided.al2023", Handler: "bootstrap",
 		CodeDir: testdata(t, "gofn"), BuildMethod: "go1.x", Timeout: 2 * time.Second, MemoryMB: 256,
-		Env: map[string]string{"GREETING": "hi"}, Concurrency: 3,
+		Env: map[string]string{"GREETING": "hi"},
 	}
 }
 
 func newManager(t *testing.T, fns ...*config.Function) *Manager {
 	t.Helper()
+	return newManagerWith(t, Options{}, fns...)
+}
+
+// newManagerWith is newManager with options (the shared cache dir is added).
+func newManagerWith(t *testing.T, opts Options, fns ...*config.Function) *Manager {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := New(logger, &config.Project{Region: "eu-west-1", Functions: fns}, Options{CacheDir: cacheDir})
+	opts.CacheDir = cacheDir
+	m := New(logger, &config.Project{Region: "eu-west-1", Functions: fns}, opts)
 	t.Cleanup(m.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -230,9 +237,50 @@ func TestRequestTooLarge(t *testing.T) {
 	}
 }
 
-func TestConcurrencyLimit(t *testing.T) {
+// TestUnreservedFunctionsQueue: past MaxEnvironments an unreserved function
+// is never throttled; the invocation waits for the next free environment
+// (here a warm one) and says how long it waited, or ends with a
+// QueueTimeout carrying its context's error.
+func TestUnreservedFunctionsQueue(t *testing.T) {
+	m := newManagerWith(t, Options{MaxEnvironments: 2}, goFunction(t))
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{"sleepMs":700}`)})
+		}()
+	}
+	waitBusy(t, m, "GoFn", 2)
+
+	// A caller that has already given up is told it waited in vain.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := m.Invoke(gone, "GoFn", Request{Payload: []byte(`{}`)})
+	var qt *QueueTimeout
+	if !errors.As(err, &qt) || !errors.Is(err, context.Canceled) || qt.Max != 2 || errors.Is(err, ErrThrottled) {
+		t.Fatalf("invoke with a done context over a full pool: err = %v, want a QueueTimeout wrapping context.Canceled", err)
+	}
+
+	res, err := m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{"echo":"queued"}`)})
+	wg.Wait()
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatalf("errors %v / %v / %v: an unreserved function must never be throttled", err, errs[0], errs[1])
+	}
+	if res.Queued <= 0 || res.Cold || string(res.Payload) != `{"echo":"queued"}` {
+		t.Errorf("third invoke: queued %v, cold %v, payload %s; want it to wait, then reuse a warm environment", res.Queued, res.Cold, res.Payload)
+	}
+}
+
+// reserved is a ReservedConcurrentExecutions value.
+func reserved(n int) *int { return &n }
+
+// TestReservedConcurrencyThrottles: past its reserved concurrency a
+// function is throttled with Lambda's TooManyRequestsException, as in AWS.
+func TestReservedConcurrencyThrottles(t *testing.T) {
 	fn := goFunction(t)
-	fn.Concurrency = 2
+	fn.ReservedConcurrency = reserved(2)
 	m := newManager(t, fn)
 
 	var wg sync.WaitGroup
@@ -301,7 +349,7 @@ func TestNodeAndPython(t *testing.T) {
 		t.Run(tt.runtime+"/"+tt.handler, func(t *testing.T) {
 			testenv.Need(t, tt.tool)
 			fn := &config.Function{Name: "Fn", Runtime: tt.runtime, Handler: tt.handler, CodeDir: testdata(t, tt.dir),
-				Timeout: 5 * time.Second, MemoryMB: 128, Concurrency: 2}
+				Timeout: 5 * time.Second, MemoryMB: 128}
 			m := newManager(t, fn)
 			res := invoke(t, m, "Fn", `{"echo":"n"}`)
 			if res.FunctionError != "" || !strings.Contains(string(res.Payload), tt.wantPayload) {
@@ -329,7 +377,7 @@ func TestNodeAndPython(t *testing.T) {
 func TestInitFailure(t *testing.T) {
 	testenv.Need(t, "node")
 	fn := &config.Function{Name: "Fn", Runtime: "nodejs20.x", Handler: "index.missing", CodeDir: testdata(t, "nodefn"),
-		Timeout: 5 * time.Second, Concurrency: 1}
+		Timeout: 5 * time.Second}
 	m := newManager(t, fn)
 	res := invoke(t, m, "Fn", `{}`)
 	var fe struct{ ErrorType string }
@@ -347,7 +395,7 @@ func TestInitFailure(t *testing.T) {
 // invoke, which is how AWS lets a function be switched off.
 func TestZeroConcurrency(t *testing.T) {
 	fn := goFunction(t)
-	fn.Concurrency = 0
+	fn.ReservedConcurrency = reserved(0)
 	m := newManager(t, fn)
 	_, err := m.Invoke(context.Background(), "GoFn", Request{Payload: []byte(`{}`)})
 	var se *ServiceError
@@ -365,13 +413,13 @@ func TestPrepareErrorsNameTheFunction(t *testing.T) {
 		fn   *config.Function
 		want string
 	}{
-		{&config.Function{Name: "Broken", Concurrency: 1, Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, BuildMethod: "go1.x"},
+		{&config.Function{Name: "Broken", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, BuildMethod: "go1.x"},
 			"function Broken: go build in " + broken + " failed:\n# broken\n./main.go:3:15: undefined: undefinedCall"},
-		{&config.Function{Name: "NoBinary", Concurrency: 1, Runtime: "provided.al2", Handler: "bootstrap", CodeDir: t.TempDir()},
+		{&config.Function{Name: "NoBinary", Runtime: "provided.al2", Handler: "bootstrap", CodeDir: t.TempDir()},
 			"function NoBinary: "},
-		{&config.Function{Name: "Java", Concurrency: 1, Runtime: "java21", Handler: "x", CodeDir: t.TempDir()},
+		{&config.Function{Name: "Java", Runtime: "java21", Handler: "x", CodeDir: t.TempDir()},
 			"function Java: runtime java21 is not supported"},
-		{&config.Function{Name: "Gone", Concurrency: 1, Runtime: "nodejs20.x", Handler: "x.y", CodeDir: "/does/not/exist"},
+		{&config.Function{Name: "Gone", Runtime: "nodejs20.x", Handler: "x.y", CodeDir: "/does/not/exist"},
 			"function Gone: CodeUri /does/not/exist is not a directory"},
 	}
 	for _, tt := range tests {

@@ -16,20 +16,84 @@ import (
 const initLimit = 10 * time.Second
 
 // pool holds the execution environments of one local function. It grows on
-// demand up to the function's concurrency limit and reuses idle (warm)
-// environments, most recently used first, as Lambda does.
+// demand up to max and reuses idle (warm) environments, most recently used
+// first, as Lambda does. Past max, a function with reserved concurrency is
+// throttled as AWS throttles it; any other function waits for the next free
+// environment, because AWS would have scaled it (to the account's 1,000)
+// where one machine cannot.
 type pool struct {
-	m  *Manager
-	fn *config.Function
+	m        *Manager
+	fn       *config.Function
+	max      int
+	reserved bool
 
 	mu    sync.Mutex
 	idle  []*env
-	count int // environments running, idle or starting
+	count int           // environments running, idle or starting
+	freed chan struct{} // closed (and replaced) when an environment or a slot frees up
 }
 
-// acquire returns a warm environment, or reserves a slot for a new one
-// (nil, nil), or fails with ErrThrottled when the pool is at its limit.
-func (p *pool) acquire() (*env, error) {
+func newPool(m *Manager, fn *config.Function) *pool {
+	p := &pool{m: m, fn: fn, max: m.opts.MaxEnvironments, freed: make(chan struct{})}
+	if r := fn.ReservedConcurrency; r != nil {
+		p.max, p.reserved = *r, true
+	}
+	return p
+}
+
+// QueueTimeout is the error of an invocation whose context ended while it
+// waited for one of the function's environments to free up.
+type QueueTimeout struct {
+	Function string
+	Max      int
+	Waited   time.Duration
+	Err      error // the context's error
+}
+
+func (e *QueueTimeout) Error() string {
+	return fmt.Sprintf("the request waited %s for one of the %d environments of %s, all busy: raise --max-environments",
+		e.Waited.Round(time.Millisecond), e.Max, e.Function)
+}
+
+func (e *QueueTimeout) Unwrap() error { return e.Err }
+
+// acquire returns a warm environment, or reserves a slot for a new one (nil
+// env), waiting for one to free up when an unreserved function is at max.
+// It fails with ErrThrottled when a reserved function is at its limit, and
+// with a *QueueTimeout when ctx ends first. waited is the time spent queued.
+func (p *pool) acquire(ctx context.Context) (e *env, waited time.Duration, err error) {
+	var start time.Time
+	for {
+		e, ok, freed, throttled := p.tryAcquire()
+		switch {
+		case ok:
+			if !start.IsZero() {
+				waited = time.Since(start)
+			}
+			return e, waited, nil
+		case throttled:
+			return nil, 0, &ServiceError{
+				Type: "TooManyRequestsException",
+				Message: fmt.Sprintf("Rate Exceeded: function %s is at its reserved concurrency of %d (ReservedConcurrentExecutions)",
+					p.fn.Name, p.max),
+				Status: 429,
+				Err:    ErrThrottled,
+			}
+		}
+		if start.IsZero() {
+			start = time.Now()
+		}
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return nil, 0, &QueueTimeout{Function: p.fn.Name, Max: p.max, Waited: time.Since(start), Err: ctx.Err()}
+		}
+	}
+}
+
+// tryAcquire is one look at the pool: an idle environment, a free slot
+// (ok with a nil env), or the channel to wait on.
+func (p *pool) tryAcquire() (e *env, ok bool, freed <-chan struct{}, throttled bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for n := len(p.idle); n > 0; n = len(p.idle) {
@@ -40,19 +104,20 @@ func (p *pool) acquire() (*env, error) {
 			p.count--
 			continue
 		default:
-			return e, nil
+			return e, true, nil, false
 		}
 	}
-	if p.count >= p.fn.Concurrency {
-		return nil, &ServiceError{
-			Type:    "TooManyRequestsException",
-			Message: fmt.Sprintf("Rate Exceeded: function %s has %d of %d environments busy", p.fn.Name, p.count, p.fn.Concurrency),
-			Status:  429,
-			Err:     ErrThrottled,
-		}
+	if p.count < p.max {
+		p.count++
+		return nil, true, nil, false
 	}
-	p.count++
-	return nil, nil
+	return nil, false, p.freed, p.reserved
+}
+
+// signal wakes every waiter to look again. Callers hold p.mu.
+func (p *pool) signal() {
+	close(p.freed)
+	p.freed = make(chan struct{})
 }
 
 // busy is how many environments are in use: starting for an invocation or
@@ -67,6 +132,7 @@ func (p *pool) release(e *env) {
 	p.mu.Lock()
 	e.lastUsed = time.Now()
 	p.idle = append(p.idle, e)
+	p.signal()
 	p.mu.Unlock()
 }
 
@@ -77,6 +143,7 @@ func (p *pool) discard(e *env) {
 	}
 	p.mu.Lock()
 	p.count--
+	p.signal()
 	p.mu.Unlock()
 }
 
@@ -93,6 +160,9 @@ func (p *pool) reap(cutoff time.Time) int {
 	}
 	p.idle = keep
 	p.count -= len(gone)
+	if len(gone) > 0 {
+		p.signal()
+	}
 	p.mu.Unlock()
 	for _, e := range gone {
 		e.kill()
@@ -123,11 +193,11 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 // invokeOnce runs one invocation, or fails with errEnvGone when the
 // environment it got turned out dead before the event was handed over.
 func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
-	e, err := p.acquire()
+	e, waited, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{RequestID: awsid.NewUUID(), Target: "local"}
+	res := &Result{RequestID: awsid.NewUUID(), Target: "local", Queued: waited}
 	if e == nil {
 		var initErr []byte
 		if e, initErr, err = p.coldStart(ctx, res); err != nil {

@@ -12,7 +12,7 @@ import (
 // event (as in Lambda); the invocation runs in a new one and no slot leaks.
 func TestWarmEnvironmentDiedBeforeDispatch(t *testing.T) {
 	fn := goFunction(t)
-	fn.Concurrency = 1
+	fn.ReservedConcurrency = reserved(1)
 	m := newManager(t, fn)
 	p := m.pools["GoFn"]
 
