@@ -41,6 +41,7 @@ type serveFlags struct {
 	logLevel, cacheDir     string
 	retain, bodyCap        int
 	retainFor, idleTimeout time.Duration
+	bodyTimeout            time.Duration
 	capture                bool
 	params                 keyValues
 }
@@ -63,6 +64,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 10*time.Minute, "stop function environments idle this long")
 	fs.Var(f.params, "parameter-overrides", "template parameters as `KEY=VALUE` (repeatable, or space separated)")
+	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -215,11 +217,13 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Lambda:      invokeAPI,
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,
+		BodyTimeout: f.bodyTimeout,
 	})
 
 	// No WriteTimeout on either server: responses wait on functions (up to
-	// their timeout) and the live feed holds its websocket open.
-	a.apiSrv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	// their timeout) and the live feed holds its websocket open. Bodies get
+	// a deadline of their own (ui.BodyDeadline), not ReadTimeout.
+	a.apiSrv = &http.Server{Handler: ui.BodyDeadline(f.bodyTimeout, gw), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ConnContext: gateway.HeaderNamesContext, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	a.uiSrv = &http.Server{Handler: uiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}

@@ -7,6 +7,7 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/lambda"
@@ -30,6 +31,9 @@ type Deps struct {
 	// Token, when set, is required on every request but share links and
 	// assets (the dashboard listens beyond loopback).
 	Token string
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (default DefaultBodyTimeout).
+	BodyTimeout time.Duration
 }
 
 // New returns the UI address's handler.
@@ -38,5 +42,5 @@ func New(d Deps) http.Handler {
 		d.Lambda == nil || d.Live == nil {
 		panic("ui.New: every dependency is required")
 	}
-	return secureHeaders(guard(d.Token, routes(d)))
+	return secureHeaders(BodyDeadline(d.BodyTimeout, guard(d.Token, routes(d))))
 }
