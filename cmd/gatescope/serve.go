@@ -44,6 +44,7 @@ type serveFlags struct {
 	bodyTimeout            time.Duration
 	capture                bool
 	params                 keyValues
+	allowedHosts           stringList
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -64,6 +65,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 10*time.Minute, "stop function environments idle this long")
 	fs.Var(f.params, "parameter-overrides", "template parameters as `KEY=VALUE` (repeatable, or space separated)")
+	fs.Var(&f.allowedHosts, "allowed-host", "also answer the dashboard at `HOST` or HOST:PORT, e.g. a reverse proxy's name (repeatable, or comma separated); "+
+		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
 }
 
@@ -114,6 +117,7 @@ type app struct {
 	uiSrv    *http.Server
 	apiLn    net.Listener
 	uiLn     net.Listener
+	hosts    *ui.Hosts
 	token    string
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
@@ -176,6 +180,9 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 			a.token = randomToken()
 		}
 	}
+	if a.hosts, err = ui.NewHosts(a.uiLn.Addr(), splitList(f.allowedHosts)); err != nil {
+		return fail(fmt.Errorf("%w: --%v", errUsage, err))
+	}
 
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
@@ -184,6 +191,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.cancel = cancel
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
 	a.hub = live.NewHub(logger,
+		live.WithCheckOrigin(a.hosts.CheckOrigin),
 		live.WithCounts(func() live.Counts { return live.Counts{Captured: a.pipeline.Written(), Dropped: a.pipeline.Dropped()} }),
 		live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
@@ -213,10 +221,12 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
-		Share:       share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String()}),
+		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
+			BaseURL: a.hosts.BaseURL()}),
 		Lambda:      invokeAPI,
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,
+		Hosts:       a.hosts,
 		BodyTimeout: f.bodyTimeout,
 	})
 
@@ -329,7 +339,8 @@ func (a *app) closeListeners() {
 
 func (a *app) printBanner(w io.Writer) {
 	api := "http://" + a.apiLn.Addr().String()
-	ui := "http://" + a.uiLn.Addr().String()
+	// A URL a browser opens: 0.0.0.0 and [::] are not addresses to visit.
+	ui := a.hosts.BaseURL()
 	if a.token != "" {
 		ui += "/?token=" + a.token
 	}
