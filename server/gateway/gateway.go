@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,8 +60,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, apigw.MaxRequestBytes+1))
 	if err != nil {
-		// The client went away mid-body; there is no one to answer.
+		// The client went away mid-body (no one to answer), or sent it
+		// slower than its read deadline allows (see ui.BodyDeadline):
+		// say so rather than let the server answer an empty 200.
 		g.logger.Debug("read request body", slog.Any("err", err))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			http.Error(w, "the request body arrived too slowly", http.StatusRequestTimeout)
+		}
 		return
 	}
 	req := FromHTTP(r, body, start)
