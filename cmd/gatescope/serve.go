@@ -181,7 +181,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		}
 	}
 	if a.hosts, err = ui.NewHosts(a.uiLn.Addr(), splitList(f.allowedHosts)); err != nil {
-		return fail(fmt.Errorf("%w: --%v", errUsage, err))
+		return fail(fmt.Errorf("%w: %v", errUsage, err))
 	}
 
 	a.manager = lambda.New(logger, project, lambda.Options{

@@ -107,7 +107,7 @@ func interfaceAddrs() []netip.Addr {
 // splitAllowed reads one --allowed-host value.
 func splitAllowed(s string) (host, port string, err error) {
 	bad := func(why string) (string, string, error) {
-		return "", "", fmt.Errorf("allowed host %q: %s", s, why)
+		return "", "", fmt.Errorf("--allowed-host %q: %s", s, why)
 	}
 	if strings.Contains(s, "/") {
 		return bad("want a host name or address, with or without :port, not a URL")
