@@ -1513,7 +1513,7 @@ func ReplayEdit(v EditView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 114, "</datalist> <span class=\"muted\">local (the route's own function), a function name, or a deployed function's ARN</span></div><div class=\"actions\"><button type=\"submit\" class=\"btn primary\" data-testid=\"edit-submit\">Replay</button> <span class=\"flash\" data-js=\"edit-flash\" data-testid=\"edit-flash\" role=\"status\" aria-live=\"polite\"></span></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 114, "</datalist> <span class=\"muted\">local (the route's own function), a function name, or a deployed function's ARN</span></div><div class=\"rfields rconfirm\" data-js=\"edit-confirm\" data-testid=\"edit-confirm\" hidden><label class=\"full\"><input type=\"checkbox\" name=\"confirmRemote\" data-testid=\"edit-confirm-remote\"> <span>Invoke the deployed function <code data-js=\"edit-confirm-target\" data-testid=\"edit-confirm-target\"></code> with my AWS credentials, and send it this data</span></label></div><div class=\"actions\"><button type=\"submit\" class=\"btn primary\" data-testid=\"edit-submit\">Replay</button> <span class=\"flash\" data-js=\"edit-flash\" data-testid=\"edit-flash\" role=\"status\" aria-live=\"polite\"></span></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1559,7 +1559,7 @@ func replayAssets() templ.Component {
 		var templ_7745c5c3_Var83 string
 		templ_7745c5c3_Var83, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/static/replay.css?v=" + AssetVersion).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `replay.templ`, Line: 266, Col: 69}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `replay.templ`, Line: 272, Col: 69}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var83)
 		if templ_7745c5c3_Err != nil {
@@ -1572,7 +1572,7 @@ func replayAssets() templ.Component {
 		var templ_7745c5c3_Var84 string
 		templ_7745c5c3_Var84, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/static/replay.js?v=" + AssetVersion).ResolveURL(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `replay.templ`, Line: 267, Col: 66}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `replay.templ`, Line: 273, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var84)
 		if templ_7745c5c3_Err != nil {

@@ -74,6 +74,20 @@ func (l *stringList) Set(s string) error {
 	return nil
 }
 
+// splitList splits a repeatable flag's values at commas (its environment
+// twin holds several that way), dropping empty ones.
+func splitList(l stringList) []string {
+	var out []string
+	for _, v := range l {
+		for p := range strings.SplitSeq(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
 // keyValues is a repeatable flag of KEY=VALUE pairs (also space separated,
 // as SAM's --parameter-overrides takes them).
 type keyValues map[string]string

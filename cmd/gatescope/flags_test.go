@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,7 +18,7 @@ func TestEveryFlagHasAnEnvTwin(t *testing.T) {
 		"template": "t.yaml", "config": "c.yaml", "api-addr": "127.0.0.1:4000", "ui-addr": "127.0.0.1:4001",
 		"db": "x.db", "session": "bug-1", "region": "eu-west-1", "token": "secret", "log-level": "debug",
 		"cache-dir": "/tmp/c", "retain": "5", "retain-for": "1h0m0s", "idle-timeout": "1m0s", "parameter-overrides": "Stage=dev",
-		"body-cap": "4096", "capture": "false", "max-environments": "3",
+		"body-cap": "4096", "capture": "false", "max-environments": "3", "allowed-host": "dash.example,box.lan:8080", "body-timeout": "30s",
 	}
 	fs.VisitAll(func(fl *flag.Flag) {
 		if len(fl.Name) == 1 {
@@ -40,8 +41,9 @@ func TestEveryFlagHasAnEnvTwin(t *testing.T) {
 			t.Errorf("%s=%q gave --%s %q", envName(name), want, name, got[name])
 		}
 	}
-	if f.retainFor != time.Hour || f.params["Stage"] != "dev" || f.maxEnvironments != 3 {
-		t.Errorf("typed values: retainFor %v params %v", f.retainFor, f.params)
+	if f.retainFor != time.Hour || f.params["Stage"] != "dev" || f.bodyTimeout != 30*time.Second || f.maxEnvironments != 3 ||
+		strings.Join(splitList(f.allowedHosts), " ") != "dash.example box.lan:8080" {
+		t.Errorf("typed values: retainFor %v params %v bodyTimeout %v allowedHosts %q", f.retainFor, f.params, f.bodyTimeout, f.allowedHosts)
 	}
 }
 

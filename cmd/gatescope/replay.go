@@ -105,7 +105,11 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if f.concurrency < 1 || f.concurrency > replay.MaxConcurrency {
 		return fmt.Errorf("%w: --concurrency %d: want 1 to %d", errUsage, f.concurrency, replay.MaxConcurrency)
 	}
-	opts := replay.SessionOptions{OnlyFailed: f.only == "failed", Target: f.against, Concurrency: f.concurrency, Ignore: replay.Ignores(f.ignore)}
+	// --against naming a deployed function is the user's own explicit
+	// choice: it confirms the remote replay the API would ask about.
+	confirm := f.against != "local" && f.against != ""
+	opts := replay.SessionOptions{OnlyFailed: f.only == "failed", Target: f.against, Concurrency: f.concurrency,
+		Ignore: replay.Ignores(f.ignore), ConfirmRemote: confirm}
 
 	var rep *replay.SessionReport
 	if f.url != "" {
@@ -164,7 +168,7 @@ func replayStandalone(ctx context.Context, f replayFlags, opts replay.SessionOpt
 	if f.session != "" {
 		return rp.ReplaySession(ctx, f.session, opts)
 	}
-	res, err := rp.ReplayOne(ctx, f.id, replay.Edit{Target: f.against}, opts.Ignore)
+	res, err := rp.ReplayOne(ctx, f.id, replay.Edit{Target: f.against, ConfirmRemote: opts.ConfirmRemote}, opts.Ignore)
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +205,9 @@ func replayRemote(ctx context.Context, f replayFlags, opts replay.SessionOptions
 		return &rep, nil
 	}
 	var x exchange.Exchange
-	body := map[string]string{}
+	body := replay.Edit{ConfirmRemote: opts.ConfirmRemote}
 	if f.against != "local" {
-		body["target"] = f.against
+		body.Target = f.against
 	}
 	if err := callJSON(ctx, client, "POST", base+"/api/exchanges/"+url.PathEscape(f.id)+"/replay", body, &x); err != nil {
 		return nil, err

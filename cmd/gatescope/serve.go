@@ -42,8 +42,10 @@ type serveFlags struct {
 	retain, bodyCap        int
 	maxEnvironments        int
 	retainFor, idleTimeout time.Duration
+	bodyTimeout            time.Duration
 	capture                bool
 	params                 keyValues
+	allowedHosts           stringList
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -66,6 +68,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.retainFor, "retain-for", 168*time.Hour, "drop exchanges older than this (0: keep)")
 	fs.DurationVar(&f.idleTimeout, "idle-timeout", 10*time.Minute, "stop function environments idle this long")
 	fs.Var(f.params, "parameter-overrides", "template parameters as `KEY=VALUE` (repeatable, or space separated)")
+	fs.Var(&f.allowedHosts, "allowed-host", "also answer the dashboard at `HOST` or HOST:PORT, e.g. a reverse proxy's name (repeatable, or comma separated); "+
+		"others are refused, against DNS rebinding")
+	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -115,6 +120,7 @@ type app struct {
 	uiSrv    *http.Server
 	apiLn    net.Listener
 	uiLn     net.Listener
+	hosts    *ui.Hosts
 	token    string
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
@@ -177,6 +183,9 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 			a.token = randomToken()
 		}
 	}
+	if a.hosts, err = ui.NewHosts(a.uiLn.Addr(), splitList(f.allowedHosts)); err != nil {
+		return fail(fmt.Errorf("%w: %v", errUsage, err))
+	}
 
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
@@ -185,6 +194,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.cancel = cancel
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
 	a.hub = live.NewHub(logger,
+		live.WithCheckOrigin(a.hosts.CheckOrigin),
 		live.WithCounts(func() live.Counts { return live.Counts{Captured: a.pipeline.Written(), Dropped: a.pipeline.Dropped()} }),
 		live.WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {
 			xs, _, err := db.Exchanges(ctx, store.Filter{After: after, Limit: store.MaxLimit})
@@ -214,15 +224,19 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
-		Share:       share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String()}),
+		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
+			BaseURL: a.hosts.BaseURL()}),
 		Lambda:      invokeAPI,
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,
+		Hosts:       a.hosts,
+		BodyTimeout: f.bodyTimeout,
 	})
 
 	// No WriteTimeout on either server: responses wait on functions (up to
-	// their timeout) and the live feed holds its websocket open.
-	a.apiSrv = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	// their timeout) and the live feed holds its websocket open. Bodies get
+	// a deadline of their own (ui.BodyDeadline), not ReadTimeout.
+	a.apiSrv = &http.Server{Handler: ui.BodyDeadline(f.bodyTimeout, gw), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ConnContext: gateway.HeaderNamesContext, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	a.uiSrv = &http.Server{Handler: uiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
@@ -328,7 +342,8 @@ func (a *app) closeListeners() {
 
 func (a *app) printBanner(w io.Writer) {
 	api := "http://" + a.apiLn.Addr().String()
-	ui := "http://" + a.uiLn.Addr().String()
+	// A URL a browser opens: 0.0.0.0 and [::] are not addresses to visit.
+	ui := a.hosts.BaseURL()
 	if a.token != "" {
 		ui += "/?token=" + a.token
 	}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,11 +61,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := g.now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, apigw.MaxRequestBytes+1))
 	if err != nil {
-		// The client went away mid-body; there is no one to answer.
+		// The client went away mid-body (no one to answer), or sent it
+		// slower than its read deadline allows (see ui.BodyDeadline):
+		// say so rather than let the server answer an empty 200.
 		g.logger.Debug("read request body", slog.Any("err", err))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			http.Error(w, "the request body arrived too slowly", http.StatusRequestTimeout)
+		}
 		return
 	}
 	req := FromHTTP(r, body, start)
+	stripTokenCookie(req.Header)
 	resp, x := g.Do(r.Context(), req)
 
 	h := w.Header()
@@ -84,6 +91,40 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.DurationMs = x.Timings.SentMs
 	if !g.sink.Submit(x) {
 		g.logger.Debug("capture queue full: exchange dropped", slog.String("id", x.ID))
+	}
+}
+
+// TokenCookie is the dashboard's access-token cookie (token mode). Browsers
+// send a host's cookies to every port of it, so the cookie reaches the API
+// listener too; the gateway strips it so that functions never see it and
+// it is never captured.
+const TokenCookie = "gatescope_token"
+
+// stripTokenCookie removes TokenCookie from h's Cookie headers, leaving the
+// rest as sent.
+func stripTokenCookie(h http.Header) {
+	vs, kept := h["Cookie"], 0
+	for _, v := range vs {
+		if strings.Contains(v, TokenCookie) {
+			var rest []string
+			for part := range strings.SplitSeq(v, ";") {
+				if name, _, _ := strings.Cut(strings.TrimSpace(part), "="); name != TokenCookie {
+					rest = append(rest, strings.TrimSpace(part))
+				}
+			}
+			v = strings.Join(rest, "; ")
+		}
+		if v != "" {
+			vs[kept] = v
+			kept++
+		}
+	}
+	switch {
+	case len(vs) == 0:
+	case kept == 0:
+		delete(h, "Cookie")
+	default:
+		h["Cookie"] = vs[:kept]
 	}
 }
 

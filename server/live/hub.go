@@ -109,6 +109,14 @@ func WithCounts(counts func() Counts) HubOption {
 	return func(h *Hub) { h.counts = counts }
 }
 
+// WithCheckOrigin makes the hub accept a websocket only when check(r) is
+// true, in place of gorilla's default, which compares Origin with Host
+// alone: a page on a rebound domain has both its own, and passes. Give it
+// the dashboard's own origins (ui.Hosts.CheckOrigin).
+func WithCheckOrigin(check func(r *http.Request) bool) HubOption {
+	return func(h *Hub) { h.upgrader.CheckOrigin = check }
+}
+
 // Hub fans committed exchanges out to websocket clients. One goroutine (Run)
 // owns the client set; a client that falls behind is dropped, never waited
 // for.
@@ -142,8 +150,8 @@ func NewHub(logger *slog.Logger, opts ...HubOption) *Hub {
 		unregister: make(chan *client),
 		publish:    make(chan []*exchange.Exchange, publishBuffer),
 		done:       make(chan struct{}),
-		// The zero CheckOrigin is gorilla's same-origin check: a page on
-		// another site must not read the traffic.
+		// Without WithCheckOrigin, gorilla's same-origin check (Origin
+		// equals Host): a page on another site must not read the traffic.
 		upgrader: websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096},
 	}
 	for _, o := range opts {

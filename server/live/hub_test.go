@@ -154,6 +154,38 @@ func TestHubRefusesCrossOrigin(t *testing.T) {
 	}
 }
 
+// TestHubChecksOwnOrigins: a page on a rebound domain sends its own name as
+// both Host and Origin, which gorilla's default check accepts; with
+// WithCheckOrigin only the dashboard's own origins open the feed.
+func TestHubChecksOwnOrigins(t *testing.T) {
+	const own = "http://127.0.0.1:3001"
+	rebound := http.Header{"Host": {"evil.example:3001"}, "Origin": {"http://evil.example:3001"}}
+	tests := []struct {
+		name   string
+		opts   []HubOption
+		header http.Header
+		want   int
+	}{
+		{"default check, rebound", nil, rebound, http.StatusSwitchingProtocols},
+		{"own origins, rebound", []HubOption{WithCheckOrigin(func(r *http.Request) bool { return r.Header.Get("Origin") == own })},
+			rebound, http.StatusForbidden},
+		{"own origins, own page", []HubOption{WithCheckOrigin(func(r *http.Request) bool { return r.Header.Get("Origin") == own })},
+			http.Header{"Origin": {own}}, http.StatusSwitchingProtocols},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv := startHub(t, tt.opts...)
+			c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), tt.header)
+			if c != nil {
+				c.Close()
+			}
+			if resp == nil || resp.StatusCode != tt.want {
+				t.Fatalf("dial: err %v, resp %v; want %d", err, resp, tt.want)
+			}
+		})
+	}
+}
+
 func TestHubBacklog(t *testing.T) {
 	var gotAfter string
 	h, srv := startHub(t, WithBacklog(func(ctx context.Context, after string) ([]*exchange.Exchange, error) {

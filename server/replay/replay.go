@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/httpio"
@@ -23,6 +24,26 @@ import (
 // ErrBadEdit marks an edit that cannot be replayed (invalid JSON, no
 // event); the API answers it with 400.
 var ErrBadEdit = httpio.NewKind("invalid replay edit", http.StatusBadRequest)
+
+// ErrConfirmRemote marks a replay that would invoke a deployed function
+// (an ARN no local function answers to) without the caller's explicit
+// confirmation; the API answers it with 400.
+var ErrConfirmRemote = httpio.NewKind("replaying against a deployed function needs confirmation", http.StatusBadRequest)
+
+// RemoteError is ErrConfirmRemote for one target. Its details name the
+// target ("confirmRemote": ARN), which the dashboard asks the user about.
+type RemoteError struct{ Target string }
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("replaying against %s invokes the deployed function with your AWS credentials and sends it the captured data; "+
+		`send "confirmRemote": true to do it`, e.Target)
+}
+
+// Unwrap makes a RemoteError an ErrConfirmRemote.
+func (e *RemoteError) Unwrap() error { return ErrConfirmRemote }
+
+// Details puts the target beside the message in the API's answer.
+func (e *RemoteError) Details() (string, any) { return "confirmRemote", e.Target }
 
 // Store is what replay reads originals from and writes replays to.
 type Store interface {
@@ -40,6 +61,10 @@ type Edit struct {
 	Event   json.RawMessage `json:"event,omitempty"`
 	// Target is "", "local", a function name or an ARN.
 	Target string `json:"target,omitempty"`
+	// ConfirmRemote must be true when the replay would invoke a deployed
+	// function (see Replayer.Remote): the request itself says so, since a
+	// page of another site cannot be trusted to have asked the user.
+	ConfirmRemote bool `json:"confirmRemote,omitempty"`
 }
 
 // RequestEdit replaces parts of the captured HTTP request. Query is a
@@ -66,6 +91,34 @@ type Replayer struct {
 // New returns a Replayer. publish, when not nil, is told of each stored replay.
 func New(store Store, gw *gateway.Gateway, invoker gateway.Invoker, session func() string, publish func([]*exchange.Exchange)) *Replayer {
 	return &Replayer{store: store, gw: gw, invoker: invoker, session: session, publish: publish, now: time.Now}
+}
+
+// localFunctions is what tells a local function from a deployed one
+// (lambda.Manager).
+type localFunctions interface {
+	Function(name string) *config.Function
+}
+
+var _ localFunctions = (*lambda.Manager)(nil)
+
+// Remote reports whether invoking name would reach a deployed function
+// rather than a local one: an ARN that no local function answers to
+// (lambda.Manager invokes an ARN of another account through the AWS SDK,
+// with the user's credentials). Names are always local or unknown.
+func (r *Replayer) Remote(name string) bool {
+	if !strings.HasPrefix(name, "arn:") {
+		return false
+	}
+	lf, ok := r.invoker.(localFunctions)
+	return !ok || lf.Function(name) == nil
+}
+
+// confirmed returns a RemoteError when fn is remote and not confirmed.
+func (r *Replayer) confirmed(fn string, confirm bool) error {
+	if !confirm && r.Remote(fn) {
+		return &RemoteError{Target: fn}
+	}
+	return nil
 }
 
 // Exchange returns a stored exchange (an original or a replay).
@@ -106,8 +159,13 @@ func (r *Replayer) replay(ctx context.Context, orig *exchange.Exchange, e Edit) 
 	return x, nil
 }
 
-// resend sends the captured HTTP request through the gateway again.
+// resend sends the captured HTTP request through the gateway again. The
+// route's own function comes from the template; only a target can name a
+// deployed one.
 func (r *Replayer) resend(ctx context.Context, orig *exchange.Exchange, e Edit) (*exchange.Exchange, error) {
+	if err := r.confirmed(targetName(e.Target), e.ConfirmRemote); err != nil {
+		return nil, err
+	}
 	req, err := Request(orig, e.Request, r.now())
 	if err != nil {
 		return nil, err
@@ -196,6 +254,10 @@ func (r *Replayer) invokeDirect(ctx context.Context, orig *exchange.Exchange, e 
 	}
 	if fn == "" {
 		return nil, fmt.Errorf("%w: exchange %s names no function; give a target", ErrBadEdit, orig.ID)
+	}
+	// An imported exchange may name a deployed function itself.
+	if err := r.confirmed(fn, e.ConfirmRemote); err != nil {
+		return nil, err
 	}
 	start := r.now()
 	res, err := r.invoker.Invoke(ctx, fn, lambda.Request{Payload: event})

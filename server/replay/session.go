@@ -26,6 +26,9 @@ type SessionOptions struct {
 	Concurrency int `json:"concurrency"`
 	// Ignore lists extra paths or names the diff skips (see Compare).
 	Ignore []string `json:"ignore"`
+	// ConfirmRemote must be true when a replay would invoke a deployed
+	// function, as Edit.ConfirmRemote.
+	ConfirmRemote bool `json:"confirmRemote,omitempty"`
 }
 
 // Result is one replayed exchange. Error is set, and Replay and Diff are
@@ -97,6 +100,11 @@ func (rep *SessionReport) count() {
 // that cannot be replayed gets an Error in its Result; only an unknown
 // session, a store failure or cancellation end the run early.
 func (r *Replayer) ReplaySession(ctx context.Context, session string, opts SessionOptions) (*SessionReport, error) {
+	// Refused before anything runs; exchanges that name a deployed
+	// function themselves are refused one by one, in their results.
+	if err := r.confirmed(targetName(opts.Target), opts.ConfirmRemote); err != nil {
+		return nil, err
+	}
 	sess, err := r.store.Session(ctx, session)
 	if err != nil {
 		return nil, fmt.Errorf("replay session: %w", err)
@@ -118,7 +126,7 @@ func (r *Replayer) ReplaySession(ctx context.Context, session string, opts Sessi
 		wg.Go(func() {
 			for i := range jobs {
 				res := &rep.Results[i]
-				x, err := r.replay(ctx, res.Original, Edit{Target: opts.Target})
+				x, err := r.replay(ctx, res.Original, Edit{Target: opts.Target, ConfirmRemote: opts.ConfirmRemote})
 				if err != nil {
 					res.Error = err.Error()
 					continue

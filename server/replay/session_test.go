@@ -235,7 +235,7 @@ func TestReplayAgainstDeployed(t *testing.T) {
 	s := replaytest.Start(t, app, db, "s")
 	replaytest.Capture(t, s, db, "/hello", "/ok")
 
-	rep, err := s.Replayer.ReplaySession(context.Background(), "s", replay.SessionOptions{Target: arn, Concurrency: 2})
+	rep, err := s.Replayer.ReplaySession(context.Background(), "s", replay.SessionOptions{Target: arn, Concurrency: 2, ConfirmRemote: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	Version string
 	// APIAddr completes HAR URLs of requests that name no Host.
 	APIAddr string
+	// BaseURL is the dashboard's own URL (http://host:port), which share
+	// links start with. It is never taken from a request's Host header,
+	// which the client chooses; without it links are relative (/s/...).
+	BaseURL string
 	// Rules are extra redaction rules for HTTP exports and share pages;
 	// the defaults always apply there.
 	Rules Rules
@@ -223,8 +227,7 @@ func (h *Handlers) CreateShare(w http.ResponseWriter, r *http.Request) {
 		httpio.Error(h.log, w, r, err)
 		return
 	}
-	// The link points where the caller reached us: the ui address.
-	httpio.WriteJSON(w, http.StatusCreated, ShareLink{URL: "http://" + r.Host + "/s/" + tok, Token: tok, ExpiresAt: exp})
+	httpio.WriteJSON(w, http.StatusCreated, ShareLink{URL: strings.TrimRight(h.opts.BaseURL, "/") + "/s/" + tok, Token: tok, ExpiresAt: exp})
 }
 
 // RevokeShare serves DELETE /api/shares/{token}.

@@ -21,7 +21,8 @@ import (
 // (ui's own tests check its table; these test the handlers behind it).
 func newServer(t *testing.T, db *store.DB, now func() time.Time) *httptest.Server {
 	t.Helper()
-	h := New(slog.New(slog.DiscardHandler), db, Options{Version: "test", Now: now})
+	srv := httptest.NewUnstartedServer(nil)
+	h := New(slog.New(slog.DiscardHandler), db, Options{Version: "test", Now: now, BaseURL: "http://" + srv.Listener.Addr().String()})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/sessions/{id}/export", h.ExportSession)
 	mux.HandleFunc("POST /api/sessions/{id}/share", h.CreateShare)
@@ -30,7 +31,8 @@ func newServer(t *testing.T, db *store.DB, now func() time.Time) *httptest.Serve
 	mux.HandleFunc("GET /s/{token}", h.SharePage)
 	mux.HandleFunc("GET /s/{token}/exchanges/{id}", h.ShareExchangePage)
 	mux.HandleFunc("/s/", h.ShareOther)
-	srv := httptest.NewServer(mux)
+	srv.Config.Handler = mux
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
 }

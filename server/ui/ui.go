@@ -7,6 +7,7 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gatescope/gatescope/server/dashboard"
 	"github.com/gatescope/gatescope/server/lambda"
@@ -30,13 +31,26 @@ type Deps struct {
 	// Token, when set, is required on every request but share links and
 	// assets (the dashboard listens beyond loopback).
 	Token string
+	// Hosts are the names the dashboard answers to; pages of any other
+	// origin cannot act through it (see guardHost, guardSite).
+	Hosts *Hosts
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (default DefaultBodyTimeout).
+	BodyTimeout time.Duration
 }
 
 // New returns the UI address's handler.
 func New(d Deps) http.Handler {
 	if d.Logger == nil || d.Dashboard == nil || d.Replay == nil || d.ReplayPages == nil || d.Share == nil ||
-		d.Lambda == nil || d.Live == nil {
+		d.Lambda == nil || d.Live == nil || d.Hosts == nil {
 		panic("ui.New: every dependency is required")
 	}
-	return secureHeaders(guard(d.Token, routes(d)))
+	// Outermost first: every answer carries the security headers; a foreign
+	// Host learns nothing more than 421, a foreign page nothing more than
+	// 403, before the token is even looked at.
+	h := guardJSON(routes(d))
+	h = guardToken(d.Token, h)
+	h = guardSite(d.Logger, d.Hosts, h)
+	h = guardHost(d.Logger, d.Hosts, h)
+	return secureHeaders(BodyDeadline(d.BodyTimeout, h))
 }

@@ -22,4 +22,9 @@ test('replayBody builds an edited request, an event, or says what is wrong', () 
   assert.throws(() => replayBody({ ...form, event: { value: '{' } }, 'event'), /not valid JSON/);
   assert.throws(() => replayBody({ ...form, event: { value: '3' } }, 'event'), /object or array/);
   assert.throws(() => replayBody({ ...form, path: { value: 'items' } }, 'request'), /must start with \//);
+  // The confirmation of a deployed target is sent only when ticked.
+  const arn = 'arn:aws:lambda:us-east-1:999999999999:function:prod';
+  assert.deepEqual(replayBody({ ...form, target: { value: arn }, confirmRemote: { checked: false } }, 'event'), { target: arn, event: { a: 1 } });
+  assert.deepEqual(replayBody({ ...form, target: { value: arn }, confirmRemote: { checked: true } }, 'event'),
+    { target: arn, confirmRemote: true, event: { a: 1 } });
 });

@@ -23,7 +23,11 @@ export function href(segments, query) {
 }
 
 // request fetches url and returns the response when it is 2xx; otherwise it
-// throws an Error carrying the API's {"error": "…"} message, or the status.
+// throws an Error carrying the API's {"error": "…"} message, or the status,
+// with the status and the decoded answer as err.status and err.data (the
+// API puts details beside the message, such as "confirmRemote"). opts.json
+// is sent as JSON, declared with Content-Type: application/json, which the
+// JSON API requires of every body.
 export async function request(url, opts = {}) {
   const { json, ...init } = opts;
   if (json !== undefined) {
@@ -32,12 +36,15 @@ export async function request(url, opts = {}) {
   }
   const r = await fetch(url, init);
   if (r.ok) return r;
-  let msg = 'HTTP ' + r.status;
+  let msg = 'HTTP ' + r.status, data;
   try {
-    const d = await r.json();
-    if (d && d.error) msg = d.error;
+    data = await r.json();
+    if (data && data.error) msg = data.error;
   } catch { /* not JSON: the status says it */ }
-  throw new Error(msg);
+  const err = new Error(msg);
+  err.status = r.status;
+  err.data = data;
+  throw err;
 }
 
 // api is request for the JSON API: it returns the decoded answer ({} when

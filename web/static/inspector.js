@@ -127,6 +127,11 @@ function initReplay(flash) {
       location.href = href(['exchanges', d.id]);
     } catch (err) {
       btn.disabled = false;
+      if (err.data && err.data.confirmRemote) {
+        flash('This replay would invoke the deployed function ' + err.data.confirmRemote +
+          ' with your AWS credentials: use Edit & replay to confirm it.', true);
+        return;
+      }
       flash('Replay failed: ' + err.message, true);
     }
   };

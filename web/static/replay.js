@@ -1,6 +1,7 @@
 // replay.js: the "Edit & replay" page. The form builds the replay body and
 // checks it (nothing is sent while it is invalid), posts it to
-// /api/exchanges/{id}/replay and opens the diff of the new replay.
+// /api/exchanges/{id}/replay and opens the diff of the new replay. A
+// deployed target is replayed only once the user confirms it.
 import { api, hook, href } from './common.js';
 
 // The replay pages load this module themselves (web/replay.templ); node's
@@ -25,6 +26,15 @@ export function initReplayEdit() {
   form.querySelectorAll('input[name=mode]').forEach(r => r.addEventListener('change', showMode));
   showMode();
 
+  // A target the server calls deployed needs the user's word, asked here
+  // and carried by the request ("confirmRemote"), for this target only.
+  const confirmBox = hook('edit-confirm'), confirmTarget = hook('edit-confirm-target');
+  const unconfirm = () => {
+    confirmBox.hidden = true;
+    form.elements.confirmRemote.checked = false;
+  };
+  form.elements.target.addEventListener('input', unconfirm);
+
   form.addEventListener('submit', async e => {
     e.preventDefault();
     let body;
@@ -42,6 +52,12 @@ export function initReplayEdit() {
       location.href = href(['exchanges', id, 'diff', d.id]);
     } catch (err) {
       btn.disabled = false;
+      if (err.data && err.data.confirmRemote) {
+        confirmTarget.textContent = err.data.confirmRemote;
+        confirmBox.hidden = false;
+        flash('This target is a deployed function: confirm below, then replay again.', true);
+        return;
+      }
       flash('Replay failed: ' + err.message, true);
     }
   });
@@ -53,6 +69,7 @@ export function replayBody(fields, mode) {
   const body = {};
   const target = fields.target.value.trim();
   if (target) body.target = target;
+  if (fields.confirmRemote && fields.confirmRemote.checked) body.confirmRemote = true;
   if (mode === 'event') {
     let ev;
     try { ev = JSON.parse(fields.event.value); } catch (err) { throw new Error('The event is not valid JSON: ' + err.message); }
