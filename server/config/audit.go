@@ -52,6 +52,7 @@ const (
 	msgMTLS        = "mutual TLS is not emulated: the API is served over plain HTTP"
 	msgStages      = "more than one stage is not emulated: gatescope serves the first"
 	msgTenancy     = "tenant isolation (TenancyConfig) is not emulated: all tenants share the function's environments"
+	msgDurable     = "durable functions (DurableConfig) are not emulated: each invoke runs once, without checkpoints or replay"
 )
 
 var resourceSpecs = map[string]resourceSpec{
@@ -86,6 +87,7 @@ var resourceSpecs = map[string]resourceSpec{
 		"LoggingConfig":     msgLogging,
 		"ImageConfig":       msgImage,
 		"TenancyConfig":     msgTenancy,
+		"DurableConfig":     msgDurable,
 	}},
 	"AWS::Serverless::Api": {props: map[string]string{
 		"Name": inert, "Description": inert, "Tags": inert, "PropagateTags": inert,

@@ -60,18 +60,21 @@ func (l *loader) function(r *resource) (*Function, error) {
 	if f.Handler, _, err = p.str("Handler"); err != nil {
 		return nil, err
 	}
-	if f.Remote() {
+	pkg, pn, err := p.str("PackageType")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Remote():
 		// Deployed: whatever its properties say, AWS does it. Only its
 		// events matter here.
 		r.handled = true
-	} else {
-		pkg, n, err := p.str("PackageType")
-		if err != nil {
-			return nil, err
-		}
-		if pkg == "Image" {
-			return nil, p.errorf(n, "PackageType", "container image functions cannot run locally; set Metadata.gatescope.arn to invoke the deployed function")
-		}
+	case pkg == "Image":
+		// Listed, and its routes still served: they answer with the
+		// invoke's failure, which names the function.
+		p.notEmulated(pn, "PackageType", msgImage+"; set Metadata.gatescope.arn to invoke the deployed function")
+		r.handled = true
+	default:
 		if serverless {
 			f.CodeDir = l.codeURI(p)
 		} else {
