@@ -97,19 +97,37 @@ func (l *loader) envVars(f *Function, p props) map[string]string {
 	out := map[string]string{}
 	for _, kv := range pairs(vars) {
 		vat := at.field(kv.key)
-		mark := len(l.standIns)
-		v, _ := l.resolve(kv.v, vat)
+		// An --env-vars value replaces the template's, so whatever resolving
+		// the template's would have said does not apply.
+		if v, ok := l.override(f, kv.key); ok {
+			out[kv.key] = v
+			continue
+		}
+		mark, wmark := len(l.standIns), len(l.warnings)
+		v, ok := l.resolve(kv.v, vat)
 		notes := l.takeStandIns(mark)
 		if v == nil {
-			continue // AWS::NoValue, or dropped with a warning
+			if !ok {
+				// Dropped, with a warning: say what that means here.
+				for i := wmark; i < len(l.warnings); i++ {
+					w := &l.warnings[i]
+					if w.Resource != vat.res || !strings.HasPrefix(w.Property, vat.prop) {
+						continue // about something else, such as a condition
+					}
+					if m, cut := strings.CutSuffix(w.Message, "; value dropped"); cut {
+						w.Message = m + "; the function does not get this variable (give it a value with --env-vars)"
+					}
+				}
+			}
+			continue // or AWS::NoValue, which deletes it
 		}
 		s, ok := scalar(v)
 		if !ok && deref(v).Tag != "!!null" {
-			l.warnAt(v, vat, "must be a string, got %s; dropped", describe(v))
+			l.warnAt(v, vat, "must be a string, got %s; the function does not get this variable", describe(v))
 			continue
 		}
 		out[kv.key] = s
-		if _, overridden := l.override(f, kv.key); !overridden && len(notes) > 0 {
+		if len(notes) > 0 {
 			l.warnAt(kv.k, vat, "the function sees %q: %s", s, strings.Join(notes, "; "))
 		}
 	}
