@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -269,6 +270,36 @@ func TestRawHTTPAPIs(t *testing.T) {
 			warning(lineOf(t, src, "Jwt:", 1), "Jwt", "", typeMessages["AWS::ApiGatewayV2::Authorizer"]),
 			warning(lineOf(t, src, "ProtocolType: WEBSOCKET", 1), "Ws", "ProtocolType", msgWebSocket),
 		},
+	}
+	diffProject(t, want, p)
+}
+
+// TestRawBodies: a REST API's OpenAPI from a local BodyS3Location, deployed
+// by a Deployment's StageName with StageDescription's variables; an HTTP API
+// whose Body makes it one (no ProtocolType) and warns it has no stage.
+func TestRawBodies(t *testing.T) {
+	const path = "testdata/bodyfile/template.yaml"
+	p, err := Load(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(p.Path)
+	list := route(RESTAPI, "GET", "/items", "Items")
+	list.OperationName = "ListItems"
+	hello := route(HTTPAPI, "GET", "/hello", "Items")
+	hello.OperationName = "SayHello"
+	fn := localFn("Items", "python3.12", "app.handler")
+	fn.CodeDir = filepath.Join(dir, "src")
+	want := &Project{
+		Path:      p.Path,
+		Functions: []*Function{fn},
+		APIs: []*API{
+			{ID: "Rest", Type: RESTAPI, Stage: "live", StageVariables: map[string]string{"table": "items"}, Routes: []*Route{list}},
+			{ID: "Http", Type: HTTPAPI, Stage: "$default", Routes: []*Route{hello}},
+		},
+		NotEmulated: []Warning{{File: path, Line: 20, Resource: "Deployment", Property: "StageDescription.ThrottlingRateLimit", Message: msgThrottle}},
+		Warnings: []Warning{{File: path, Line: 21, Resource: "Http",
+			Message: "no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage $default"}},
 	}
 	diffProject(t, want, p)
 }
