@@ -241,24 +241,30 @@ func printCheck(w io.Writer, p *config.Project, rep *checkReport) {
 }
 
 // printNotEmulated prints the not-emulated list short, grouped by what is
-// not emulated: one line per feature with the resources that declare it.
+// not emulated: one line per feature (the sentence's first clause) with
+// where the template declares it.
 func printNotEmulated(w io.Writer, list []config.Warning) {
 	if len(list) == 0 {
 		return
 	}
-	groups := groupNotEmulated(list)
-	fmt.Fprintf(w, "  Not emulated (%d; `gatescope check` lists each with its line):\n", len(list))
-	for _, g := range groups {
-		fmt.Fprintf(w, "    - %s: %s\n", g.Message, strings.Join(g.Where, ", "))
+	fmt.Fprintf(w, "  Not emulated (%d; `gatescope check` lists each with its line and why):\n", len(list))
+	for _, g := range groupNotEmulated(list) {
+		fmt.Fprintf(w, "    - %s: %s\n", g.Head, strings.Join(g.Short, ", "))
 	}
 }
 
 // notEmulatedGroup is one feature of the not-emulated list and where the
 // template declares it.
 type notEmulatedGroup struct {
-	Message string
-	Where   []string // "Resource (file:line)", at most maxWhere, then "N more"
+	Message string   // the full sentence
+	Head    string   // its first clause, for the banner
+	Where   []string // "Resource.Property (file:line)", at most maxWhere, then "N more"
+	Short   []string // "Resource.Property:line", the same
 }
+
+// createdElsewhere groups every resource type gatescope does not create
+// under one head, naming each type: one line instead of one per service.
+const createdElsewhere = "resources gatescope does not create (functions that use them reach AWS with your credentials)"
 
 func groupNotEmulated(list []config.Warning) []notEmulatedGroup {
 	const maxWhere = 4
@@ -266,24 +272,34 @@ func groupNotEmulated(list []config.Warning) []notEmulatedGroup {
 	index := map[string]int{}
 	counts := map[string]int{}
 	for _, w := range list {
-		i, ok := index[w.Message]
+		key, head := w.Message, w.Message
+		what := w.Resource
+		if w.Property != "" {
+			what += "." + w.Property
+		}
+		if typ, ok := strings.CutSuffix(w.Message, " is not emulated: gatescope does not create it; a function that uses it reaches AWS with your credentials"); ok {
+			key, head = createdElsewhere, createdElsewhere
+			what += " (" + typ + ")"
+		} else if i := strings.Index(head, ": "); i > 0 {
+			head = head[:i]
+		}
+		i, ok := index[key]
 		if !ok {
 			i = len(groups)
-			index[w.Message] = i
-			groups = append(groups, notEmulatedGroup{Message: w.Message})
+			index[key] = i
+			groups = append(groups, notEmulatedGroup{Message: key, Head: head})
 		}
-		counts[w.Message]++
-		if len(groups[i].Where) < maxWhere {
-			where := w.Resource
-			if w.Property != "" {
-				where += "." + w.Property
-			}
-			groups[i].Where = append(groups[i].Where, fmt.Sprintf("%s (%s:%d)", where, filepath.Base(w.File), w.Line))
+		counts[key]++
+		if g := &groups[i]; len(g.Where) < maxWhere {
+			g.Where = append(g.Where, fmt.Sprintf("%s (%s:%d)", what, filepath.Base(w.File), w.Line))
+			g.Short = append(g.Short, fmt.Sprintf("%s:%d", what, w.Line))
 		}
 	}
 	for i := range groups {
 		if n := counts[groups[i].Message] - len(groups[i].Where); n > 0 {
-			groups[i].Where = append(groups[i].Where, fmt.Sprintf("%d more", n))
+			more := fmt.Sprintf("%d more", n)
+			groups[i].Where = append(groups[i].Where, more)
+			groups[i].Short = append(groups[i].Short, more)
 		}
 	}
 	return groups
