@@ -65,6 +65,16 @@ type ListView struct {
 	Captured uint64
 	Dropped  uint64
 	Error    string
+	// NotEmulated lists what the template declares and gatescope does not
+	// emulate, one feature per notice.
+	NotEmulated []Notice
+}
+
+// Notice is one feature gatescope does not emulate and where the template
+// declares it.
+type Notice struct {
+	Message string
+	Where   []string
 }
 
 // Header is one header line.

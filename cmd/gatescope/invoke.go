@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/lambda"
 )
 
@@ -25,6 +24,8 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.StringVar(&cacheDir, "cache-dir", "", "build and runtime cache directory")
 	params := keyValues{}
 	fs.Var(params, "parameter-overrides", "template parameters as `KEY=VALUE`")
+	var envVars string
+	fs.StringVar(&envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format")
 	// Go's flag package stops at the first non-flag; accept the function
 	// name before or after the flags.
 	var name string
@@ -61,7 +62,7 @@ func runInvoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	project, err := config.Load(path, config.Options{Region: regionOf(region), ParameterOverrides: params})
+	project, err := loadProject(path, region, params, envVars)
 	if err != nil {
 		return err
 	}

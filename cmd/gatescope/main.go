@@ -19,6 +19,7 @@ Usage:
 
 Commands:
   serve    serve the SAM app in this folder (or the built-in demo) and the dashboard
+  check    print what serve would serve, and what it does not emulate (exit 1 if anything)
   invoke   invoke one function with an event and print its response
   replay   replay a captured exchange or session and report what changed
   export   export a session as HAR 1.2 or native JSON
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr)
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr)
 	case "invoke":
 		err = runInvoke(ctx, args[1:], stdin, stdout, stderr)
 	case "replay":

@@ -39,6 +39,7 @@ type serveFlags struct {
 	apiAddr, uiAddr, db    string
 	session, region, token string
 	logLevel, cacheDir     string
+	envVars                string
 	retain, bodyCap        int
 	maxEnvironments        int
 	retainFor, idleTimeout time.Duration
@@ -71,6 +72,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.allowedHosts, "allowed-host", "also answer the dashboard at `HOST` or HOST:PORT, e.g. a reverse proxy's name (repeatable, or comma separated); "+
 		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
+	fs.StringVar(&f.envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format: {\"Function\":{\"VAR\":\"v\"},\"Parameters\":{\"VAR\":\"v\"}}")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -111,6 +113,7 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 type app struct {
 	logger   *slog.Logger
 	project  *config.Project
+	router   *apigw.Router
 	store    *store.DB
 	session  *store.Session
 	manager  *lambda.Manager
@@ -138,17 +141,16 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	if err != nil {
 		return nil, err
 	}
-	region := regionOf(f.region)
-	project, err := config.Load(path, config.Options{Region: region, ParameterOverrides: f.params})
+	project, err := loadProject(path, f.region, f.params, f.envVars)
 	if err != nil {
 		return nil, err
-	}
-	for _, w := range project.Warnings {
-		logger.Warn(w.String())
 	}
 	router, err := apigw.NewRouter(project.APIs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, w := range project.Warnings {
+		logger.Warn(w.String())
 	}
 
 	db, err := store.Open(f.db, store.Options{BodyCap: f.bodyCap, Logger: logger})
@@ -165,7 +167,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		return nil, fmt.Errorf("session %q: %w", name, err)
 	}
 
-	a := &app{logger: logger, project: project, store: db, session: sess}
+	a := &app{logger: logger, project: project, router: router, store: db, session: sess}
 	fail := func(err error) (*app, error) {
 		a.closeListeners()
 		db.Close()
@@ -176,6 +178,9 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	if a.uiLn, err = net.Listen("tcp", f.uiAddr); err != nil {
 		return fail(fmt.Errorf("listen on --ui-addr %s: %w", f.uiAddr, err))
+	}
+	for _, w := range shadowWarnings(project, router, a.apiLn.Addr().String()) {
+		logger.Warn(w.String())
 	}
 	if !isLoopback(a.uiLn.Addr()) {
 		a.token = f.token
@@ -221,6 +226,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Logger: logger,
 		Dashboard: dashboard.New(logger, dashboard.Options{
 			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
+			NotEmulated: notEmulatedNotices(project.NotEmulated),
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
@@ -340,21 +346,68 @@ func (a *app) closeListeners() {
 	}
 }
 
+// printBanner says what is served where: each API with its own base URL,
+// each route as a URL to click (on the merged address, or on the API's own
+// host when another API answers it there), what is not emulated, and the
+// two addresses.
 func (a *app) printBanner(w io.Writer) {
-	api := "http://" + a.apiLn.Addr().String()
+	apiAddr := a.apiLn.Addr().String()
+	merged := "http://" + browsable(apiAddr)
 	// A URL a browser opens: 0.0.0.0 and [::] are not addresses to visit.
 	ui := a.hosts.BaseURL()
 	if a.token != "" {
 		ui += "/?token=" + a.token
 	}
+	shadowed := map[*config.Route]*config.API{}
+	for _, sh := range a.router.Shadowed() {
+		shadowed[sh.Route] = sh.By
+	}
 	fmt.Fprintf(w, "gatescope serving %s (session %q)\n", displayPath(a.project.Path), a.session.Name)
 	for _, api := range a.project.APIs {
-		fmt.Fprintf(w, "  %s API %s (stage %s)\n", api.Type, api.ID, api.Stage)
+		if !api.Emulated() {
+			continue // in the not-emulated list
+		}
+		fmt.Fprintf(w, "  %s API %s  %s  (stage %s)\n", api.Type, api.ID, apiBaseURL(api, apiAddr), api.Stage)
 		for _, r := range api.Routes {
-			fmt.Fprintf(w, "    %-28s → %s\n", r.Key(), r.Function)
+			if !r.Emulated() {
+				continue
+			}
+			base, note := merged, ""
+			if by, ok := shadowed[r]; ok {
+				base = strings.TrimSuffix(apiBaseURL(api, apiAddr), "/"+api.Stage)
+				note = "  (on the merged address " + by.ID + " answers it)"
+			}
+			method, path := r.Method, r.Path
+			if r.Path == "$default" {
+				path, note = "/", "  (any path, $default)"+note
+			}
+			fmt.Fprintf(w, "    %-7s %s%s → %s%s\n", method, base, path, r.Function, note)
 		}
 	}
-	fmt.Fprintf(w, "  API   %s\n  UI    %s\n", api, ui)
+	printNotEmulated(w, a.project.NotEmulated)
+	fmt.Fprintf(w, "  API   %s  (every API; each also on its own host above)\n  UI    %s\n", merged, ui)
+}
+
+// browsable turns a listener address into one a browser can open: an
+// unspecified IP (0.0.0.0, ::) becomes 127.0.0.1.
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// notEmulatedNotices groups the not-emulated list for the dashboard.
+func notEmulatedNotices(list []config.Warning) []dashboard.Notice {
+	var out []dashboard.Notice
+	for _, g := range groupNotEmulated(list) {
+		out = append(out, dashboard.Notice{Message: g.Message, Where: g.Where})
+	}
+	return out
 }
 
 func displayPath(p string) string {

@@ -86,11 +86,15 @@ func httpPreflight(c *config.Cors, req *Request) *Response {
 }
 
 // restCorsMock is the OPTIONS method SAM adds for Cors: a mock integration
-// answering 200 {} with fixed headers, whatever the request's Origin.
+// answering 200 {} with fixed headers, whatever the request's Origin. The
+// values are sent as the template wrote them (config keeps each as one
+// string, spaces and all).
 func restCorsMock(c *config.Cors, methods []string, req *Request) *Response {
 	h := baseHeader(config.RESTAPI, req)
 	h["Content-Type"] = []string{"application/json"}
-	h["Access-Control-Allow-Origin"] = []string{strings.Join(c.AllowOrigins, ",")}
+	if len(c.AllowOrigins) > 0 {
+		h["Access-Control-Allow-Origin"] = []string{strings.Join(c.AllowOrigins, ",")}
+	}
 	if len(c.AllowHeaders) > 0 {
 		h["Access-Control-Allow-Headers"] = []string{strings.Join(c.AllowHeaders, ",")}
 	}

@@ -21,6 +21,12 @@ func TestPreflight(t *testing.T) {
 	restCors := restAPI("RestApi", route("GET /items"), route("POST /items"), route("ANY /things/{id}"), route("OPTIONS /own"))
 	restCors.Cors = &config.Cors{AllowOrigins: []string{"'*'"}, AllowHeaders: []string{"Content-Type"}, MaxAge: 60}
 	noCors := httpAPI("Plain", route("ANY /{proxy+}"))
+	// REST Cors values are header values, sent exactly as the template
+	// wrote them; config gives each as one string.
+	asWritten := restAPI("RestApi", route("GET /items"))
+	asWritten.Cors = &config.Cors{AllowOrigins: []string{"*"}, AllowHeaders: []string{"origin, x-requested-with"}, AllowMethods: []string{"GET, OPTIONS"}}
+	noOrigin := restAPI("RestApi", route("GET /items"))
+	noOrigin.Cors = &config.Cors{AllowHeaders: []string{"x-api-key"}}
 
 	pre := func(path, origin string) *Request {
 		return newRequest("OPTIONS", path, "", "Origin: "+origin, "Access-Control-Request-Method: POST")
@@ -74,6 +80,15 @@ func TestPreflight(t *testing.T) {
 			"Access-Control-Allow-Headers": {"Content-Type"},
 			"Access-Control-Allow-Methods": {"DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT"},
 			"Access-Control-Max-Age":       {"60"},
+		}},
+		{"rest values as written", []*config.API{asWritten}, newRequest("OPTIONS", "/items", ""), true, 200, "{}", http.Header{
+			"Access-Control-Allow-Origin":  {"*"},
+			"Access-Control-Allow-Headers": {"origin, x-requested-with"},
+			"Access-Control-Allow-Methods": {"GET, OPTIONS"},
+		}},
+		{"rest never sends an empty origin", []*config.API{noOrigin}, newRequest("OPTIONS", "/items", ""), true, 200, "{}", http.Header{
+			"Access-Control-Allow-Headers": {"x-api-key"},
+			"Access-Control-Allow-Methods": {"GET,OPTIONS"},
 		}},
 		{"rest own OPTIONS method wins", []*config.API{restCors}, newRequest("OPTIONS", "/own", ""), false, 0, "", nil},
 		{"rest unknown resource", []*config.API{restCors}, newRequest("OPTIONS", "/nowhere", ""), false, 0, "", nil},

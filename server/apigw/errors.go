@@ -84,7 +84,8 @@ func TooLarge(apiType config.APIType, req *Request) *Response {
 
 // NoRouteResponse answers a request no route matched. With only REST APIs
 // configured it is REST's 403 Missing Authentication Token; otherwise the HTTP
-// API 404, since an HTTP API would be the one answering at the root.
+// API 404, since an HTTP API would be the one answering at the root. On an
+// API's own host it is that API's answer.
 func (r *Router) NoRouteResponse(req *Request) *Response {
 	t := config.HTTPAPI
 	if len(r.apis) > 0 {
@@ -98,6 +99,9 @@ func (r *Router) NoRouteResponse(req *Request) *Response {
 	}
 	keys, more := r.routeKeys(5)
 	why := fmt.Sprintf("No route matches %s %s", req.Method, req.RawPath)
+	if r.scope != "" {
+		why += " on API " + r.scope + " (the request's Host names it)"
+	}
 	switch {
 	case len(keys) == 0:
 		why += ": no API routes are configured"
@@ -107,10 +111,35 @@ func (r *Router) NoRouteResponse(req *Request) *Response {
 			why += fmt.Sprintf(" (and %d more)", more)
 		}
 	}
+	return notFound(t, req, why)
+}
+
+func notFound(t config.APIType, req *Request, why string) *Response {
 	if t == config.RESTAPI {
 		return gatewayAnswer(t, req, http.StatusForbidden, bodyRESTMissingToken, "MissingAuthenticationTokenException", exchange.OutcomeNoRoute, why)
 	}
 	return gatewayAnswer(t, req, http.StatusNotFound, bodyHTTPNotFound, "", exchange.OutcomeNoRoute, why)
+}
+
+// NotServedResponse answers a request routed to a route gatescope does not
+// serve (its integration is not a Lambda proxy of a function in the
+// project): as API Gateway answers a missing route, with the reason. It
+// is never served as a proxy, nor by a less specific route.
+func NotServedResponse(m *Match, req *Request) *Response {
+	rt := m.Route
+	var why string
+	switch {
+	case rt.Integration.Kind == config.ProxyIntegration:
+		why = fmt.Sprintf("Route %s of API %s invokes a function this template does not define (%s), so gatescope cannot serve it", rt.Key(), m.API.ID, rt.Integration.Target)
+	default:
+		what := rt.Integration.Type
+		if rt.Integration.Target != "" {
+			what += " " + rt.Integration.Target
+		}
+		why = fmt.Sprintf("Route %s of API %s has a %s integration (%s), which gatescope does not emulate yet; API Gateway would answer from that integration, not a function",
+			rt.Key(), m.API.ID, rt.Integration.Kind, what)
+	}
+	return notFound(m.API.Type, req, why+" (see the not-emulated list at start, or gatescope check)")
 }
 
 // invokeFailure maps every non-OK invocation to the gateway's answer.

@@ -23,6 +23,7 @@ type eventCase struct {
 
 func eventCases() []eventCase {
 	v1 := func(r *config.Route) *config.Route { r.PayloadVersion = "1.0"; return r }
+	named := func(r *config.Route, op string) *config.Route { r.OperationName = op; return r }
 	staged := httpAPI("StagedApi", route("GET /items/{id}"))
 	staged.Stage = "dev"
 	withVars := httpAPI("HttpApi", route("ANY /{proxy+}"))
@@ -54,6 +55,7 @@ func eventCases() []eventCase {
 		{"rest_stage_prefixed", restAPI("RestApi", route("GET /items/{id}")),
 			newRequest("GET", "/Prod/items/a%20b/", "", "User-Agent: curl/8.5.0")},
 		{"rest_root_nulls", restAPI("RestApi", route("GET /")), newRequest("GET", "/", "")},
+		{"rest_operation_name", restAPI("RestApi", named(route("GET /hello"), "HelloWorld")), newRequest("GET", "/hello", "")},
 		{"rest_binary", binary,
 			newRequest("POST", "/upload", "\x89PNG", "Content-Type: image/png")},
 		{"rest_not_binary", binary,

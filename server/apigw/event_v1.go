@@ -90,6 +90,9 @@ func buildV1(m *Match, req *Request) []byte {
 	w.strOrNull("userAgent", req.Header.Get("User-Agent"))
 	w.null("userArn")
 	w.close('}')
+	if rest && m.Route.OperationName != "" {
+		w.str("operationName", m.Route.OperationName)
+	}
 	w.str("path", stagedPath(m, req))
 	w.str("protocol", protocol(req))
 	w.str("requestId", req.RequestID)

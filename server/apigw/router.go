@@ -2,6 +2,7 @@ package apigw
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -10,8 +11,16 @@ import (
 
 // Router matches requests to routes across all APIs served on one port.
 // Routes are compiled once in NewRouter; Match only walks slices.
+//
+// Every API also answers alone on its own host, <api-id>.localhost: For
+// returns the Router of that one API.
 type Router struct {
 	apis []*compiledAPI
+	// hosts are the one-API views by host name (config.API.Host); nil in a
+	// view.
+	hosts map[string]*Router
+	// scope is the API a view serves; "" for the merged address.
+	scope string
 }
 
 type compiledAPI struct {
@@ -82,9 +91,9 @@ var validMethods = map[string]bool{
 // not routed by HTTP path. It fails on routes API Gateway would reject,
 // naming the API and route.
 func NewRouter(apis []*config.API) (*Router, error) {
-	r := &Router{}
+	r := &Router{hosts: map[string]*Router{}}
 	for _, api := range apis {
-		if api.Type != config.HTTPAPI && api.Type != config.RESTAPI {
+		if !api.Emulated() {
 			continue
 		}
 		ca, err := compileAPI(api)
@@ -92,8 +101,70 @@ func NewRouter(apis []*config.API) (*Router, error) {
 			return nil, err
 		}
 		r.apis = append(r.apis, ca)
+		r.hosts[api.Host()] = &Router{apis: []*compiledAPI{ca}, scope: api.ID}
 	}
 	return r, nil
+}
+
+// For returns the router for a request's Host: the one API a host of the
+// form <api-id>.localhost[:port] names, else r, which serves all APIs
+// merged. A host naming no API is served merged rather than refused: other
+// names under localhost are common in development.
+func (r *Router) For(host string) *Router {
+	if len(r.hosts) == 0 {
+		return r
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if v, ok := r.hosts[host]; ok {
+		return v
+	}
+	return r
+}
+
+// Shadow is a route the merged address never routes to, because an
+// earlier API declares the same method and path (or its own $default
+// route); only its API's own host reaches it.
+type Shadow struct {
+	API   *config.API
+	Route *config.Route
+	By    *config.API // the API that answers the route's requests when merged
+}
+
+// Shadowed lists the routes the merged address never reaches. A route of an
+// API with a named stage is reachable under /{stage}/... unless that form
+// is taken too.
+func (r *Router) Shadowed() []Shadow {
+	seen := map[string]*config.API{}
+	var out []Shadow
+	for _, ca := range r.apis {
+		for _, cr := range ca.routes {
+			keys := []string{cr.route.Method + " " + cr.pathKey}
+			if ca.stagePrefix != "" && !cr.deflt {
+				keys = append(keys, cr.route.Method+" "+strings.TrimSuffix(ca.stagePrefix+cr.pathKey, "/"))
+			}
+			var by *config.API
+			for _, k := range keys {
+				prev, ok := seen[k]
+				if !ok || prev == ca.api {
+					by = nil
+					break
+				}
+				by = prev
+			}
+			if by != nil {
+				out = append(out, Shadow{API: ca.api, Route: cr.route, By: by})
+			}
+			for _, k := range keys {
+				if _, ok := seen[k]; !ok {
+					seen[k] = ca.api
+				}
+			}
+		}
+	}
+	return out
 }
 
 func compileAPI(api *config.API) (*compiledAPI, error) {

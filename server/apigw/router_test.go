@@ -123,3 +123,103 @@ func TestNewRouterErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRouterFor: every API also answers alone on <api-id>.localhost, where
+// only its routes match; two HTTP APIs with catch-alls on one port do not
+// swallow each other's routes on the merged address.
+func TestRouterFor(t *testing.T) {
+	orders := httpAPI("Orders", route("GET /orders/{id}"), route("$default"))
+	users := httpAPI("Users", route("GET /users/{id}"), route("ANY /{proxy+}"))
+	legacy := restAPI("Legacy", route("GET /orders/{id}"))
+	r := mustRouter(t, orders, users, legacy)
+	tests := []struct {
+		host, method, path string
+		wantAPI, wantKey   string // "" = no match
+	}{
+		// Merged: the most specific route wins across APIs; catch-alls last.
+		{"127.0.0.1:3000", "GET", "/orders/1", "Orders", "GET /orders/{id}"},
+		{"127.0.0.1:3000", "GET", "/users/1", "Users", "GET /users/{id}"},
+		{"127.0.0.1:3000", "GET", "/other", "Users", "ANY /{proxy+}"},
+		{"127.0.0.1:3000", "GET", "/", "Orders", "$default"},
+		// Own hosts: only that API's routes, whatever the others declare.
+		{"orders.localhost:3000", "GET", "/users/1", "Orders", "$default"},
+		{"users.localhost:3000", "GET", "/orders/1", "Users", "ANY /{proxy+}"},
+		{"legacy.localhost:3000", "GET", "/orders/1", "Legacy", "GET /orders/{id}"},
+		{"legacy.localhost:3000", "GET", "/Prod/orders/1", "Legacy", "GET /orders/{id}"},
+		{"legacy.localhost:3000", "GET", "/users/1", "", ""},
+		{"LEGACY.localhost.", "GET", "/orders/1", "Legacy", "GET /orders/{id}"},
+		{"legacy.localhost", "GET", "/orders/1", "Legacy", "GET /orders/{id}"},
+		// A name under localhost that is no API is served merged.
+		{"app.localhost:3000", "GET", "/users/1", "Users", "GET /users/{id}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host+tt.path, func(t *testing.T) {
+			m, ok := r.For(tt.host).Match(tt.method, tt.path)
+			if tt.wantKey == "" {
+				if ok {
+					t.Fatalf("matched %s %s, want no match", m.API.ID, m.Route.Key())
+				}
+				return
+			}
+			if !ok || m.API.ID != tt.wantAPI || m.Route.Key() != tt.wantKey {
+				t.Fatalf("got %v, want %s %s", m, tt.wantAPI, tt.wantKey)
+			}
+		})
+	}
+
+	// A miss on an API's own host is that API's answer, naming the API.
+	resp := r.For("legacy.localhost:3000").NoRouteResponse(newRequest("GET", "/users/1", ""))
+	if resp.Status != 403 || !strings.Contains(resp.Explanation, "on API Legacy") || !strings.Contains(resp.Explanation, "GET /orders/{id}") {
+		t.Errorf("legacy miss: %d %q", resp.Status, resp.Explanation)
+	}
+	if strings.Contains(resp.Explanation, "GET /users/{id}") {
+		t.Errorf("legacy miss lists another API's routes: %q", resp.Explanation)
+	}
+}
+
+func TestShadowed(t *testing.T) {
+	a := httpAPI("A", route("GET /x"), route("$default"), route("GET /only-a"))
+	b := httpAPI("B", route("GET /x"), route("$default"), route("POST /x"))
+	staged := httpAPI("C", route("GET /x"))
+	staged.Stage = "dev" // still reachable as /dev/x
+	var got []string
+	for _, s := range mustRouter(t, a, b, staged).Shadowed() {
+		got = append(got, s.API.ID+" "+s.Route.Key()+" by "+s.By.ID)
+	}
+	want := []string{"B GET /x by A", "B $default by A"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestNotServedResponse: a route gatescope does not serve answers as a
+// missing route of its API type, saying why, and blames no function.
+func TestNotServedResponse(t *testing.T) {
+	sqs := &config.Route{Method: "POST", Path: "/send", Integration: config.Integration{
+		Kind: config.CustomIntegration, Type: "AWS_PROXY SQS-SendMessage"}}
+	mock := &config.Route{Method: "OPTIONS", Path: "/items", Integration: config.Integration{Kind: config.MockIntegration, Type: "MOCK"}}
+	ghost := &config.Route{Method: "GET", Path: "/g", Integration: config.Integration{Type: "AWS_PROXY", Target: "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"}}
+	tests := []struct {
+		api        *config.API
+		req        *Request
+		status     int
+		body, want string
+	}{
+		{httpAPI("Http", sqs, route("ANY /{proxy+}")), newRequest("POST", "/send", "x"), 404, `{"message":"Not Found"}`,
+			"Route POST /send of API Http has a custom integration (AWS_PROXY SQS-SendMessage), which gatescope does not emulate yet"},
+		{restAPI("Rest", mock, route("ANY /{proxy+}")), newRequest("OPTIONS", "/items", ""), 403, `{"message":"Missing Authentication Token"}`,
+			"Route OPTIONS /items of API Rest has a mock integration (MOCK)"},
+		{httpAPI("Http", ghost), newRequest("GET", "/g", ""), 404, `{"message":"Not Found"}`,
+			"Route GET /g of API Http invokes a function this template does not define (arn:aws:lambda:us-east-1:123456789012:function:elsewhere)"},
+	}
+	for _, tt := range tests {
+		m := mustMatch(t, mustRouter(t, tt.api), tt.req)
+		if m.Route.Emulated() {
+			t.Fatalf("%s matched the served route %s, not the listed one", tt.req.RawPath, m.Route.Key())
+		}
+		resp := NotServedResponse(m, tt.req)
+		if resp.Status != tt.status || string(resp.Body) != tt.body || resp.Outcome != "no_route" || !strings.Contains(resp.Explanation, tt.want) {
+			t.Errorf("%s: %d %s %s %q", tt.req.RawPath, resp.Status, resp.Body, resp.Outcome, resp.Explanation)
+		}
+	}
+}

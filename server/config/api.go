@@ -24,10 +24,23 @@ const (
 type apiSet struct {
 	explicit []*API
 	implicit []*API
-	byID     map[string]*API // explicit APIs by logical id
+	byID     map[string]*API // explicit SAM APIs by logical id
+	raw      map[string]*API // raw CloudFormation APIs by logical id
 	// unbound are definition operations without an integration: fine if an
 	// event supplies the route, worth a warning otherwise.
 	unbound []unboundOp
+	// defaultAuth is each SAM API's Auth.DefaultAuthorizer.
+	defaultAuth map[*API]string
+	// fromDefinition marks the routes an OpenAPI definition integrates.
+	fromDefinition map[*Route]bool
+}
+
+// implicitProps is the Globals section that configured an implicit API,
+// audited like a resource's properties.
+type implicitProps struct {
+	props    props
+	used     map[string]bool
+	specType string
 }
 
 type unboundOp struct {
@@ -38,7 +51,7 @@ type unboundOp struct {
 }
 
 func (l *loader) buildAPIs() ([]*API, error) {
-	s := &apiSet{byID: map[string]*API{}}
+	s := &apiSet{byID: map[string]*API{}, raw: map[string]*API{}, defaultAuth: map[*API]string{}, fromDefinition: map[*Route]bool{}}
 	for _, r := range l.order {
 		var typ APIType
 		switch r.typ {
@@ -46,18 +59,32 @@ func (l *loader) buildAPIs() ([]*API, error) {
 			typ = HTTPAPI
 		case "AWS::Serverless::Api":
 			typ = RESTAPI
+		case "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api":
+			if !l.included(r) {
+				continue
+			}
+			a, err := l.rawAPI(s, r)
+			if err != nil {
+				return nil, err
+			}
+			s.explicit = append(s.explicit, a)
+			s.raw[a.ID] = a
+			continue
 		default:
 			continue
 		}
 		if !l.included(r) {
 			continue
 		}
-		a, err := l.api(s, r.name, typ, props{l: l, res: r.name, node: r.props, line: r.line})
+		a, err := l.api(s, r.name, typ, l.props(r))
 		if err != nil {
 			return nil, err
 		}
 		s.explicit = append(s.explicit, a)
 		s.byID[a.ID] = a
+	}
+	if err := l.rawChildren(s); err != nil {
+		return nil, err
 	}
 	for _, ev := range l.events {
 		if err := l.eventRoute(s, ev); err != nil {
@@ -84,7 +111,13 @@ func (l *loader) implicitAPI(s *apiSet, typ APIType) (*API, error) {
 			return a, nil
 		}
 	}
-	p := props{l: l, res: "Globals", node: get(l.globals, section), prefix: section + "."}
+	used := map[string]bool{}
+	p := props{l: l, res: "Globals", node: get(l.globals, section), prefix: section + ".", used: used}
+	specType := "AWS::Serverless::HttpApi"
+	if typ == RESTAPI {
+		specType = "AWS::Serverless::Api"
+	}
+	l.implicit = append(l.implicit, implicitProps{props: p, used: used, specType: specType})
 	a, err := l.api(s, id, typ, p)
 	if err != nil {
 		return nil, err
@@ -106,13 +139,17 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 	if stage != "" {
 		a.Stage = stage
 	}
+	s.defaultAuth[a] = l.apiAuth(p, typ)
 	var propBinary []string
 	if typ == HTTPAPI {
 		a.StageVariables = p.stringMap("StageVariables")
 		if a.Cors, err = l.httpCors(p); err != nil {
 			return nil, err
 		}
+		l.settings(p, "DefaultRouteSettings")
+		l.settings(p, "RouteSettings")
 	} else {
+		l.settings(p, "MethodSettings")
 		a.StageVariables = p.stringMap("Variables")
 		if propBinary, err = p.stringList("BinaryMediaTypes"); err != nil {
 			return nil, err
@@ -154,6 +191,16 @@ func (l *loader) eventRoute(s *apiSet, ev *event) error {
 		}
 		if n == nil {
 			p.warnf(raw, idKey, "the event's API cannot be resolved locally; route not served")
+			ev.skipped = true
+			return nil
+		}
+		if raw := s.raw[id]; raw != nil && raw.Type == typ {
+			// SAM adds no route to an API it did not generate; the API's
+			// own Methods or Routes declare them.
+			if !hasPath(raw, p.get("Path"), p.get("Method")) {
+				p.warnf(n, idKey, "%s is not an %s: as in SAM, the event adds no route to it, and the API declares no such route", id, kind)
+			}
+			ev.skipped = true
 			return nil
 		}
 		if a = s.byID[id]; a == nil || a.Type != typ {
@@ -217,25 +264,65 @@ func (l *loader) eventRoute(s *apiSet, ev *event) error {
 		}
 		r.Timeout = time.Duration(ms) * time.Millisecond
 	}
-	l.addRoute(a, r, pathNode, p.at("Path"))
+	r.Authorizer = l.eventAuth(p, s.defaultAuth[a])
+	if typ == HTTPAPI {
+		l.settings(p, "RouteSettings")
+	}
+	l.addEventRoute(s, a, r, pathNode, p.at("Path"))
 	return nil
 }
 
-// addRoute adds r, or replaces a route with the same key: API Gateway has
-// one integration per route key, so the later declaration is the one served.
-func (l *loader) addRoute(a *API, r *Route, n *yaml.Node, at loc) {
+// addEventRoute adds an event's route. When the API's definition already
+// integrates the route key, SAM keeps the definition's integration (and
+// adds the event's authorizer to it); between events, API Gateway has one
+// integration per route key, so the later one is served.
+func (l *loader) addEventRoute(s *apiSet, a *API, r *Route, n *yaml.Node, at loc) {
 	for i, old := range a.Routes {
 		if old.Key() != r.Key() {
 			continue
 		}
+		if s.fromDefinition[old] {
+			if old.Authorizer == "" {
+				old.Authorizer = r.Authorizer
+			}
+			if old.Function != r.Function {
+				l.warnAt(n, at, "route %s on API %s is integrated in its definition; as in SAM, the definition's integration is kept and %s is not routed there", r.Key(), a.ID, r.Function)
+			}
+			return
+		}
 		if old.Function == r.Function {
-			return // the definition already integrates it; keep its settings
+			return
 		}
 		l.warnAt(n, at, "route %s on API %s is declared more than once; %s replaces %s", r.Key(), a.ID, r.Function, old.Function)
 		a.Routes[i] = r
 		return
 	}
 	a.Routes = append(a.Routes, r)
+}
+
+// addRoute adds a route a definition declares; a key declared twice keeps
+// the later declaration, as an import into API Gateway does.
+func (l *loader) addRoute(a *API, r *Route, n *yaml.Node, at loc) {
+	for i, old := range a.Routes {
+		if old.Key() == r.Key() {
+			l.warnAt(n, at, "route %s on API %s is declared more than once; the later declaration is served", r.Key(), a.ID)
+			a.Routes[i] = r
+			return
+		}
+	}
+	a.Routes = append(a.Routes, r)
+}
+
+// hasPath reports whether a declares the route an event's Path and Method
+// name.
+func hasPath(a *API, path, method *yaml.Node) bool {
+	ps, _ := scalar(path)
+	ms, _ := scalar(method)
+	m, err := normalizeMethod(ms)
+	if err != nil {
+		return false
+	}
+	return hasRoute(a, (&Route{Method: m, Path: ps}).Key())
 }
 
 func hasRoute(a *API, key string) bool {

@@ -66,7 +66,7 @@ func TestAPIs(t *testing.T) {
   Unused:
     Type: AWS::Serverless::HttpApi
 `,
-			want: func(string) *Project {
+			want: func(src string) *Project {
 				fn := localFn("Items", "python3.12", "app.handler")
 				v1 := route(HTTPAPI, "POST", "/v1", "Items")
 				v1.PayloadVersion, v1.Timeout = "1.0", 5*time.Second
@@ -85,6 +85,8 @@ func TestAPIs(t *testing.T) {
 						}},
 						{ID: "ServerlessRestApi", Type: RESTAPI, Stage: "Prod", Routes: []*Route{legacy}},
 					},
+					NotEmulated: []Warning{warning(lineOf(t, src, "Type: SQS", 1), "Items", "Events.Queue.Type",
+						"SQS events are not emulated: nothing sends the function these events locally; use gatescope invoke with a sample event")},
 				}
 			},
 		},
@@ -191,6 +193,12 @@ func TestAPIs(t *testing.T) {
         AllowHeaders: "'Content-Type,X-Api-Key'"
         MaxAge: "'600'"
         AllowCredentials: true
+  NoOrigin:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Cors:
+        AllowHeaders: "'origin, x-requested-with'"
   Hello:
     Type: AWS::Serverless::Function
     Properties:
@@ -215,11 +223,14 @@ func TestAPIs(t *testing.T) {
 							Routes:           []*Route{route(RESTAPI, "GET", "/hello", "Hello")}},
 						{ID: "Quoted", Type: RESTAPI, Stage: "Prod", Cors: &Cors{
 							AllowOrigins:     []string{"https://example.com"},
-							AllowMethods:     []string{"GET", "POST", "OPTIONS"},
-							AllowHeaders:     []string{"Content-Type", "X-Api-Key"},
+							AllowMethods:     []string{"GET, POST,OPTIONS"}, // sent as written
+							AllowHeaders:     []string{"Content-Type,X-Api-Key"},
 							MaxAge:           600,
 							AllowCredentials: true,
 						}},
+						// SAM's default origin is '*'; the header keeps its space.
+						{ID: "NoOrigin", Type: RESTAPI, Stage: "Prod", Cors: &Cors{
+							AllowOrigins: []string{"*"}, AllowHeaders: []string{"origin, x-requested-with"}}},
 					},
 				}
 			},

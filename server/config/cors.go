@@ -86,9 +86,11 @@ func corsObject(n *yaml.Node) (*Cors, error) {
 }
 
 // restCors reads an Api's Cors: an origin string, or an object whose values
-// are header values in SAM's quoted style ("'GET,POST'"). Without
-// AllowMethods SAM allows each path's own methods, so AllowMethods stays
-// empty and the gateway derives them from the routes.
+// are header values in SAM's quoted style ("'GET,POST'"). Values are sent
+// exactly as written ("origin, x-requested-with" keeps its space), as SAM's
+// generated OPTIONS method sends them. Without AllowOrigin SAM allows '*';
+// without AllowMethods it allows each path's own methods, so AllowMethods
+// stays empty and the gateway derives them from the routes.
 func restCors(p props) (*Cors, error) {
 	n := p.get("Cors")
 	if n == nil {
@@ -100,7 +102,7 @@ func restCors(p props) (*Cors, error) {
 	if !isMap(n) {
 		return nil, p.errorf(n, "Cors", "must be an origin string or an object, got %s", describe(n))
 	}
-	c := &Cors{}
+	c := &Cors{AllowOrigins: []string{"*"}}
 	for _, kv := range pairs(n) {
 		s, ok := scalar(kv.v)
 		if !ok {
@@ -111,9 +113,9 @@ func restCors(p props) (*Cors, error) {
 		case "AllowOrigin":
 			c.AllowOrigins = []string{s}
 		case "AllowMethods":
-			c.AllowMethods = splitList(s)
+			c.AllowMethods = []string{s}
 		case "AllowHeaders":
-			c.AllowHeaders = splitList(s)
+			c.AllowHeaders = []string{s}
 		case "MaxAge":
 			v, err := strconv.Atoi(s)
 			if err != nil {
@@ -126,6 +128,8 @@ func restCors(p props) (*Cors, error) {
 				return nil, p.errorf(kv.v, "Cors.AllowCredentials", "must be true or false, got %q", s)
 			}
 			c.AllowCredentials = v
+		default:
+			p.notEmulated(kv.k, "Cors."+kv.key, "Cors property %s is not emulated: gatescope ignores it", kv.key)
 		}
 	}
 	return c, nil
@@ -139,14 +143,4 @@ func unquote(s string) string {
 		return s[1 : len(s)-1]
 	}
 	return s
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

@@ -18,6 +18,9 @@ type event struct {
 	name  string
 	typ   string // "Api" or "HttpApi"
 	props props  // the event's Properties
+	used  map[string]bool
+	// skipped is set when the event was warned about as a whole.
+	skipped bool
 }
 
 func (l *loader) buildFunctions() error {
@@ -35,7 +38,7 @@ func (l *loader) buildFunctions() error {
 }
 
 func (l *loader) function(r *resource) (*Function, error) {
-	p := props{l: l, res: r.name, node: r.props, line: r.line}
+	p := l.props(r)
 	f := &Function{
 		Name:         r.name,
 		FunctionName: l.functionName(r.name),
@@ -56,24 +59,31 @@ func (l *loader) function(r *resource) (*Function, error) {
 	if f.Handler, _, err = p.str("Handler"); err != nil {
 		return nil, err
 	}
-	if !f.Remote() {
+	pkg, pn, err := p.str("PackageType")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Remote():
+		// Deployed: whatever its properties say, AWS does it. Only its
+		// events matter here.
+		r.handled = true
+	case pkg == "Image":
+		// Listed, and its routes still served: they answer with the
+		// invoke's failure, which names the function.
+		p.notEmulated(pn, "PackageType", msgImage+"; set Metadata.gatescope.arn to invoke the deployed function")
+		r.handled = true
+	default:
 		if serverless {
-			pkg, n, err := p.str("PackageType")
-			if err != nil {
-				return nil, err
-			}
-			if pkg == "Image" {
-				return nil, p.errorf(n, "PackageType", "container image functions cannot run locally; set Metadata.gatescope.arn to invoke the deployed function")
-			}
 			f.CodeDir = l.codeURI(p)
-			if n := get(r.metadata, "BuildMethod"); n != nil {
-				f.BuildMethod, err = l.resolveScalar(n, loc{r.name, "Metadata.BuildMethod"})
-				if err != nil {
-					return nil, l.errorf(n, r.name, "Metadata.BuildMethod", "%v", err)
-				}
-			}
 		} else {
-			f.CodeDir = l.lambdaCode(p)
+			f.CodeDir = l.lambdaCode(r, p)
+		}
+		if n := get(r.metadata, "BuildMethod"); n != nil {
+			f.BuildMethod, err = l.resolveScalar(n, loc{r.name, "Metadata.BuildMethod"})
+			if err != nil {
+				return nil, l.errorf(n, r.name, "Metadata.BuildMethod", "%v", err)
+			}
 		}
 		const why = "required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"
 		if f.Runtime == "" {
@@ -81,6 +91,13 @@ func (l *loader) function(r *resource) (*Function, error) {
 		}
 		if f.Handler == "" {
 			return nil, p.errorf(p.raw("Handler"), "Handler", why)
+		}
+		if !runtimeEmulated(f.Runtime) {
+			p.notEmulated(p.raw("Runtime"), "Runtime", "runtime %s is not emulated: gatescope runs provided.*, go1.x, nodejs*.x and python3.* functions; set Metadata.gatescope.arn to invoke the deployed one", f.Runtime)
+		}
+		if f.BuildMethod != "" && !buildEmulated(f.BuildMethod, f.Runtime) {
+			l.notEmulatedAt(get(r.metadata, "BuildMethod"), loc{r.name, "Metadata.BuildMethod"},
+				"BuildMethod %s is not emulated yet: gatescope runs the code directory as it is, unbuilt", f.BuildMethod)
 		}
 	}
 
@@ -116,9 +133,7 @@ func (l *loader) function(r *resource) (*Function, error) {
 		}
 		f.ReservedConcurrency = &v // 0 is valid: AWS then throttles every invoke
 	}
-	if env := p.get("Environment"); env != nil {
-		f.Env = l.stringMap(get(env, "Variables"), p.at("Environment.Variables"))
-	}
+	f.Env = l.envVars(f, p)
 	if serverless {
 		if err := l.collectEvents(f, p); err != nil {
 			return nil, err
@@ -133,7 +148,7 @@ func (l *loader) codeURI(p props) string {
 	raw := p.raw("CodeUri")
 	if raw == nil {
 		if n := p.raw("InlineCode"); n != nil {
-			p.warnf(n, "InlineCode", "inline code cannot be run locally; use CodeUri with a source directory")
+			p.notEmulated(n, "InlineCode", "InlineCode is not emulated yet: the function has no code to run locally; use CodeUri with a source directory")
 			return ""
 		}
 		return l.dir
@@ -144,30 +159,45 @@ func (l *loader) codeURI(p props) string {
 	case n == nil:
 		return "" // unresolvable, already reported
 	case !ok:
-		p.warnf(n, "CodeUri", "code in S3 (Bucket/Key) cannot be run locally; point CodeUri at the source directory")
+		p.notEmulated(n, "CodeUri", "code in S3 (Bucket/Key) cannot run locally; point CodeUri at the source directory")
 		return ""
 	case strings.HasPrefix(s, "s3://"):
-		p.warnf(n, "CodeUri", "code in S3 (%s) cannot be run locally; point CodeUri at the source directory", s)
+		p.notEmulated(n, "CodeUri", "code in S3 (%s) cannot run locally; point CodeUri at the source directory", s)
 		return ""
 	}
 	return l.localPath(s)
 }
 
-// lambdaCode returns the code directory of an AWS::Lambda::Function, whose
-// Code is a local path before `aws cloudformation package`.
-func (l *loader) lambdaCode(p props) string {
+// lambdaCode returns the code directory of an AWS::Lambda::Function: Code
+// as a local path (before `aws cloudformation package`), or, in a CDK
+// assembly, the asset directory the CDK names in Metadata aws:asset:path
+// (relative to the template) while Code points at the uploaded copy.
+func (l *loader) lambdaCode(r *resource, p props) string {
+	if asset, ok := scalar(get(r.metadata, "aws:asset:path")); ok {
+		prop, _ := scalar(get(r.metadata, "aws:asset:property"))
+		if prop == "" || prop == "Code" {
+			p.raw("Code") // the uploaded copy of the asset: read, not needed
+			return l.localPath(asset)
+		}
+	}
 	n := p.get("Code")
 	if s, ok := scalar(n); ok {
 		return l.localPath(s)
 	}
-	if n != nil {
-		p.warnf(n, "Code", "only a local path can be run locally (not ZipFile, S3 or an image)")
+	switch {
+	case n == nil:
+	case get(n, "ZipFile") != nil:
+		p.notEmulated(n, "Code", "Code.ZipFile is not emulated yet: the function has no code to run locally")
+	case get(n, "ImageUri") != nil:
+		p.notEmulated(n, "Code", msgImage)
+	default:
+		p.notEmulated(n, "Code", "code in S3 cannot run locally; point Code at the source directory")
 	}
 	return ""
 }
 
 // collectEvents keeps the function's Api and HttpApi events for buildAPIs.
-// Other event sources (SQS, Schedule, ...) are not emulated.
+// Other event sources (SQS, Schedule, ...) are listed as not emulated.
 func (l *loader) collectEvents(f *Function, p props) error {
 	for _, ev := range pairs(p.raw("Events")) {
 		at := "Events." + ev.key
@@ -177,7 +207,7 @@ func (l *loader) collectEvents(f *Function, p props) error {
 		}
 		v, _ := l.resolve(raw, loc{p.res, at + ".Type"})
 		if v == nil {
-			p.warnf(raw, at+".Type", "event Type cannot be resolved locally; event ignored")
+			p.notEmulated(raw, at+".Type", "an event whose Type cannot be resolved locally is not emulated")
 			continue
 		}
 		typ, ok := scalar(v)
@@ -185,13 +215,16 @@ func (l *loader) collectEvents(f *Function, p props) error {
 			return p.errorf(v, at+".Type", "must be a string, got %s", describe(v))
 		}
 		if typ != "Api" && typ != "HttpApi" {
+			p.notEmulated(raw, at+".Type", "%s events are not emulated: nothing sends the function these events locally; use gatescope invoke with a sample event", typ)
 			continue
 		}
+		used := map[string]bool{}
 		l.events = append(l.events, &event{
 			fn:    f,
 			name:  ev.key,
 			typ:   typ,
-			props: props{l: l, res: p.res, node: get(ev.v, "Properties"), prefix: at + ".Properties.", line: ev.k.Line},
+			props: props{l: l, res: p.res, node: get(ev.v, "Properties"), prefix: at + ".Properties.", line: ev.k.Line, used: used},
+			used:  used,
 		})
 	}
 	return nil
@@ -211,6 +244,7 @@ func (l *loader) functionName(id string) string {
 	defer delete(l.busy, key)
 	name := id
 	if r := l.resources[id]; r != nil {
+		r.used["FunctionName"] = true
 		if n := get(r.props, "FunctionName"); n != nil {
 			v, _ := l.resolve(n, loc{id, "FunctionName"})
 			if s, ok := scalar(v); ok && s != "" {
@@ -276,4 +310,22 @@ func (l *loader) remoteARN(id string) (string, error) {
 func isLambdaARN(s string) bool {
 	parts := strings.Split(s, ":")
 	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != ""
+}
+
+// runtimeEmulated reports whether gatescope can run a function of runtime rt
+// (the families server/lambda starts). Checking exact runtime versions
+// against the local interpreters belongs here too.
+func runtimeEmulated(rt string) bool {
+	rt = strings.ToLower(rt)
+	return strings.HasPrefix(rt, "provided") || rt == "go1.x" ||
+		strings.HasPrefix(rt, "nodejs") || strings.HasPrefix(rt, "python")
+}
+
+// buildEmulated reports whether gatescope honours Metadata.BuildMethod m:
+// go1.x is built; a runtime's own name is SAM's default builder, which
+// only installs dependencies, so the source directory runs as it is. Other
+// builders (esbuild, makefile, ...) are hooks for later.
+func buildEmulated(m, runtime string) bool {
+	m = strings.ToLower(m)
+	return m == "go1.x" || m == strings.ToLower(runtime)
 }

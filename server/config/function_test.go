@@ -230,6 +230,18 @@ Resources:
         ZipFile: "exports.handler = async () => 1"
       Runtime: nodejs20.x
       Handler: index.handler
+  Image:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      ImageConfig:
+        Command: [app.handler]
+      Events:
+        Get:
+          Type: HttpApi
+          Properties: {Path: /img, Method: GET}
+    Metadata:
+      Dockerfile: Dockerfile
 `,
 			want: func(src string) *Project {
 				var fns []*Function
@@ -240,11 +252,19 @@ Resources:
 				}
 				fns[2].Handler = "index.handler"
 				fns[3].Runtime, fns[3].Handler = "nodejs20.x", "index.handler"
-				return &Project{Functions: fns, Warnings: []Warning{
-					warning(lineOf(t, src, "s3://bucket", 1), "S3Uri", "CodeUri", "code in S3 (s3://bucket/code.zip) cannot be run locally; point CodeUri at the source directory"),
-					warning(lineOf(t, src, "Bucket: bucket", 1), "S3Object", "CodeUri", "code in S3 (Bucket/Key) cannot be run locally; point CodeUri at the source directory"),
-					warning(lineOf(t, src, "InlineCode:", 1), "Inline", "InlineCode", "inline code cannot be run locally; use CodeUri with a source directory"),
-					warning(lineOf(t, src, "ZipFile:", 1), "Zip", "Code", "only a local path can be run locally (not ZipFile, S3 or an image)"),
+				img := localFn("Image", "", "")
+				img.CodeDir = ""
+				fns = append(fns, img)
+				// The image function's route is still served: it answers
+				// with the invoke's failure, which names the function.
+				return &Project{Functions: fns, APIs: []*API{{ID: "ServerlessHttpApi", Type: HTTPAPI, Stage: "$default",
+					Routes: []*Route{route(HTTPAPI, "GET", "/img", "Image")}}}, NotEmulated: []Warning{
+					warning(lineOf(t, src, "s3://bucket", 1), "S3Uri", "CodeUri", "code in S3 (s3://bucket/code.zip) cannot run locally; point CodeUri at the source directory"),
+					warning(lineOf(t, src, "Bucket: bucket", 1), "S3Object", "CodeUri", "code in S3 (Bucket/Key) cannot run locally; point CodeUri at the source directory"),
+					warning(lineOf(t, src, "InlineCode:", 1), "Inline", "InlineCode", "InlineCode is not emulated yet: the function has no code to run locally; use CodeUri with a source directory"),
+					warning(lineOf(t, src, "ZipFile:", 1), "Zip", "Code", "Code.ZipFile is not emulated yet: the function has no code to run locally"),
+					warning(lineOf(t, src, "PackageType: Image", 1), "Image", "PackageType",
+						"container images cannot run locally; set Metadata.gatescope.arn to invoke the deployed function"),
 				}}
 			},
 		},
@@ -275,8 +295,11 @@ Resources:
         - DynamoDBCrudPolicy:
             TableName: !Ref SomeTable
 `,
-			want: func(string) *Project {
-				return &Project{Functions: []*Function{localFn("Hello", "python3.12", "app.handler")}}
+			want: func(src string) *Project {
+				// Policies names a table that does not exist: nothing reads
+				// it, so no warning; it is listed, as IAM is not enforced.
+				return &Project{Functions: []*Function{localFn("Hello", "python3.12", "app.handler")},
+					NotEmulated: []Warning{warning(lineOf(t, src, "Policies:", 1), "Hello", "Policies", msgIAM)}}
 			},
 		},
 	}

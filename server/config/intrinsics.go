@@ -353,17 +353,16 @@ func (l *loader) ref(name string) (*yaml.Node, error) {
 	}
 	r := l.resources[name]
 	if r == nil {
+		if s, ok := l.samFunctionRef(name); ok {
+			return str(s)
+		}
 		//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
 		return nil, fmt.Errorf("Ref %s: no parameter or resource of that name", name)
 	}
-	switch {
-	case isFunctionType(r.typ):
+	if isFunctionType(r.typ) {
 		return str(l.functionName(name))
-	case r.typ == "AWS::Serverless::Api" || r.typ == "AWS::Serverless::HttpApi":
-		return str(name)
 	}
-	//lint:ignore ST1005 the message starts with the intrinsic's name, as CloudFormation spells it
-	return nil, fmt.Errorf("Ref %s: cannot be resolved locally (an %s)", name, r.typ)
+	return str(l.refOf(r))
 }
 
 func (l *loader) getAttArgs(arg *yaml.Node, at loc) (string, string, error) {
@@ -392,10 +391,13 @@ func (l *loader) getAtt(res, attr string) (string, error) {
 	if r == nil {
 		return "", fmt.Errorf("Fn::GetAtt %s.%s: no resource %s", res, attr, res)
 	}
-	if isFunctionType(r.typ) && attr == "Arn" {
-		return l.functionARN(res), nil
+	if isFunctionType(r.typ) {
+		if attr == "Arn" {
+			return l.functionARN(res), nil
+		}
+		return "", fmt.Errorf("Fn::GetAtt %s.%s: cannot be resolved locally (only a function's Arn can)", res, attr)
 	}
-	return "", fmt.Errorf("Fn::GetAtt %s.%s: cannot be resolved locally (only a function's Arn can)", res, attr)
+	return l.getAttOf(r, attr)
 }
 
 // sub expands Fn::Sub in both forms: "text ${Name}" and ["text", {Name: value}].

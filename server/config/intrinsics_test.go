@@ -1,10 +1,20 @@
 package config
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// What the intrinsics tests' AWS::DynamoDB::Table stands for.
+const (
+	tableARN    = "arn:aws:dynamodb:us-east-1:123456789012:table/Table"
+	tableRef    = "Ref Table stands for its logical id, as in SAM CLI (Table is an AWS::DynamoDB::Table, which gatescope does not create)"
+	tableGetAtt = `Fn::GetAtt Table.Arn stands for "` + tableARN + `" (Table is an AWS::DynamoDB::Table, which gatescope does not create)`
+)
+
+const envDropped = "; the function does not get this variable (give it a value with --env-vars)"
 
 const intrinsicsHeader = `Parameters:
   Stage:
@@ -99,23 +109,37 @@ func TestIntrinsics(t *testing.T) {
 		{name: "leading zero stays", value: "012345678901", want: "012345678901"},
 		{name: "null is empty", value: "", want: ""},
 
-		{name: "Ref other resource", value: "!Ref Table", want: absent, warns: []Warning{
-			{Property: "Environment.Variables.V", Message: "Ref Table: cannot be resolved locally (an AWS::DynamoDB::Table); value dropped"}}},
-		{name: "GetAtt other resource", value: "!GetAtt Table.Arn", want: absent, warns: []Warning{
-			{Property: "Environment.Variables.V", Message: "Fn::GetAtt Table.Arn: cannot be resolved locally (only a function's Arn can); value dropped"}}},
+		// A resource gatescope does not create: Ref stands for its logical
+		// id, an Arn for a well-formed ARN of its service (as SAM CLI), and
+		// the warning says what the function sees.
+		{name: "Ref other resource", value: "!Ref Table", want: "Table", warns: []Warning{
+			{Property: "Environment.Variables.V", Message: `the function sees "Table": ` + tableRef}}},
+		{name: "GetAtt other resource", value: "!GetAtt Table.Arn", want: tableARN, warns: []Warning{
+			{Property: "Environment.Variables.V", Message: `the function sees "` + tableARN + `": ` + tableGetAtt}}},
+		{name: "GetAtt stream of a table", value: "!GetAtt Table.StreamArn", want: tableARN + "/stream/1970-01-01T00:00:00.000", warns: []Warning{
+			{Property: "Environment.Variables.V", Message: `the function sees "` + tableARN + `/stream/1970-01-01T00:00:00.000": Fn::GetAtt Table.StreamArn stands for "` +
+				tableARN + `/stream/1970-01-01T00:00:00.000" (Table is an AWS::DynamoDB::Table, which gatescope does not create)`}}},
+		{name: "GetAtt unknown attribute of other resource", value: "!GetAtt Table.Nope", want: absent, warns: []Warning{
+			{Property: "Environment.Variables.V", Message: "Fn::GetAtt Table.Nope: cannot be resolved locally (an AWS::DynamoDB::Table); value dropped"}}},
+		{name: "Ref overridden by --env-vars", value: "!Ref Table", want: "from-file",
+			opts: Options{EnvVars: EnvVars{"Hello": {"V": "from-file"}}}},
 		{name: "GetAtt unknown attribute", value: "!GetAtt Hello.Version", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Fn::GetAtt Hello.Version: cannot be resolved locally (only a function's Arn can); value dropped"}}},
 		{name: "ImportValue", value: "!ImportValue Shared", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Fn::ImportValue cannot be resolved locally (it reads another stack's exports); value dropped"}}},
-		{name: "Sub keeps what it cannot resolve", value: `!Sub "${Table.Arn}/index"`, want: "${Table.Arn}/index", warns: []Warning{
-			{Property: "Environment.Variables.V", Message: "Fn::Sub: Fn::GetAtt Table.Arn: cannot be resolved locally (only a function's Arn can); ${Table.Arn} left as literal text"}}},
+		{name: "Sub of other resource", value: `!Sub "${Table.Arn}/index"`, want: tableARN + "/index", warns: []Warning{
+			{Property: "Environment.Variables.V", Message: `the function sees "` + tableARN + `/index": ` + tableGetAtt}}},
+		{name: "Sub keeps what it cannot resolve", value: `!Sub "${Table.Nope}/index"`, want: "${Table.Nope}/index", warns: []Warning{
+			{Property: "Environment.Variables.V", Message: "Fn::Sub: Fn::GetAtt Table.Nope: cannot be resolved locally (an AWS::DynamoDB::Table); ${Table.Nope} left as literal text"}}},
 		{name: "Ref parameter without value", value: "!Ref NoDefault", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Ref NoDefault: parameter has no Default and no override; value dropped"}}},
 		{name: "Ref parameter override fills it", value: "!Ref NoDefault", opts: Options{ParameterOverrides: map[string]string{"NoDefault": "set"}}, want: "set"},
 		{name: "Ref unknown name", value: "!Ref Nope", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Ref Nope: no parameter or resource of that name; value dropped"}}},
-		{name: "Join with unresolvable item is dropped", value: `!Join ["-", [a, !Ref Table]]`, want: absent, warns: []Warning{
-			{Property: "Environment.Variables.V[1]", Message: "Ref Table: cannot be resolved locally (an AWS::DynamoDB::Table); value dropped"}}},
+		{name: "Join with a stand-in", value: `!Join ["-", [a, !Ref Table]]`, want: "a-Table", warns: []Warning{
+			{Property: "Environment.Variables.V", Message: `the function sees "a-Table": ` + tableRef}}},
+		{name: "Join with unresolvable item is dropped", value: `!Join ["-", [a, !Ref Nope]]`, want: absent, warns: []Warning{
+			{Property: "Environment.Variables.V[1]", Message: "Ref Nope: no parameter or resource of that name; value dropped"}}},
 		{name: "Select out of range", value: "!Select [5, [a]]", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Fn::Select index 5 is out of range for a list of 1; value dropped"}}},
 		{name: "FindInMap missing entry", value: "!FindInMap [Env, prod, Table]", want: absent, warns: []Warning{
@@ -131,7 +155,9 @@ func TestIntrinsics(t *testing.T) {
 		{name: "Sub of a mapping", value: "!Sub {a: b}", want: absent, warns: []Warning{
 			{Property: "Environment.Variables.V", Message: "Fn::Sub expects a list of 1 to 2 values, got a mapping; value dropped"}}},
 		{name: "mapping value", value: "{a: 1}", want: absent, warns: []Warning{
-			{Property: "Environment.Variables.V", Message: "must be a string, got a mapping; dropped"}}},
+			{Property: "Environment.Variables.V", Message: "must be a string, got a mapping; the function does not get this variable"}}},
+		{name: "--env-vars fills a variable that cannot be resolved", value: "!ImportValue Shared", want: "from-file",
+			opts: Options{EnvVars: EnvVars{"Parameters": {"V": "from-file"}}}},
 		{name: "unknown tag", value: "!Foo bar", want: "bar", warns: []Warning{
 			{Message: "unknown tag !Foo ignored"}}},
 	}
@@ -151,6 +177,9 @@ func TestIntrinsics(t *testing.T) {
 			}
 			var warns []Warning
 			for _, w := range tt.warns {
+				// The table says what the resolver says; read for an
+				// environment variable, that is what the function misses.
+				w.Message = strings.Replace(w.Message, "; value dropped", envDropped, 1)
 				w.File, w.Line = template, lineOf(t, src, "V: ", 1)
 				if w.Property != "" {
 					w.Resource = "Hello"
@@ -171,7 +200,7 @@ func TestConditionWarning(t *testing.T) {
 	p := mustParse(t, src, Options{})
 	want := []Warning{
 		warning(lineOf(t, src, "Unknown:", 1), "", "Conditions.Unknown", "Fn::ImportValue cannot be resolved locally (it reads another stack's exports); value dropped"),
-		warning(lineOf(t, src, "V: ", 1), "Hello", "Environment.Variables.V", "Fn::If condition Unknown: Fn::Equals: cannot be resolved locally; value dropped"),
+		warning(lineOf(t, src, "V: ", 1), "Hello", "Environment.Variables.V", "Fn::If condition Unknown: Fn::Equals: cannot be resolved locally"+envDropped),
 	}
 	if diff := cmp.Diff(want, p.Warnings); diff != "" {
 		t.Errorf("Warnings mismatch (-want +got):\n%s", diff)

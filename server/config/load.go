@@ -21,6 +21,9 @@ type Options struct {
 	AccountID string
 	// ParameterOverrides win over the template's parameter Defaults.
 	ParameterOverrides map[string]string
+	// EnvVars override the environment variables functions declare
+	// (--env-vars, see LoadEnvVars).
+	EnvVars EnvVars
 }
 
 // stackName is the AWS::StackName SAM CLI uses locally.
@@ -117,9 +120,14 @@ type loader struct {
 	busy    map[string]bool // memo keys being computed, to break cycles
 	steps   int             // resolve calls so far, see maxResolveSteps
 
-	functions []*Function
-	events    []*event
-	warnings  []Warning
+	functions   []*Function
+	events      []*event
+	implicit    []implicitProps // Globals sections that configured implicit APIs
+	warnings    []Warning
+	notEmulated []Warning
+	// standIns notes the stand-in values (symbols.go) used while resolving
+	// the current value; envVars reports and clears them.
+	standIns []string
 }
 
 // resource is one entry of Resources, with Globals already merged in.
@@ -130,11 +138,32 @@ type resource struct {
 	props    *yaml.Node
 	metadata *yaml.Node
 	cond     *yaml.Node // resource-level Condition
+	// used marks the properties a reader read; audit lists the others.
+	used map[string]bool
+	// handled is set by a reader that listed or warned about the whole
+	// resource, so audit does not list its properties one by one.
+	handled bool
+}
+
+// props returns the reader of r's properties.
+func (l *loader) props(r *resource) props {
+	return props{l: l, res: r.name, node: r.props, line: r.line, used: r.used}
 }
 
 func (l *loader) warn(w Warning) {
 	w.File = l.file
 	l.warnings = append(l.warnings, w)
+}
+
+// notEmulatedAt lists a feature the template declares and gatescope does
+// not emulate, where it is declared.
+func (l *loader) notEmulatedAt(n *yaml.Node, at loc, format string, args ...any) {
+	ln := 0
+	if n != nil {
+		ln = n.Line
+	}
+	l.notEmulated = append(l.notEmulated, Warning{File: l.file, Line: ln, Resource: at.res, Property: at.prop,
+		Message: fmt.Sprintf(format, args...)})
 }
 
 func (l *loader) errorf(n *yaml.Node, res, prop, format string, args ...any) *Error {
@@ -180,6 +209,7 @@ func (l *loader) load(data []byte) (*Project, error) {
 	if err := l.buildFunctions(); err != nil {
 		return nil, err
 	}
+	l.checkEnvVars()
 	apis, err := l.buildAPIs()
 	if err != nil {
 		return nil, err
@@ -187,8 +217,12 @@ func (l *loader) load(data []byte) (*Project, error) {
 	for _, a := range apis {
 		a.Region, a.AccountID = l.opts.Region, l.opts.AccountID
 	}
+	l.audit()
+	// Readers and the audit list in their own order; the user reads the
+	// template top to bottom.
+	slices.SortStableFunc(l.notEmulated, func(a, b Warning) int { return a.Line - b.Line })
 	return &Project{Region: l.opts.Region, AccountID: l.opts.AccountID,
-		Functions: l.functions, APIs: apis, Warnings: l.warnings}, nil
+		Functions: l.functions, APIs: apis, NotEmulated: l.notEmulated, Warnings: l.warnings}, nil
 }
 
 // parseYAML parses one YAML document and rewrites its short-form tags.
@@ -235,6 +269,7 @@ func (l *loader) newResource(p pair) (*resource, error) {
 		props:    get(p.v, "Properties"),
 		metadata: get(p.v, "Metadata"),
 		cond:     get(p.v, "Condition"),
+		used:     map[string]bool{},
 	}
 	switch typ {
 	case "AWS::Serverless::Function":

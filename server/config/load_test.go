@@ -100,8 +100,6 @@ func TestErrors(t *testing.T) {
 		{"Architectures", fn + "      Architectures: [arm]\n", `template.yaml:7: resource Hello: property Architectures: must be x86_64 or arm64, got "arm"`},
 		{"ReservedConcurrentExecutions", fn + "      ReservedConcurrentExecutions: -1\n",
 			"template.yaml:7: resource Hello: property ReservedConcurrentExecutions: must not be negative, got -1"},
-		{"PackageType Image", fn + "      PackageType: Image\n",
-			"template.yaml:7: resource Hello: property PackageType: container image functions cannot run locally; set Metadata.gatescope.arn to invoke the deployed function"},
 		{"bad remote ARN", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Metadata:\n      gatescope: {arn: arn:aws:s3:::bucket}\n",
 			`template.yaml:5: resource Hello: property Metadata.gatescope.arn: must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got "arn:aws:s3:::bucket"`},
 		{"Api event without Path", fn + "      Events:\n        Get:\n          Type: Api\n          Properties:\n            Method: get\n",

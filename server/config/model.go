@@ -4,6 +4,7 @@ package config
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,7 +21,12 @@ type Project struct {
 	// APIs in template order; implicit APIs (ServerlessHttpApi,
 	// ServerlessRestApi) come after the explicit ones.
 	APIs []*API
-	// Warnings name what could not be resolved (file:line, resource, property).
+	// NotEmulated names what the template declares that gatescope does not
+	// do (file:line, resource, property): a feature is either emulated or
+	// listed here, never silently ignored.
+	NotEmulated []Warning
+	// Warnings name what could not be resolved, or was resolved differently
+	// from AWS, and how (file:line, resource, property).
 	Warnings []Warning
 }
 
@@ -34,8 +40,8 @@ func (p *Project) Function(name string) *Function {
 	return nil
 }
 
-// Warning is a non-fatal problem found while loading, such as an intrinsic
-// function that cannot be resolved locally.
+// Warning is a non-fatal finding of the loader, such as an intrinsic
+// function that cannot be resolved locally, or a feature that is not emulated.
 type Warning struct {
 	File     string
 	Line     int
@@ -95,7 +101,8 @@ const (
 
 // API is one API Gateway API and its routes.
 type API struct {
-	// ID is the logical id (ServerlessHttpApi / ServerlessRestApi for implicit APIs).
+	// ID is the logical id (ServerlessHttpApi / ServerlessRestApi for implicit
+	// APIs). Lower-cased, it is the API's own host: <id>.localhost.
 	ID    string
 	Type  APIType
 	Stage string // "$default" for HTTP APIs unless set; "Prod" for implicit REST APIs
@@ -111,25 +118,87 @@ type API struct {
 	Routes           []*Route
 }
 
-// Route is one method + path bound to a Lambda proxy integration.
+// Host is the host name that addresses this API alone: its lower-case
+// logical id under localhost, which browsers and curl resolve to loopback.
+func (a *API) Host() string { return strings.ToLower(a.ID) + ".localhost" }
+
+// Emulated reports whether gatescope serves the API's type. WebSocket APIs
+// are loaded, with their routes, but not served yet.
+func (a *API) Emulated() bool { return a.Type == HTTPAPI || a.Type == RESTAPI }
+
+// Route is one route key and its integration.
 type Route struct {
-	// Method is upper case, or "ANY".
+	// Method is upper case, or "ANY"; "" for a WebSocket route.
 	Method string
 	// Path is the resource path as declared, e.g. "/items/{id}", "/{proxy+}";
 	// "$default" for an HTTP API's default route.
 	Path string
-	// Function is the logical name of the integrated function.
+	// Function is the logical name of the integrated function; "" for an
+	// integration that invokes none (an HTTP endpoint, a mock, another
+	// AWS service).
 	Function string
+	// Integration says how the route is answered: a Lambda proxy (the zero
+	// value) or a kind gatescope does not serve yet.
+	Integration Integration
+	// Authorizer is the name of the route's authorizer; "" when it has none.
+	Authorizer string
+	// OperationName is the operation's name (OpenAPI operationId, a REST
+	// method's OperationName); REST events carry it.
+	OperationName string
 	// PayloadVersion is "1.0" or "2.0".
 	PayloadVersion string
 	// Timeout is the integration timeout (HTTP API TimeoutInMillis; 30 s / 29 s default).
 	Timeout time.Duration
 }
 
+// Emulated reports whether gatescope serves the route: only Lambda proxy
+// integrations of a function in the project are. Any other route is still
+// routed, so that no less specific route answers in its place, but it is
+// answered as API Gateway answers a missing route, and it is listed in
+// Project.NotEmulated.
+func (r *Route) Emulated() bool {
+	return r.Integration.Kind == ProxyIntegration && r.Function != ""
+}
+
+// IntegrationKind is what a route's integration does.
+type IntegrationKind string
+
+// The kinds of integration, as `gatescope check` names them.
+const (
+	// ProxyIntegration is a Lambda proxy integration (AWS_PROXY of a
+	// function): the zero value.
+	ProxyIntegration IntegrationKind = ""
+	// CustomIntegration is an AWS integration: non-proxy Lambda (mapping
+	// templates) or another service (SQS, Step Functions, EventBridge, ...).
+	CustomIntegration IntegrationKind = "custom"
+	// MockIntegration answers from mapping templates, invoking nothing.
+	MockIntegration IntegrationKind = "mock"
+	// HTTPIntegration forwards to an HTTP endpoint (HTTP or HTTP_PROXY).
+	HTTPIntegration IntegrationKind = "http"
+)
+
+func (k IntegrationKind) String() string {
+	if k == ProxyIntegration {
+		return "proxy"
+	}
+	return string(k)
+}
+
+// Integration is a route's integration beyond its function.
+type Integration struct {
+	Kind IntegrationKind
+	// Type is the integration type as the template wrote it (AWS, HTTP_PROXY,
+	// MOCK, or AWS_PROXY with a service subtype), for messages.
+	Type string
+	// Target is what the integration calls (a URL, a service action, a
+	// function ARN), for messages; "" when unknown.
+	Target string
+}
+
 // Key is the route key as API Gateway writes it: "GET /items/{id}" or "$default".
 func (r *Route) Key() string {
-	if r.Path == "$default" {
-		return "$default"
+	if r.Path == "$default" || r.Method == "" {
+		return r.Path // $default; a WebSocket route key ($connect, an action)
 	}
 	return r.Method + " " + r.Path
 }

@@ -17,8 +17,7 @@ type defResult struct {
 }
 
 // definition reads an API's DefinitionBody (or the local file named by
-// DefinitionUri) and adds its Lambda proxy routes to a. Swagger 2.0 and
-// OpenAPI 3 share everything we read: paths and x-amazon-apigateway-* keys.
+// DefinitionUri) and adds its routes to a.
 func (l *loader) definition(s *apiSet, a *API, p props) (defResult, error) {
 	key := "DefinitionBody"
 	doc := p.get(key)
@@ -30,7 +29,7 @@ func (l *loader) definition(s *apiSet, a *API, p props) (defResult, error) {
 		}
 		where, ok := scalar(uri)
 		if !ok || strings.Contains(where, "://") {
-			p.warnf(uri, key, "a definition in S3 cannot be read locally; only event routes are served")
+			p.notEmulated(uri, key, "a definition in S3 cannot be read locally: only event routes are served")
 			return defResult{}, nil
 		}
 		raw, err := l.readDoc(where)
@@ -39,6 +38,13 @@ func (l *loader) definition(s *apiSet, a *API, p props) (defResult, error) {
 		}
 		doc, _ = l.resolve(raw, p.at(key))
 	}
+	return l.openAPI(s, a, doc, p, key)
+}
+
+// openAPI adds the routes of an OpenAPI document (Swagger 2.0 or OpenAPI 3,
+// which share everything we read: paths and x-amazon-apigateway-* keys) to
+// a. p and key name the property that holds it, for messages.
+func (l *loader) openAPI(s *apiSet, a *API, doc *yaml.Node, p props, key string) (defResult, error) {
 	if doc == nil {
 		return defResult{}, nil // unresolvable, already reported
 	}
@@ -46,6 +52,8 @@ func (l *loader) definition(s *apiSet, a *API, p props) (defResult, error) {
 		return defResult{}, p.errorf(doc, key, "must be an OpenAPI document, got %s", describe(doc))
 	}
 	at := p.at(key)
+	authorizers := l.securitySchemes(doc, at)
+	global := get(doc, "security")
 	var res defResult
 	for _, pp := range pairs(get(doc, "paths")) {
 		path := pp.key
@@ -63,37 +71,136 @@ func (l *loader) definition(s *apiSet, a *API, p props) (defResult, error) {
 				return defResult{}, err
 			}
 			if r == nil {
-				if get(op.v, "x-amazon-apigateway-integration") == nil {
-					s.unbound = append(s.unbound, unboundOp{api: a, key: (&Route{Method: method, Path: path}).Key(), n: op.k, at: opAt})
-				}
+				s.unbound = append(s.unbound, unboundOp{api: a, key: (&Route{Method: method, Path: path}).Key(), n: op.k, at: opAt})
 				continue
 			}
+			sec := get(op.v, "security")
+			if sec == nil {
+				sec = global
+			}
+			r.Authorizer = securityAuthorizer(sec, authorizers)
+			l.operationExtensions(op.v, opAt)
 			l.addRoute(a, r, op.k, opAt)
+			s.fromDefinition[r] = true
 		}
 	}
-	if a.Type == HTTPAPI {
-		if n := get(doc, "x-amazon-apigateway-cors"); n != nil {
-			c, err := corsObject(n)
+	for _, kv := range pairs(doc) {
+		kat := at.field(kv.key)
+		switch kv.key {
+		case "x-amazon-apigateway-cors":
+			if a.Type != HTTPAPI {
+				l.notEmulatedAt(kv.k, kat, "x-amazon-apigateway-cors applies to HTTP APIs only; this REST API ignores it, as API Gateway does")
+				continue
+			}
+			c, err := corsObject(kv.v)
 			if err != nil {
-				return defResult{}, p.errorf(n, key+".x-amazon-apigateway-cors", "%v", err)
+				return defResult{}, p.errorf(kv.v, key+".x-amazon-apigateway-cors", "%v", err)
 			}
 			res.cors = c
-		}
-	}
-	if a.Type == RESTAPI {
-		if n := deref(get(doc, "x-amazon-apigateway-binary-media-types")); isSeq(n) {
-			for _, it := range n.Content {
-				if t, ok := scalar(it); ok {
-					res.binaryMediaTypes = append(res.binaryMediaTypes, t)
+		case "x-amazon-apigateway-binary-media-types":
+			if n := deref(kv.v); isSeq(n) && a.Type == RESTAPI {
+				for _, it := range n.Content {
+					if t, ok := scalar(it); ok {
+						res.binaryMediaTypes = append(res.binaryMediaTypes, t)
+					}
 				}
+			}
+		default:
+			if msg, listed := docExtensions[kv.key]; listed && msg != inert {
+				l.notEmulatedAt(kv.k, kat, "%s", msg)
+			} else if !listed && strings.HasPrefix(kv.key, "x-amazon-apigateway-") {
+				l.notEmulatedAt(kv.k, kat, "%s is not emulated: gatescope ignores it", kv.key)
 			}
 		}
 	}
 	return res, nil
 }
 
-// operation turns one OpenAPI operation into a route, or nil (with a
-// warning) when it is not a Lambda proxy integration we can serve.
+// docExtensions are the document-level x-amazon-apigateway-* keys besides
+// the ones openAPI reads: "" (inert) or the sentence listed.
+var docExtensions = map[string]string{
+	"x-amazon-apigateway-gateway-responses":            msgGatewayResp,
+	"x-amazon-apigateway-request-validators":           inert, // listed where an operation uses one
+	"x-amazon-apigateway-request-validator":            msgValidation,
+	"x-amazon-apigateway-policy":                       msgResPolicy,
+	"x-amazon-apigateway-api-key-source":               msgAPIKeys,
+	"x-amazon-apigateway-minimum-compression-size":     msgCompression,
+	"x-amazon-apigateway-endpoint-configuration":       inert,
+	"x-amazon-apigateway-importexport-version":         inert,
+	"x-amazon-apigateway-documentation":                inert,
+	"x-amazon-apigateway-tag-value":                    inert,
+	"x-amazon-apigateway-disable-execute-api-endpoint": inert,
+}
+
+// operationExtensions lists an operation's x-amazon-apigateway-* keys that
+// nothing emulates.
+func (l *loader) operationExtensions(op *yaml.Node, at loc) {
+	for _, kv := range pairs(op) {
+		switch kv.key {
+		case "x-amazon-apigateway-integration":
+		case "x-amazon-apigateway-request-validator":
+			l.notEmulatedAt(kv.k, at.field(kv.key), msgValidation)
+		case "x-amazon-apigateway-auth":
+			if t, _ := scalar(getFold(kv.v, "type")); strings.EqualFold(t, "AWS_IAM") {
+				l.notEmulatedAt(kv.k, at.field(kv.key), msgIAMAuth)
+			}
+		default:
+			if strings.HasPrefix(kv.key, "x-amazon-apigateway-") {
+				l.notEmulatedAt(kv.k, at.field(kv.key), "%s is not emulated: gatescope ignores it", kv.key)
+			}
+		}
+	}
+}
+
+// securitySchemes lists the document's authorizers and API key schemes and
+// returns the authorizers' names (with "AWS_IAM" for SigV4 schemes).
+func (l *loader) securitySchemes(doc *yaml.Node, at loc) map[string]string {
+	out := map[string]string{}
+	where := "securityDefinitions" // Swagger 2.0
+	schemes := get(doc, where)
+	if schemes == nil {
+		where = "components.securitySchemes"
+		schemes = get(get(doc, "components"), "securitySchemes")
+	}
+	for _, kv := range pairs(schemes) {
+		kat := at.field(where).field(kv.key)
+		authType, _ := scalar(get(kv.v, "x-amazon-apigateway-authtype"))
+		switch {
+		case strings.EqualFold(authType, "awsSigv4"):
+			out[kv.key] = iamAuthorizer
+			l.notEmulatedAt(kv.k, kat, msgIAMAuth)
+		case get(kv.v, "x-amazon-apigateway-authorizer") != nil || authType != "":
+			out[kv.key] = kv.key
+			l.notEmulatedAt(kv.k, kat, msgAuthorizer)
+		default:
+			if t, _ := scalar(get(kv.v, "type")); t == "apiKey" {
+				l.notEmulatedAt(kv.k, kat, msgAPIKeys)
+			}
+		}
+	}
+	return out
+}
+
+// securityAuthorizer is the authorizer an operation's security requirement
+// names: the first scheme that is an authorizer.
+func securityAuthorizer(sec *yaml.Node, authorizers map[string]string) string {
+	if !isSeq(sec) {
+		return ""
+	}
+	for _, req := range deref(sec).Content {
+		for _, kv := range pairs(req) {
+			if name, ok := authorizers[kv.key]; ok {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// operation turns one OpenAPI operation into a route; nil when it has no
+// integration. A route whose integration is not a Lambda proxy of a
+// function in the template is kept (it must still win its requests over
+// less specific routes) and listed.
 func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, at loc) (*Route, error) {
 	integ := get(op, "x-amazon-apigateway-integration")
 	if integ == nil {
@@ -101,19 +208,18 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 	}
 	at = at.field("x-amazon-apigateway-integration")
 	typ, _ := scalar(getFold(integ, "type"))
-	if !strings.EqualFold(typ, "aws_proxy") {
-		l.warnAt(keyNode, at, "integration type %q is not emulated (only aws_proxy); route %s not served", typ, (&Route{Method: method, Path: path}).Key())
-		return nil, nil
-	}
 	uri, _ := scalar(get(integ, "uri"))
-	fn := l.functionForURI(uri)
-	if fn == "" {
-		l.warnAt(nodeOr(get(integ, "uri"), keyNode), at.field("uri"), "uri %q names no function in this template; route %s not served", uri, (&Route{Method: method, Path: path}).Key())
-		return nil, nil
+	subtype, _ := scalar(get(integ, "integrationSubtype"))
+	r := &Route{Method: method, Path: path, PayloadVersion: "1.0", Timeout: defaultRESTTimeout}
+	if opID, ok := scalar(get(op, "operationId")); ok {
+		r.OperationName = opID
 	}
-	r := &Route{Method: method, Path: path, Function: fn, PayloadVersion: "1.0", Timeout: defaultRESTTimeout}
 	if a.Type == HTTPAPI {
 		r.PayloadVersion, r.Timeout = "2.0", defaultHTTPTimeout
+	}
+	l.integrate(r, typ, subtype, uri)
+	l.listIntegration(r, nodeOr(integ, keyNode), at)
+	if a.Type == HTTPAPI {
 		if n := get(integ, "payloadFormatVersion"); n != nil {
 			s, _ := scalar(n)
 			pv, ok := normalizePayload(s)
@@ -135,6 +241,54 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 		r.Timeout = time.Duration(ms) * time.Millisecond
 	}
 	return r, nil
+}
+
+// integrate sets r's integration and, for a Lambda proxy of a function in
+// the template, its function (with the zero Integration).
+func (l *loader) integrate(r *Route, typ, subtype, uri string) {
+	r.Integration = integrationOf(typ, subtype, uri)
+	if r.Integration.Kind == ProxyIntegration {
+		if r.Function = l.functionForURI(uri); r.Function != "" {
+			r.Integration = Integration{}
+		}
+	}
+}
+
+// integrationOf classifies an integration by its type (AWS_PROXY, AWS,
+// HTTP, HTTP_PROXY, MOCK; any case) and, for HTTP API AWS_PROXY, its
+// subtype (a service action such as SQS-SendMessage).
+func integrationOf(typ, subtype, target string) Integration {
+	in := Integration{Type: strings.ToUpper(typ), Target: target}
+	switch in.Type {
+	case "AWS_PROXY":
+		if subtype != "" {
+			in.Kind, in.Type = CustomIntegration, in.Type+" "+subtype
+		}
+	case "MOCK":
+		in.Kind = MockIntegration
+	case "HTTP", "HTTP_PROXY":
+		in.Kind = HTTPIntegration
+	default:
+		in.Kind = CustomIntegration
+	}
+	return in
+}
+
+// listIntegration lists a route gatescope routes but does not serve.
+func (l *loader) listIntegration(r *Route, n *yaml.Node, at loc) {
+	if r.Emulated() {
+		return
+	}
+	switch r.Integration.Kind {
+	case ProxyIntegration:
+		l.notEmulatedAt(n, at, "the integration invokes a function this template does not define (%s): the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one", r.Integration.Target)
+	case MockIntegration:
+		l.notEmulatedAt(n, at, "mock integrations are not emulated yet: the route answers as a missing route does")
+	case HTTPIntegration:
+		l.notEmulatedAt(n, at, "HTTP integrations are not emulated yet: the route answers as a missing route does")
+	default:
+		l.notEmulatedAt(n, at, "AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does")
+	}
 }
 
 func nodeOr(n, fallback *yaml.Node) *yaml.Node {

@@ -79,17 +79,26 @@ func TestOpenAPIDefinitionBody(t *testing.T) {
 				proxy := route(HTTPAPI, "ANY", "/items/{proxy+}", "Items")
 				proxy.Timeout = 10 * time.Second
 				const body = "DefinitionBody.paths."
+				// Routes gatescope does not serve are kept (they must still
+				// win their requests) and listed.
+				mock := route(HTTPAPI, "GET", "/mock", "")
+				mock.Integration = Integration{Kind: MockIntegration, Type: "MOCK"}
+				ghost := route(HTTPAPI, "GET", "/ghost", "")
+				ghost.Integration = Integration{Type: "AWS_PROXY", Target: "arn:aws:lambda:us-east-1:123456789012:function:elsewhere"}
 				return &Project{
 					Functions: []*Function{localFn("Items", "provided.al2023", "bootstrap")},
 					APIs: []*API{{ID: "Api", Type: HTTPAPI, Stage: "$default",
 						Cors: &Cors{AllowOrigins: []string{"*"}, AllowMethods: []string{"GET"}, MaxAge: 300},
-						Routes: []*Route{get, proxy, route(HTTPAPI, "ANY", "$default", "Items"),
+						Routes: []*Route{get, proxy, route(HTTPAPI, "ANY", "$default", "Items"), mock, ghost,
 							route(HTTPAPI, "POST", "/filled", "Items")}}},
+					NotEmulated: []Warning{
+						warning(lineOf(t, src, "type: mock", 1), "Api", body+"/mock.get.x-amazon-apigateway-integration",
+							"mock integrations are not emulated yet: the route answers as a missing route does"),
+						warning(lineOf(t, src, "uri: arn:aws:lambda", 1)-1, "Api", body+"/ghost.get.x-amazon-apigateway-integration",
+							"the integration invokes a function this template does not define (arn:aws:lambda:us-east-1:123456789012:function:elsewhere): "+
+								"the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one"),
+					},
 					Warnings: []Warning{
-						warning(lineOf(t, src, "get:", 2), "Api", body+"/mock.get.x-amazon-apigateway-integration",
-							`integration type "mock" is not emulated (only aws_proxy); route GET /mock not served`),
-						warning(lineOf(t, src, "uri: arn:aws:lambda", 1), "Api", body+"/ghost.get.x-amazon-apigateway-integration.uri",
-							`uri "arn:aws:lambda:us-east-1:123456789012:function:elsewhere" names no function in this template; route GET /ghost not served`),
 						warning(lineOf(t, src, "get:", 4), "Api", body+"/bare.get",
 							"GET /bare has no x-amazon-apigateway-integration and no event declares it; route not served"),
 					},

@@ -9,19 +9,32 @@ import (
 // props reads one resource's properties, resolving each key when it is read
 // so that only the properties gatescope uses can produce warnings (a Policy
 // naming a DynamoDB table must not). Read each key once.
+//
+// Every key read is marked in used: after loading, the audit lists each
+// property nothing read (and that is not inert) as not emulated. A reader
+// that reads a property it cannot emulate must list it itself.
 type props struct {
 	l      *loader
 	res    string
 	node   *yaml.Node // raw properties, Globals merged
 	prefix string     // property path prefix, e.g. "Events.Get.Properties."
 	line   int        // where to point when a property is absent
+	used   map[string]bool
 }
 
-func (p props) raw(key string) *yaml.Node { return get(p.node, key) }
+func (p props) raw(key string) *yaml.Node {
+	if p.used != nil {
+		p.used[key] = true
+	}
+	return get(p.node, key)
+}
 
-// get returns the resolved value, or nil when absent or dropped.
+// get returns the resolved value, or nil when absent or dropped. Stand-in
+// values (symbols.go) are not reported: only values a function sees are.
 func (p props) get(key string) *yaml.Node {
-	v, _ := p.l.resolve(get(p.node, key), p.at(key))
+	mark := len(p.l.standIns)
+	v, _ := p.l.resolve(p.raw(key), p.at(key))
+	p.l.standIns = p.l.standIns[:mark]
 	return v
 }
 
@@ -34,11 +47,19 @@ func (p props) errorf(n *yaml.Node, key, format string, args ...any) *Error {
 }
 
 func (p props) warnf(n *yaml.Node, key, format string, args ...any) {
-	n2 := n
-	if n2 == nil {
-		n2 = &yaml.Node{Line: p.line}
+	p.l.warnAt(p.nodeOrLine(n), p.at(key), format, args...)
+}
+
+// notEmulated lists the property key (at n) as a feature gatescope does not do.
+func (p props) notEmulated(n *yaml.Node, key, format string, args ...any) {
+	p.l.notEmulatedAt(p.nodeOrLine(n), p.at(key), format, args...)
+}
+
+func (p props) nodeOrLine(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Line == 0 {
+		return &yaml.Node{Line: p.line}
 	}
-	p.l.warnAt(n2, p.at(key), format, args...)
+	return n
 }
 
 // str reads a string property; "" when absent.

@@ -55,6 +55,16 @@ type Options struct {
 	// APIAddr is the api address, for "copy as curl" of a request that
 	// names no Host (default 127.0.0.1:3000).
 	APIAddr string
+	// NotEmulated is what the template declares and gatescope does not
+	// emulate, grouped by feature; the list page shows it.
+	NotEmulated []Notice
+}
+
+// Notice is one feature the template declares that gatescope does not
+// emulate, and where ("Resource.Property (file:line)").
+type Notice struct {
+	Message string
+	Where   []string
 }
 
 // listPageSize is how many rows the list page renders; maxRows bounds the

@@ -29,6 +29,9 @@ var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS
 func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r.URL.Query(), listPageSize)
 	v := web.ListView{Filter: q.Form, MaxRows: maxRows, Live: q.Before == "" && q.After == ""}
+	for _, n := range h.opts.NotEmulated {
+		v.NotEmulated = append(v.NotEmulated, web.Notice{Message: n.Message, Where: n.Where})
+	}
 	c := h.counters()
 	v.Captured, v.Dropped = c.Captured, c.Dropped
 	code := http.StatusOK

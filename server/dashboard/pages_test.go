@@ -76,6 +76,32 @@ func TestListPage(t *testing.T) {
 	}
 }
 
+// TestListPageNotEmulated: the list page shows what the template declares
+// and gatescope does not emulate, one item per feature, and nothing when
+// everything is emulated.
+func TestListPageNotEmulated(t *testing.T) {
+	ts, _, _ := testServer(t, Options{NotEmulated: []Notice{
+		{Message: "authorizers are not emulated yet", Where: []string{"Api.Auth.Authorizers.Jwt (template.yaml:12)"}},
+		{Message: "SQS events are not emulated", Where: []string{"Fn.Events.Q.Type (template.yaml:30)", "2 more"}},
+	}})
+	d := getPage(t, ts.URL+"/", 200)
+	items := d.all("not-emulated-item")
+	if len(items) != 2 {
+		t.Fatalf("%d items, want 2", len(items))
+	}
+	if got := text(items[1]); got != "SQS events are not emulated — Fn.Events.Q.Type (template.yaml:30), 2 more" {
+		t.Errorf("item = %q", got)
+	}
+	if got := text(d.one(t, "not-emulated")); !strings.Contains(got, "Not emulated: 2 features") {
+		t.Errorf("summary = %q", got)
+	}
+
+	ts, _, _ = testServer(t, Options{})
+	if n := len(getPage(t, ts.URL+"/", 200).all("not-emulated")); n != 0 {
+		t.Errorf("a not-emulated notice with nothing to list")
+	}
+}
+
 func TestListPageFilters(t *testing.T) {
 	ts, _, xs := testServer(t, Options{})
 	for _, tc := range []struct {

@@ -178,7 +178,9 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	req.TraceID = awsid.TraceRoot(start, rb)
 	x.TraceID = req.TraceID
 
-	m, matched := g.router.Match(req.Method, req.RawPath)
+	// A Host naming one API (<api-id>.localhost) is routed within it alone.
+	router := g.router.For(req.Host)
+	m, matched := router.Match(req.Method, req.RawPath)
 	apiType := config.HTTPAPI
 	if matched {
 		apiType = m.API.Type
@@ -191,12 +193,16 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	case len(req.Body) > apigw.MaxRequestBytes:
 		resp = apigw.TooLarge(apiType, req)
 	default:
-		if pre, ok := g.router.Preflight(req); ok {
+		if pre, ok := router.Preflight(req); ok {
 			resp = pre
 			break
 		}
 		if !matched {
-			resp = g.router.NoRouteResponse(req)
+			resp = router.NoRouteResponse(req)
+			break
+		}
+		if !m.Route.Emulated() && target == "" {
+			resp = apigw.NotServedResponse(m, req)
 			break
 		}
 		resp = g.invoke(ctx, m, req, x, target)
