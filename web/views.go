@@ -154,7 +154,9 @@ type InspectorView struct {
 	Event       Body
 	Output      Body
 	Error       *FuncError
-	Logs        []LogLine
+	Logs        []LogLine // the start of the log (see LogsURL)
+	LogLines    int       // lines in the whole stored log
+	LogsURL     string    // set when Logs is only the start: the whole log as text
 	Timeline    []Step
 	Curl        string
 	EventFile   string // the event as a SAM event file (pretty JSON)

@@ -69,6 +69,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/exchanges/" + x.ID, "", 200, page},
 		{"GET", "/exchanges/" + x.ID + "/body/response", "", 200, plain},
 		{"GET", "/exchanges/" + x.ID + "/event.json", "", 200, jsonType},
+		{"GET", "/exchanges/" + x.ID + "/logs", "", 200, plain},
+		{"GET", "/exchanges/" + x.ID + "/body/output", "", 200, plain},
 		{"GET", "/exchanges/" + x.ID + "/edit", "", 200, page},
 		{"GET", "/exchanges/" + x.ID + "/diff/nope", "", 404, page},
 		{"GET", "/s/nope", "", 404, page},
