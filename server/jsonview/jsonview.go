@@ -259,10 +259,16 @@ func (t *Tokens) Next() (kind byte, tok []byte) {
 
 // Peek returns the kind of the next token without reading it.
 func (t *Tokens) Peek() byte {
-	pos := t.pos
-	k, _ := t.Next()
-	t.pos = pos
+	k, _ := t.PeekToken()
 	return k
+}
+
+// PeekToken returns the next token without reading it.
+func (t *Tokens) PeekToken() (kind byte, tok []byte) {
+	pos := t.pos
+	kind, tok = t.Next()
+	t.pos = pos
+	return kind, tok
 }
 
 // Offset is how many bytes of src have been read.
