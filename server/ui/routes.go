@@ -49,6 +49,7 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /exchanges/{id}/diff/{replayId}", pages.DiffPage)
 	handle("GET /s/{token}", sh.SharePage)
 	handle("GET /s/{token}/exchanges/{id}", sh.ShareExchangePage)
+	handle("GET /s/{token}/exchanges/{id}/raw/{part}", sh.ShareRaw)
 	handle("/s/", sh.ShareOther)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", web.StaticHandler()))
 	handle("/", dash.PageNotFound)

@@ -75,6 +75,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/exchanges/" + x.ID + "/diff/nope", "", 404, page},
 		{"GET", "/s/nope", "", 404, page},
 		{"GET", "/s/nope/exchanges/" + x.ID, "", 404, page},
+		{"GET", "/s/nope/exchanges/" + x.ID + "/raw/request", "", 404, page},
+		{"POST", "/s/nope/exchanges/" + x.ID + "/raw/request", "", 405, plain},
 		{"POST", "/s/nope", "", 405, plain},
 		{"GET", "/static/app.css?v=1", "", 200, "text/css; charset=utf-8"},
 		{"GET", "/nowhere", "", 404, page},
