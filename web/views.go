@@ -167,6 +167,7 @@ type InspectorView struct {
 	Logs        []LogLine // the start of the log (see LogsURL)
 	LogLines    int       // lines in the whole stored log
 	LogsURL     string    // set when Logs is only the start: the whole log as text
+	LogsCut     string    // how much of the function's output gatescope did not keep, "" for none
 	Timeline    []Step
 	Curl        string
 	EventFile   string // the event as a SAM event file (pretty JSON)

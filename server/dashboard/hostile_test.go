@@ -94,7 +94,7 @@ func TestInspectorLogsCut(t *testing.T) {
 	}
 	logs := "START RequestId: r Version: $LATEST\n" + b.String() + "END RequestId: r\n"
 	small := okExchange(0)
-	big := okExchange(1, func(x *exchange.Exchange) { x.Logs = logs })
+	big := okExchange(1, func(x *exchange.Exchange) { x.Logs, x.LogsTruncated = logs, 19<<20 })
 	if err := db.InsertExchanges(t.Context(), []*exchange.Exchange{small, big}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +104,9 @@ func TestInspectorLogsCut(t *testing.T) {
 	shown := textByID(d, "logs-text")
 	if len(shown) > shownBytes || !strings.HasSuffix(shown, "output\n") || !strings.HasPrefix(logs, shown) {
 		t.Errorf("shown %d bytes ending %q, want the log's start cut at a line", len(shown), shown[max(0, len(shown)-20):])
+	}
+	if note := text(d.one(t, "logs-truncated")); !strings.Contains(note, "printed 19.0 MB more than gatescope keeps") {
+		t.Errorf("truncation note %q", note)
 	}
 	if tab := text(d.one(t, "tab-logs")); tab != "Logs (5002)" {
 		t.Errorf("tab %q counts the shown lines, want the whole log's", tab)
@@ -120,8 +123,8 @@ func TestInspectorLogsCut(t *testing.T) {
 	}
 
 	d = getPage(t, ts.URL+"/exchanges/"+small.ID, 200)
-	if n := len(d.all("logs-show-all")); n != 0 {
-		t.Errorf("a short log has %d show-all links", n)
+	if n := len(d.all("logs-show-all")) + len(d.all("logs-truncated")); n != 0 {
+		t.Errorf("a short whole log has %d show-all links or truncation notes", n)
 	}
 	if code, _, _ := do(t, "GET", ts.URL+"/exchanges/nope/logs", ""); code != 404 {
 		t.Errorf("logs of an unknown exchange: %d", code)

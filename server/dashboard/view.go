@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -96,6 +97,9 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 	logs, logsCut := cutLines(x.Logs)
 	v.Logs = logLines(logs)
 	v.LogLines = lineCount(x.Logs)
+	if x.LogsTruncated > 0 {
+		v.LogsCut = fmtSize(int(min(x.LogsTruncated, math.MaxInt)))
+	}
 	if logsCut {
 		v.LogsURL = href + "/logs"
 	}

@@ -263,6 +263,9 @@ func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.Share
 	if v.Logs, cut = cutText(x.Logs); cut {
 		v.LogsURL = raw + partLogs
 	}
+	if x.LogsTruncated > 0 {
+		v.LogsCut = fmt.Sprintf("%.1f MB", float64(x.LogsTruncated)/(1<<20))
+	}
 	return v
 }
 

@@ -171,7 +171,11 @@ func TestShareRaw(t *testing.T) {
 	if err := db.InsertExchanges(ctx, []*exchange.Exchange{b}); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := do(t, "GET", srv.URL+shareOf(t, srv, "bin")+"/exchanges/"+b.ID+"/raw/response", "", nil)
+	binLink := shareOf(t, srv, "bin")
+	if _, page := do(t, "GET", srv.URL+binLink+"/exchanges/"+b.ID, "", nil); !strings.Contains(page, `data-testid="share-logs-truncated"`) {
+		t.Error("the page does not say the log was cut at capture")
+	}
+	resp, body := do(t, "GET", srv.URL+binLink+"/exchanges/"+b.ID+"/raw/response", "", nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/octet-stream" || body != "\x89PNG\x00\xfe" {
 		t.Errorf("binary body: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
