@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -36,6 +37,18 @@ type meta struct {
 	Explanation   string                  `json:"explanation,omitempty"`
 	Timings       exchange.Timings        `json:"timings"`
 	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
+}
+
+// validUTF8 is a raw JSON document (an event, a function's output) with
+// invalid UTF-8 replaced by U+FFFD. The JSON API and exports pass raw
+// documents through as they are, so one that a function wrote with a
+// stray byte, or a byte-flipped import, would make their JSON unreadable
+// to other tools. JSON that parsed can only hold such bytes in strings.
+func validUTF8(doc []byte) []byte {
+	if utf8.Valid(doc) {
+		return doc
+	}
+	return bytes.ToValidUTF8(doc, []byte("\uFFFD"))
 }
 
 // MaxLogBytes bounds the log stored with an exchange. Captured logs are
@@ -160,7 +173,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 		_, err = ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
-			reqBody, reqRaw, respBody, respRaw, []byte(x.Event), []byte(x.Function.RawResponse),
+			reqBody, reqRaw, respBody, respRaw, validUTF8(x.Event), validUTF8(x.Function.RawResponse),
 			logs, mj)
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)

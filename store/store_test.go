@@ -305,3 +305,27 @@ func TestSessions(t *testing.T) {
 		t.Errorf("search after cascade: %d hits, want 1", len(xs))
 	}
 }
+
+// TestInvalidUTF8Documents: an event or output holding invalid UTF-8 (a
+// function that wrote a stray byte) is stored with U+FFFD, so the JSON
+// API and exports, which pass documents through, stay valid JSON.
+func TestInvalidUTF8Documents(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	x := fullExchange("", 1)
+	x.Event = json.RawMessage("{\"a\":\"x\xb8y\"}")
+	x.Function.RawResponse = json.RawMessage("\"\xc3\"")
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Exchange(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Event) != "{\"a\":\"x\uFFFDy\"}" || string(got.Function.RawResponse) != "\"\uFFFD\"" {
+		t.Errorf("stored %q and %q", got.Event, got.Function.RawResponse)
+	}
+	if b, _ := json.Marshal(got); !utf8.Valid(b) || !json.Valid(b) {
+		t.Errorf("the exchange encodes as %q", b)
+	}
+}
