@@ -139,7 +139,7 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 
 	inv := p.newInvocation(res.RequestID, req)
 	out := newLogBuf(MaxLogBytes, LogTailBytes) // kept as it streams, never more
-	pre, preCut := e.logs.begin(out)           // what came before the invocation goes before START
+	pre, preCut := e.logs.begin(out)            // what came before the invocation goes before START
 	if err := p.dispatch(ctx, e, inv); err != nil {
 		return nil, err
 	}
