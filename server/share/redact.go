@@ -815,7 +815,7 @@ func (rd *Redactor) bearers(s string) string {
 		for k < len(s) && (isWordChar(s[k]) || strings.IndexByte("._~+/=-", s[k]) >= 0) {
 			k++
 		}
-		if cred := s[j:k]; len(cred) < 8 || strings.IndexAny(cred, "0123456789._~+/=-") < 0 {
+		if cred := s[j:k]; len(cred) < 8 || !strings.ContainsAny(cred, "0123456789._~+/=-") {
 			continue
 		}
 		sp.cut(rd, s, j, k)
