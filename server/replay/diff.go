@@ -629,7 +629,9 @@ func (c *comparer) ignored(path []byte, key string) bool {
 	for _, r := range c.ign {
 		switch {
 		case r.path != nil:
-			c.work(len(path))
+			if !c.work(len(path)) {
+				return true // out of budget: compare nothing more
+			}
 			if r.path.Match(path) {
 				return true
 			}
