@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -35,6 +36,55 @@ type meta struct {
 	RespTruncated int                     `json:"respTruncated,omitempty"`
 	Explanation   string                  `json:"explanation,omitempty"`
 	Timings       exchange.Timings        `json:"timings"`
+	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
+}
+
+// validUTF8 is a raw JSON document (an event, a function's output) with
+// invalid UTF-8 replaced by U+FFFD. The JSON API and exports pass raw
+// documents through as they are, so one that a function wrote with a
+// stray byte, or a byte-flipped import, would make their JSON unreadable
+// to other tools. JSON that parsed can only hold such bytes in strings.
+func validUTF8(doc []byte) []byte {
+	if utf8.Valid(doc) {
+		return doc
+	}
+	return bytes.ToValidUTF8(doc, []byte("\uFFFD"))
+}
+
+// MaxLogBytes bounds the log stored with an exchange. Captured logs are
+// already cut to 1 MiB of output per invocation (server/lambda), plus the
+// output before START and the platform lines; this catches logs that come
+// another way (imports), keeping their start and their last 64 KB.
+const MaxLogBytes = 2 << 20
+
+const logTailBytes = 64 << 10
+
+// capLogs cuts a log over MaxLogBytes to its start and its last 64 KB, at
+// line breaks when near, with a line saying how much was cut, and returns
+// the number of bytes cut.
+func capLogs(logs string) (string, int64) {
+	if len(logs) <= MaxLogBytes {
+		return logs, 0
+	}
+	start, end := logs[:MaxLogBytes-logTailBytes], logs[len(logs)-logTailBytes:]
+	if i := strings.LastIndexByte(start, '\n'); i >= len(start)-4<<10 {
+		start = start[:i+1]
+	}
+	for len(start) > 0 && !utf8.RuneStart(start[len(start)-1]) {
+		start = start[:len(start)-1] // a sequence cut short (or a lone continuation byte)
+	}
+	if i := strings.IndexByte(end, '\n'); i >= 0 && i < 4<<10 {
+		end = end[i+1:]
+	}
+	for len(end) > 0 && !utf8.RuneStart(end[0]) {
+		end = end[1:]
+	}
+	cut := int64(len(logs) - len(start) - len(end))
+	if !strings.HasSuffix(start, "\n") {
+		start += "\n"
+	}
+	return start + fmt.Sprintf("[gatescope cut %d bytes of log here: it stores %d KB of an exchange's log, the last %d KB included]\n",
+		cut, MaxLogBytes>>10, logTailBytes>>10) + end, cut
 }
 
 // InsertExchanges stores a batch in one transaction. It fills in a missing
@@ -100,6 +150,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			x.ID = exchange.NewID(t)
 		}
 
+		logs, logsCut := capLogs(x.Logs)
 		reqBody, reqRaw, reqCut := encodeBody(x.Request.Body, x.Request.IsBase64, db.bodyCap)
 		respBody, respRaw, respCut := encodeBody(x.Response.Body, x.Response.IsBase64, db.bodyCap)
 		m := meta{
@@ -112,6 +163,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			RespTruncated: max(respCut, x.Response.Truncated),
 			Explanation:   x.Explanation,
 			Timings:       finiteTimings(x.Timings),
+			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
 		}
 		mj, err := json.Marshal(m)
 		if err != nil {
@@ -121,8 +173,8 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 		_, err = ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
-			reqBody, reqRaw, respBody, respRaw, []byte(x.Event), []byte(x.Function.RawResponse),
-			x.Logs, mj)
+			reqBody, reqRaw, respBody, respRaw, validUTF8(x.Event), validUTF8(x.Function.RawResponse),
+			logs, mj)
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
@@ -257,6 +309,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.Response.Headers, x.Response.IsBase64, x.Response.Truncated = m.RespHeaders, m.RespBase64, m.RespTruncated
 	x.Explanation = m.Explanation
 	x.Timings = m.Timings
+	x.LogsTruncated = m.LogsTruncated
 	return &x, nil
 }
 

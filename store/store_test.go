@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/google/go-cmp/cmp"
@@ -65,8 +66,9 @@ func fullExchange(session string, i int) *exchange.Exchange {
 		Explanation: "The function threw Error: boom.",
 		Timings: exchange.Timings{RouteMatchedMs: 0.1, InvokeStartMs: 0.2, InitDurationMs: 80,
 			FunctionMs: 10, InvokeEndMs: 11, ResponseMappedMs: 11.5, SentMs: 12},
-		Logs:     "START RequestId: x\nsomething in the logs\nEND",
-		ReplayOf: "01ORIGINAL",
+		Logs:          "START RequestId: x\nsomething in the logs\n[gatescope cut 10 bytes of log here]\nEND",
+		LogsTruncated: 10,
+		ReplayOf:      "01ORIGINAL",
 	}
 }
 
@@ -143,6 +145,37 @@ func TestTruncation(t *testing.T) {
 	}
 	if got.Session == "" {
 		t.Error("empty session not defaulted")
+	}
+}
+
+// TestLogCap: logs that arrive whole (an import) are stored cut to
+// MaxLogBytes, start and end kept, the cut counted on top of any cut
+// already made at capture.
+func TestLogCap(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	var b strings.Builder
+	for i := 0; b.Len() < 5<<20; i++ {
+		fmt.Fprintf(&b, "line %07d é\n", i)
+	}
+	x := fullExchange("", 1)
+	x.Logs, x.LogsTruncated = b.String(), 7
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Exchange(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := fmt.Sprintf("[gatescope cut %d bytes of log here", got.LogsTruncated-7)
+	i := strings.Index(got.Logs, marker)
+	if len(got.Logs) > MaxLogBytes+200 || i < 0 || !strings.HasPrefix(got.Logs, "line 0000000 é\n") ||
+		!strings.HasSuffix(x.Logs, got.Logs[strings.Index(got.Logs[i:], "\n")+i+1:]) || !utf8.ValidString(got.Logs) {
+		t.Errorf("stored %d bytes, cut %d: %.40q … %.80q", len(got.Logs), got.LogsTruncated, got.Logs, got.Logs[max(0, i-20):])
+	}
+	kept := len(got.Logs) - (strings.Index(got.Logs[i:], "\n") + 1)
+	if int64(kept)+got.LogsTruncated-7 != int64(len(x.Logs)) {
+		t.Errorf("kept %d + cut %d != %d", kept, got.LogsTruncated-7, len(x.Logs))
 	}
 }
 
@@ -270,5 +303,29 @@ func TestSessions(t *testing.T) {
 	xs, _, _ = db.Exchanges(ctx, Filter{Query: "hello from node"})
 	if len(xs) != 1 {
 		t.Errorf("search after cascade: %d hits, want 1", len(xs))
+	}
+}
+
+// TestInvalidUTF8Documents: an event or output holding invalid UTF-8 (a
+// function that wrote a stray byte) is stored with U+FFFD, so the JSON
+// API and exports, which pass documents through, stay valid JSON.
+func TestInvalidUTF8Documents(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	x := fullExchange("", 1)
+	x.Event = json.RawMessage("{\"a\":\"x\xb8y\"}")
+	x.Function.RawResponse = json.RawMessage("\"\xc3\"")
+	if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Exchange(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Event) != "{\"a\":\"x\uFFFDy\"}" || string(got.Function.RawResponse) != "\"\uFFFD\"" {
+		t.Errorf("stored %q and %q", got.Event, got.Function.RawResponse)
+	}
+	if b, _ := json.Marshal(got); !utf8.Valid(b) || !json.Valid(b) {
+		t.Errorf("the exchange encodes as %q", b)
 	}
 }

@@ -8,6 +8,16 @@ import (
 	"strings"
 )
 
+// maxIndent is the deepest indentation drawn: 512 levels, the depth
+// beyond which bodies are shown as text (server/jsonview).
+const maxIndent = 512
+
+var spaces = strings.Repeat("  ", maxIndent)
+
+// Indentation is the indentation of a pretty-printed line at depth: two
+// spaces a level, sliced from one shared string as the page is drawn.
+func Indentation(depth int) string { return spaces[:2*min(max(depth, 0), maxIndent)] }
+
 // Option is one choice of a filter select.
 type Option struct {
 	Value, Label string
@@ -164,7 +174,10 @@ type InspectorView struct {
 	Event       Body
 	Output      Body
 	Error       *FuncError
-	Logs        []LogLine
+	Logs        []LogLine // the start of the log (see LogsURL)
+	LogLines    int       // lines in the whole stored log
+	LogsURL     string    // set when Logs is only the start: the whole log as text
+	LogsCut     string    // how much of the function's output gatescope did not keep, "" for none
 	Timeline    []Step
 	Curl        string
 	EventFile   string // the event as a SAM event file (pretty JSON)

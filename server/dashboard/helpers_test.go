@@ -160,6 +160,7 @@ func testMux(h *Handlers) *http.ServeMux {
 	mux.HandleFunc("GET /exchanges/{id}", h.ExchangePage)
 	mux.HandleFunc("GET /exchanges/{id}/body/{part}", h.ExchangeBody)
 	mux.HandleFunc("GET /exchanges/{id}/event.json", h.ExchangeEvent)
+	mux.HandleFunc("GET /exchanges/{id}/logs", h.ExchangeLogs)
 	mux.HandleFunc("/", h.PageNotFound)
 	return mux
 }

@@ -160,6 +160,8 @@ func (h *Handlers) ExchangeBody(w http.ResponseWriter, r *http.Request) {
 		body, isBase64 = x.Request.Body, x.Request.IsBase64
 	case "response":
 		body, isBase64 = x.Response.Body, x.Response.IsBase64
+	case "output":
+		body = string(x.Function.RawResponse)
 	default:
 		h.PageNotFound(w, r)
 		return
@@ -184,11 +186,18 @@ func (h *Handlers) ExchangeEvent(w http.ResponseWriter, r *http.Request) {
 		httpio.PageError(h.log, w, r, err)
 		return
 	}
-	ev := prettyJSON(x.Event)
-	if ev == "" {
-		ev = string(x.Event)
+	serveRaw(w, r, "application/json", "event-"+x.ID+".json", []byte(eventFile(x.Event)+"\n"))
+}
+
+// ExchangeLogs serves GET /exchanges/{id}/logs: the stored log whole, as
+// text. The inspector shows only its start.
+func (h *Handlers) ExchangeLogs(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpio.PageError(h.log, w, r, err)
+		return
 	}
-	serveRaw(w, r, "application/json", "event-"+x.ID+".json", []byte(ev+"\n"))
+	serveRaw(w, r, "text/plain; charset=utf-8", x.ID+"-logs.txt", []byte(x.Logs))
 }
 
 func serveRaw(w http.ResponseWriter, r *http.Request, ctype, filename string, b []byte) {

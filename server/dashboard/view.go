@@ -5,12 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/jsonview"
 	"github.com/gatescope/gatescope/web"
 )
 
@@ -85,13 +87,21 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 			Body:    bodyOf(x.Response.Body, x.Response.IsBase64, x.Response.Truncated, href+"/body/response"),
 		},
 		Event:     jsonBody(x.Event, href+"/event.json"),
-		Output:    jsonBody(x.Function.RawResponse, ""),
-		Logs:      logLines(x.Logs),
+		Output:    jsonBody(x.Function.RawResponse, href+"/body/output"),
 		Timeline:  timeline(x),
 		Curl:      curlOf(x, apiAddr),
-		EventFile: prettyJSON(x.Event),
+		EventFile: eventFile(x.Event),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,
+	}
+	logs, logsCut := cutLines(x.Logs)
+	v.Logs = logLines(logs)
+	v.LogLines = lineCount(x.Logs)
+	if x.LogsTruncated > 0 {
+		v.LogsCut = fmtSize(int(min(x.LogsTruncated, math.MaxInt)))
+	}
+	if logsCut {
+		v.LogsURL = href + "/logs"
 	}
 	if e := x.Function.Error; e != nil {
 		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace}
@@ -158,11 +168,12 @@ func bodyOf(body string, isBase64 bool, storedFrom int, rawURL string) web.Body 
 		}
 	}
 	b := web.Body{Size: fmtSize(len(raw)), FullURL: rawURL, Download: rawURL + "?download=1", StoredCut: storedCut(storedFrom)}
-	text := string(raw)
-	if pretty := prettyJSON(raw); pretty != "" {
-		text, b.Lang = pretty, "json"
+	if text, isCut, ok := shownJSON(raw); ok {
+		b.Text, b.Cut, b.Lang = text, isCut, "json"
+		return b
 	}
-	b.Text, b.Cut = cut(text)
+	b.Text, b.Cut = cut(string(raw[:min(len(raw), shownBytes+utf8.UTFMax)]))
+	b.Cut = b.Cut || len(raw) > len(b.Text)
 	return b
 }
 
@@ -173,35 +184,57 @@ func storedCut(n int) string {
 	return fmtSize(n)
 }
 
-// jsonBody shows JSON (an event, a function's raw response) pretty.
+// jsonBody shows JSON (an event, a function's raw response) pretty, cut
+// like bodies; fullURL serves the whole document.
 func jsonBody(raw json.RawMessage, fullURL string) web.Body {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		return web.Body{Empty: true}
 	}
-	text := prettyJSON(raw)
-	lang := "json"
-	if text == "" {
-		text, lang = string(raw), ""
+	b := web.Body{Size: fmtSize(len(raw)), FullURL: fullURL}
+	if text, isCut, ok := shownJSON(raw); ok {
+		b.Text, b.Cut, b.Lang = text, isCut, "json"
+		return b
 	}
-	b := web.Body{Size: fmtSize(len(raw)), Lang: lang, FullURL: fullURL}
-	b.Text, b.Cut = cut(text)
-	if fullURL == "" && b.Cut {
-		// Nowhere to fetch the rest from: show it all rather than lose it.
-		b.Text, b.Cut = text, false
-	}
+	b.Text, b.Cut = cut(string(raw[:min(len(raw), shownBytes+utf8.UTFMax)]))
+	b.Cut = b.Cut || len(raw) > len(b.Text)
 	return b
 }
 
-func prettyJSON(raw []byte) string {
+// prettyable reports whether raw is a document worth indenting: an object,
+// an array or a string (a number or a boolean reads best as it is).
+func prettyable(raw []byte) ([]byte, bool) {
 	t := bytes.TrimSpace(raw)
-	if len(t) == 0 || (t[0] != '{' && t[0] != '[' && t[0] != '"') {
+	return t, len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '"')
+}
+
+// shownJSON is the first shownBytes of raw pretty-printed; ok is false when
+// raw is not JSON or nests too deeply (see jsonview), and it is shown as text.
+func shownJSON(raw []byte) (text string, isCut, ok bool) {
+	t, ok := prettyable(raw)
+	if !ok {
+		return "", false, false
+	}
+	return jsonview.Indent(t, shownBytes)
+}
+
+// wholeJSON is raw pretty-printed whole, for copying, editing and
+// download, or raw itself when indenting would cost more than a few times
+// its size; "" when raw is not a JSON document.
+func wholeJSON(raw []byte) string {
+	t, ok := prettyable(raw)
+	if !ok {
 		return ""
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, t, "", "  "); err != nil {
-		return ""
+	return jsonview.Whole(t, jsonview.Budget(t))
+}
+
+// eventFile is the event as a SAM events/*.json file: pretty when that is
+// affordable, else as stored.
+func eventFile(raw []byte) string {
+	if ev := wholeJSON(raw); ev != "" {
+		return ev
 	}
-	return buf.String()
+	return string(raw)
 }
 
 // cut keeps the first shownBytes of s on a rune boundary.
@@ -214,6 +247,26 @@ func cut(s string) (string, bool) {
 		n--
 	}
 	return s[:n], true
+}
+
+// cutLines keeps the first shownBytes of a log, ending at a line's end
+// when one is near.
+func cutLines(s string) (string, bool) {
+	c, isCut := cut(s)
+	if isCut {
+		if i := strings.LastIndexByte(c, '\n'); i > len(c)/2 {
+			c = c[:i+1]
+		}
+	}
+	return c, isCut
+}
+
+func lineCount(s string) int {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return 0
+	}
+	return strings.Count(s, "\n") + 1
 }
 
 // printable reports whether b is UTF-8 text without control characters

@@ -31,7 +31,11 @@ type Exchange struct {
 	Explanation string          `json:"explanation"`
 	Timings     Timings         `json:"timings"`
 	Logs        string          `json:"logs"`
-	ReplayOf    string          `json:"replayOf,omitempty"`
+	// LogsTruncated is how many bytes of the function's output Logs leaves
+	// out: an invocation keeps its log's first part and last 64 KB, 1 MiB
+	// in all, and marks the cut in the text. 0 when the log is whole.
+	LogsTruncated int64  `json:"logsTruncated,omitempty"`
+	ReplayOf      string `json:"replayOf,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`

@@ -323,7 +323,7 @@ func recordResult(x *exchange.Exchange, res *lambda.Result) {
 	x.Function.Target = res.Target
 	x.Function.Cold = res.Cold
 	x.Function.RawResponse = rawJSON(res.Payload)
-	x.Logs = res.Log
+	x.Logs, x.LogsTruncated = res.Log, res.LogTruncated
 	x.Timings.InitDurationMs = ms(res.InitDuration)
 	x.Timings.EnvWaitMs = ms(res.Queued)
 	x.Timings.FunctionMs = ms(res.Duration)

@@ -42,8 +42,12 @@ type Result struct {
 	Payload []byte
 	// FunctionError is "" or "Unhandled" (X-Amz-Function-Error).
 	FunctionError string
-	// Log is the invocation's log, START to REPORT, as CloudWatch would show it.
+	// Log is the invocation's log, START to REPORT, as CloudWatch would show
+	// it, the function's output cut to MaxLogBytes (see logBuf).
 	Log string
+	// LogTruncated is how many bytes of the function's output Log leaves
+	// out (0: none).
+	LogTruncated int64
 	// Target is "local" or the ARN the function was invoked at.
 	Target string
 	// Queued is how long the invocation waited for a free environment.

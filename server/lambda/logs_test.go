@@ -1,7 +1,7 @@
 package lambda
 
 import (
-	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -79,18 +79,19 @@ func TestLogSinkAttribution(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSink(t, true)
 			var got []inv
-			var out *bytes.Buffer
+			var out *logBuf
 			for _, step := range tt.steps {
 				switch step {
 				case "begin":
 					// Output printed between invocations is the next one's
 					// once it has been read; end needs no such help.
 					s.waitRead(t)
-					out = new(bytes.Buffer)
-					got = append(got, inv{pre: string(s.begin(out))})
+					out = newLogBuf(MaxLogBytes, LogTailBytes)
+					pre, _ := s.begin(out)
+					got = append(got, inv{pre: pre})
 				case "end":
 					s.end(5 * time.Second)
-					got[len(got)-1].out = out.String()
+					got[len(got)-1].out, _ = out.text()
 				default:
 					s.print(t, step)
 				}
@@ -116,16 +117,16 @@ func TestLogSinkEndWaitsForUnreadOutput(t *testing.T) {
 		t.Skip("pendingBytes (FIONREAD) is implemented on Linux only")
 	}
 	s := newTestSink(t, false)
-	var out bytes.Buffer
-	s.begin(&out)
+	out := newLogBuf(MaxLogBytes, LogTailBytes)
+	s.begin(out)
 	s.print(t, "last line\n")
 	if n := pendingBytes(s.r); n != len("last line\n") {
 		t.Fatalf("pendingBytes = %d with nothing read yet, want %d", n, len("last line\n"))
 	}
 	go s.run() // the reader starts only now, racing end
 	s.end(10 * time.Second)
-	if out.String() != "last line\n" {
-		t.Fatalf("log = %q, want the last line in it", out.String())
+	if got, _ := out.text(); got != "last line\n" {
+		t.Fatalf("log = %q, want the last line in it", got)
 	}
 	if n := pendingBytes(s.r); n != 0 {
 		t.Errorf("pendingBytes = %d after end, want 0", n)
@@ -141,14 +142,14 @@ func TestLogSinkNoLostLastLine(t *testing.T) {
 	}
 	s := newTestSink(t, true)
 	for i := range 1000 {
-		var out bytes.Buffer
-		if pre := s.begin(&out); len(pre) != 0 {
+		out := newLogBuf(MaxLogBytes, LogTailBytes)
+		if pre, _ := s.begin(out); len(pre) != 0 {
 			t.Fatalf("invocation %d: %q printed by the one before it came before its START", i, pre)
 		}
 		s.print(t, "last line\n")
 		s.end(10 * time.Second)
-		if out.String() != "last line\n" {
-			t.Fatalf("invocation %d: log = %q, want %q", i, out.String(), "last line\n")
+		if got, _ := out.text(); got != "last line\n" {
+			t.Fatalf("invocation %d: log = %q, want %q", i, got, "last line\n")
 		}
 	}
 }
@@ -161,8 +162,8 @@ func TestLogSinkEndGivesUp(t *testing.T) {
 		t.Skip("pendingBytes (FIONREAD) is implemented on Linux only")
 	}
 	s := newTestSink(t, false)
-	var out bytes.Buffer
-	s.begin(&out)
+	out := newLogBuf(MaxLogBytes, LogTailBytes)
+	s.begin(out)
 	s.print(t, "stuck\n")
 	start := time.Now()
 	s.end(50 * time.Millisecond)
@@ -171,10 +172,10 @@ func TestLogSinkEndGivesUp(t *testing.T) {
 	}
 	go s.run()
 	s.waitRead(t)
-	if out.Len() != 0 {
-		t.Errorf("output read after end went to the ended invocation: %q", out.String())
+	if got, _ := out.text(); got != "" {
+		t.Errorf("output read after end went to the ended invocation: %q", got)
 	}
-	if pre := s.begin(nil); string(pre) != "stuck\n" {
+	if pre, _ := s.begin(nil); pre != "stuck\n" {
 		t.Errorf("next invocation's pre = %q, want the late output", pre)
 	}
 }
@@ -192,7 +193,7 @@ func TestLogSinkClosed(t *testing.T) {
 	if !closed {
 		t.Fatal("waitClosed returned before EOF")
 	}
-	if pre := s.begin(nil); string(pre) != "dying words\n" {
+	if pre, _ := s.begin(nil); pre != "dying words\n" {
 		t.Errorf("output of the exited process = %q", pre)
 	}
 	start := time.Now()
@@ -219,13 +220,71 @@ func TestLogSinkWaitClosedGivesUp(t *testing.T) {
 }
 
 // TestLogSinkIdleOutputBounded: an idle process cannot pile up more than
-// about 1 MiB for the next invocation's log.
+// maxPendingBytes for the next invocation's log: its start and its end,
+// with the cut marked and counted.
 func TestLogSinkIdleOutputBounded(t *testing.T) {
 	s := newTestSink(t, true)
-	s.print(t, strings.Repeat("x", 3<<20))
+	s.print(t, "first\n"+strings.Repeat("x", 3<<20)+"\nlast\n")
 	s.waitRead(t)
-	pre := s.begin(nil)
-	if len(pre) < 1<<20 || len(pre) >= 1<<20+32<<10 {
-		t.Errorf("kept %d bytes of idle output, want 1 MiB up to one read more", len(pre))
+	pre, cut := s.begin(nil)
+	if len(pre) > maxPendingBytes+200 || !strings.HasPrefix(pre, "first\n") || !strings.HasSuffix(pre, "\nlast\n") ||
+		!strings.Contains(pre, fmt.Sprintf("[gatescope cut %d bytes of log here", cut)) {
+		t.Errorf("kept %d bytes of idle output (cut %d): %.40q … %.40q", len(pre), cut, pre, pre[max(0, len(pre)-40):])
+	}
+	// Kept, less the marker line (and the line break put before it when
+	// the start did not end one), plus cut is what was printed.
+	kept := int64(len(pre)) - int64(len(cutLine(cut, maxPendingBytes, LogTailBytes)))
+	if d := kept + cut - s.written; d != 0 && d != 1 {
+		t.Errorf("kept %d + cut %d != printed %d", kept, cut, s.written)
+	}
+}
+
+// TestLogBuf: a stream is kept whole up to the limit; past it, its start
+// and its last part, cut at line breaks near the limits, with the count
+// of bytes cut exact.
+func TestLogBuf(t *testing.T) {
+	line := func(i int) string { return fmt.Sprintf("line %05d of output\n", i) } // 21 bytes
+	var many strings.Builder
+	for i := range 1000 {
+		many.WriteString(line(i))
+	}
+	tests := []struct {
+		name       string
+		max, tail  int
+		writes     []string
+		want       string // whole text, or "" to check the parts below
+		start, end string
+	}{
+		{"empty", 100, 20, nil, "", "", ""},
+		{"under the limit", 100, 20, []string{"a\n", "b\n"}, "a\nb\n", "", ""},
+		{"exactly the limit", 10, 4, []string{"0123456789"}, "0123456789", "", ""},
+		{"one byte over, no line breaks", 10, 4, []string{"0123456789x"}, "012345\n" + cutLine(1, 10, 4) + "789x", "", ""},
+		{"lines", 21 * 40, 21 * 10, []string{many.String()}, "", line(0), line(999)},
+		{"written a byte at a time", 21 * 40, 21 * 10, strings.Split(many.String(), ""), "", line(0), line(999)},
+		{"multi-byte runes at the cuts", 10, 4, []string{"ééééééééé"}, "ééé\n" + cutLine(8, 10, 4) + "éé", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newLogBuf(tt.max, tt.tail)
+			total := 0
+			for _, w := range tt.writes {
+				b.WriteString(w)
+				total += len(w)
+			}
+			got, cut := b.text()
+			if tt.want != "" || tt.start == "" {
+				if got != tt.want {
+					t.Errorf("text = %q, want %q", got, tt.want)
+				}
+			}
+			start, end, c := b.parts()
+			if c != cut || int64(len(start)+len(end))+cut != int64(total) || len(start)+len(end) > tt.max {
+				t.Errorf("kept %d+%d, cut %d (%d), written %d, max %d", len(start), len(end), cut, c, total, tt.max)
+			}
+			if tt.start != "" && (!strings.HasPrefix(got, tt.start) || !strings.HasSuffix(got, tt.end) ||
+				!strings.HasSuffix(string(start), "\n") || !strings.HasPrefix(string(end), "line ")) {
+				t.Errorf("text %q … %q does not keep whole lines at both ends", got[:40], got[len(got)-40:])
+			}
+		})
 	}
 }

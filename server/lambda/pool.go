@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -209,8 +208,8 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	inv := p.newInvocation(res.RequestID, req)
-	var out bytes.Buffer
-	pre := e.logs.begin(&out) // what came before the invocation goes before START
+	out := newLogBuf(MaxLogBytes, LogTailBytes) // kept as it streams, never more
+	pre, preCut := e.logs.begin(out)            // what came before the invocation goes before START
 	if err := p.dispatch(ctx, e, inv); err != nil {
 		return nil, err
 	}
@@ -220,7 +219,8 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 	}
 	e.logs.end(5 * time.Millisecond)
 	p.complete(e, inv, rep, res)
-	res.Log = p.assembleLog(res, pre, &out, tail)
+	res.Log, res.LogTruncated = p.assembleLog(res, pre, out, tail)
+	res.LogTruncated += preCut
 	p.putBack(e)
 	return res, nil
 }
@@ -251,11 +251,12 @@ func (p *pool) coldStart(ctx context.Context, res *Result) (e *env, initErr []by
 func (p *pool) initFailed(e *env, res *Result, initErr []byte) *Result {
 	p.discard(e)
 	e.logs.waitClosed(100 * time.Millisecond)
-	pre := e.logs.begin(nil)
+	pre, cut := e.logs.begin(nil)
 	e.logs.end(0)
 	res.FunctionError = "Unhandled"
 	res.Payload = initErr
-	res.Log = string(pre) + startLine(res.RequestID) + endLine(res.RequestID) +
+	res.LogTruncated = cut
+	res.Log = pre + startLine(res.RequestID) + endLine(res.RequestID) +
 		reportLine(res.RequestID, 0, p.fn.MemoryMB, 0, time.Since(e.started))
 	return res
 }
@@ -343,17 +344,18 @@ func (p *pool) complete(e *env, inv *invocation, rep reply, res *Result) {
 }
 
 // assembleLog is the invocation's log as CloudWatch shows it: what was
-// printed before it, START, the function's output and Lambda's tail, END,
-// and REPORT, with the Init Duration of a cold start.
-func (p *pool) assembleLog(res *Result, pre []byte, out *bytes.Buffer, tail string) string {
-	ensureNewline(out)
-	out.WriteString(tail)
+// printed before it, START, the function's output (cut to MaxLogBytes)
+// and Lambda's tail, END, and REPORT, with the Init Duration of a cold
+// start; and how many bytes of the output were cut. The platform lines
+// are always kept whole.
+func (p *pool) assembleLog(res *Result, pre string, out *logBuf, tail string) (string, int64) {
+	text, cut := out.text()
 	var initDur time.Duration
 	if res.Cold {
 		initDur = res.InitDuration
 	}
-	return string(pre) + startLine(res.RequestID) + out.String() + endLine(res.RequestID) +
-		reportLine(res.RequestID, res.Duration, p.fn.MemoryMB, res.MaxMemoryMB, initDur)
+	return pre + startLine(res.RequestID) + ensureNewline(text) + tail + endLine(res.RequestID) +
+		reportLine(res.RequestID, res.Duration, p.fn.MemoryMB, res.MaxMemoryMB, initDur), cut
 }
 
 // putBack returns an environment that served an invocation to the pool, or

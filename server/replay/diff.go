@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/jsonview"
 )
 
 // Class says how a replay turned out next to its original.
@@ -42,12 +44,22 @@ type Diff struct {
 	Replay   string   `json:"replay"`
 	Class    Class    `json:"class"`
 	Changes  []Change `json:"changes"`
+	// Incomplete says why the comparison stopped before the end (more than
+	// MaxChanges changes, or more work than the bodies' size warrants);
+	// Changes then holds what was found until then. "" when complete.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
-// Same reports whether nothing but volatile or ignored fields differ.
-func (d *Diff) Same() bool { return len(d.Changes) == 0 }
+// MaxChanges bounds the changes a diff lists: past it the comparison
+// stops, as no one reads more and a page must not render them all.
+const MaxChanges = 1000
 
-// Has reports whether path itself changed.
+// Same reports whether nothing but volatile or ignored fields differ. An
+// incomplete diff is never the same.
+func (d *Diff) Same() bool { return len(d.Changes) == 0 && d.Incomplete == "" }
+
+// Has reports whether path itself changed. It scans the changes: to test
+// many paths, build a set.
 func (d *Diff) Has(path string) bool {
 	for _, c := range d.Changes {
 		if c.Path == path {
@@ -119,8 +131,20 @@ const volatileAlternatives = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 // "body.meta"; "*" matches within one path segment, "**" across segments)
 // or a bare name, which matches a header name or a JSON key at any depth.
 // Ignoring a path ignores everything under it.
+//
+// Bodies are compared as JSON only when nested at most jsonview.MaxDepth
+// (512) deep, else as text. The work is bounded (see Diff.Incomplete).
 func Compare(orig, rep *exchange.Exchange, ignore []string) *Diff {
-	c := &comparer{ign: compileIgnore(ignore)}
+	d, _ := CompareContext(context.Background(), orig, rep, ignore)
+	return d
+}
+
+// CompareContext is Compare that stops, with ctx's error, when ctx ends:
+// a page whose client left stops diffing.
+func CompareContext(ctx context.Context, orig, rep *exchange.Exchange, ignore []string) (*Diff, error) {
+	c := &comparer{ctx: ctx, ign: compileIgnore(ignore)}
+	c.budget = workPerByte*(len(orig.Response.Body)+len(rep.Response.Body)+
+		len(orig.Function.RawResponse)+len(rep.Function.RawResponse)) + minWork
 	if (orig.RouteKey == "") != (rep.RouteKey == "") {
 		// One went through an API, the other straight to the function (an
 		// event replay): only the function's outputs compare.
@@ -131,18 +155,30 @@ func Compare(orig, rep *exchange.Exchange, ignore []string) *Diff {
 		c.field("outcome", string(orig.Outcome), string(rep.Outcome))
 		n := len(c.changes)
 		c.body(orig.Response, rep.Response)
-		bodyChanged := len(c.changes) > n
+		bodyChanged := len(c.changes) > n || c.incomplete != ""
 		c.headers(orig.Response.Headers, rep.Response.Headers, bodyChanged)
+	}
+	if c.err != nil {
+		return nil, c.err
 	}
 	// Show in reading order: status, outcome, headers, body.
 	slices.SortStableFunc(c.changes, func(a, b Change) int { return rank(a.Path) - rank(b.Path) })
-	d := &Diff{Original: orig.ID, Replay: rep.ID, Changes: c.changes}
+	d := &Diff{Original: orig.ID, Replay: rep.ID, Changes: c.changes, Incomplete: c.incomplete}
 	if d.Changes == nil {
 		d.Changes = []Change{}
 	}
 	d.Class = classify(orig, rep, d.Same())
-	return d
+	return d, nil
 }
+
+// The comparison's work budget, in steps (a value visited, a byte of a
+// path matched against an ignore pattern or parsed): linear in the bodies,
+// generous for any real body, and a stop for the superlinear corners
+// (deep paths matched against many patterns).
+const (
+	workPerByte = 64
+	minWork     = 1 << 20
+)
 
 func rank(path string) int {
 	switch {
@@ -172,16 +208,48 @@ func classify(orig, rep *exchange.Exchange, same bool) Class {
 }
 
 type comparer struct {
-	ign     []ignoreRule
-	changes []Change
+	ctx        context.Context
+	ign        []ignoreRule
+	changes    []Change
+	path       []byte // the path of the JSON value being compared
+	steps      int
+	budget     int
+	incomplete string // why the comparison stopped early
+	err        error  // ctx's error: the comparison was abandoned
+}
+
+// stopped reports whether the comparison must go no further.
+func (c *comparer) stopped() bool { return c.incomplete != "" || c.err != nil }
+
+// work counts n steps of work, checks ctx now and then, and stops the
+// comparison when the budget is spent.
+func (c *comparer) work(n int) bool {
+	before := c.steps
+	c.steps += n
+	if c.steps>>12 != before>>12 { // every 4096 steps
+		if err := c.ctx.Err(); err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+	if c.steps > c.budget && c.incomplete == "" {
+		c.incomplete = "the comparison took more work than bodies this size need; the rest was not compared"
+	}
+	return !c.stopped()
 }
 
 func (c *comparer) add(path, before, after, kind string) {
+	if c.stopped() {
+		return
+	}
+	if len(c.changes) >= MaxChanges {
+		c.incomplete = fmt.Sprintf("more than %d changes: only the first %d are listed", MaxChanges, MaxChanges)
+		return
+	}
 	c.changes = append(c.changes, Change{Path: path, Before: before, After: after, Kind: kind})
 }
 
 func (c *comparer) field(path, before, after string) {
-	if before != after && !c.ignored(path, "") {
+	if before != after && !c.ignored([]byte(path), "") {
 		c.add(path, before, after, "changed")
 	}
 }
@@ -196,7 +264,7 @@ func (c *comparer) headers(a, b map[string][]string, bodyChanged bool) {
 			continue
 		}
 		path := "headers." + k
-		if c.ignored(path, k) {
+		if c.ignored([]byte(path), k) {
 			continue
 		}
 		va, okA := ca[k]
@@ -264,7 +332,7 @@ func maskVolatile(s string) string { return volatileText.ReplaceAllString(s, "\x
 // body compares bodies: as JSON values when both parse, as bytes when
 // either is binary, else as text with volatile ids masked.
 func (c *comparer) body(a, b exchange.HTTPResponse) {
-	if c.ignored("body", "") {
+	if c.ignored([]byte("body"), "") {
 		return
 	}
 	if a.IsBase64 || b.IsBase64 {
@@ -276,7 +344,8 @@ func (c *comparer) body(a, b exchange.HTTPResponse) {
 	va, okA := parseJSON(a.Body)
 	vb, okB := parseJSON(b.Body)
 	if okA && okB {
-		c.value("body", "", va, vb)
+		c.path = append(c.path[:0], "body"...)
+		c.value("", va, vb)
 		return
 	}
 	if maskVolatile(a.Body) != maskVolatile(b.Body) {
@@ -286,14 +355,15 @@ func (c *comparer) body(a, b exchange.HTTPResponse) {
 
 // output compares two raw function outputs (JSON, or absent).
 func (c *comparer) output(a, b json.RawMessage) {
-	if c.ignored("output", "") {
+	if c.ignored([]byte("output"), "") {
 		return
 	}
 	va, okA := parseJSON(string(a))
 	vb, okB := parseJSON(string(b))
 	switch {
 	case okA && okB:
-		c.value("output", "", va, vb)
+		c.path = append(c.path[:0], "output"...)
+		c.value("", va, vb)
 	case okA:
 		c.add("output", showJSON(va), "", "removed")
 	case okB:
@@ -308,9 +378,11 @@ func showBody(r exchange.HTTPResponse) string {
 	return r.Body
 }
 
-// parseJSON decodes a whole body as one JSON value, numbers kept exact.
+// parseJSON decodes a whole body as one JSON value, numbers kept exact;
+// not when it nests deeper than jsonview.MaxDepth (the diff compares that
+// as text, and pages show it as text).
 func parseJSON(s string) (any, bool) {
-	if strings.TrimSpace(s) == "" {
+	if strings.TrimSpace(s) == "" || jsonview.Depth([]byte(s), jsonview.MaxDepth+1) > jsonview.MaxDepth {
 		return nil, false
 	}
 	dec := json.NewDecoder(strings.NewReader(s))
@@ -325,9 +397,9 @@ func parseJSON(s string) (any, bool) {
 	return v, true
 }
 
-// value compares two JSON values at path; key is the last object key.
-func (c *comparer) value(path, key string, a, b any) {
-	if c.ignored(path, key) || (key != "" && isVolatileKey(key)) {
+// value compares two JSON values at c.path; key is the last object key.
+func (c *comparer) value(key string, a, b any) {
+	if !c.work(1+len(key)) || c.ignored(c.path, key) || (key != "" && isVolatileKey(key)) {
 		return
 	}
 	switch x := a.(type) {
@@ -346,55 +418,71 @@ func (c *comparer) value(path, key string, a, b any) {
 			}
 		}
 		slices.Sort(keys)
+		n := len(c.path)
 		for _, k := range keys {
-			p := KeyPath(path, k)
+			if c.stopped() {
+				return
+			}
+			c.path = appendKey(c.path[:n], k)
 			va, okA := x[k]
 			vb, okB := y[k]
 			switch {
 			case okA && okB:
-				c.value(p, k, va, vb)
-			case c.ignored(p, k) || isVolatileKey(k):
+				c.value(k, va, vb)
+			case c.ignored(c.path, k) || isVolatileKey(k):
 			case okA:
-				c.add(p, showJSON(va), "", "removed")
+				c.add(string(c.path), c.show(va), "", "removed")
 			default:
-				c.add(p, "", showJSON(vb), "added")
+				c.add(string(c.path), "", c.show(vb), "added")
 			}
 		}
+		c.path = c.path[:n]
 		return
 	case []any:
 		y, ok := b.([]any)
 		if !ok {
 			break
 		}
-		for i := 0; i < max(len(x), len(y)); i++ {
-			p := IndexPath(path, i)
+		n := len(c.path)
+		for i := 0; i < max(len(x), len(y)) && !c.stopped(); i++ {
+			c.path = appendIndex(c.path[:n], i)
 			switch {
 			case i < len(x) && i < len(y):
-				c.value(p, "", x[i], y[i])
-			case c.ignored(p, ""):
+				c.value("", x[i], y[i])
+			case c.ignored(c.path, ""):
 			case i < len(x):
-				c.add(p, showJSON(x[i]), "", "removed")
+				c.add(string(c.path), c.show(x[i]), "", "removed")
 			default:
-				c.add(p, "", showJSON(y[i]), "added")
+				c.add(string(c.path), "", c.show(y[i]), "added")
 			}
 		}
+		c.path = c.path[:n]
 		return
 	}
 	if sa, ok := a.(string); ok {
 		if sb, ok := b.(string); ok && sa != sb {
 			// A string holding JSON (a proxy integration's "body") is
 			// compared as the JSON it holds.
-			if ja, ok := embeddedJSON(sa); ok {
-				if jb, ok := embeddedJSON(sb); ok {
-					c.value(path, key, ja, jb)
-					return
+			if c.work(len(sa) + len(sb)) {
+				if ja, ok := embeddedJSON(sa); ok {
+					if jb, ok := embeddedJSON(sb); ok {
+						c.value(key, ja, jb)
+						return
+					}
 				}
 			}
 		}
 	}
 	if !scalarEqual(a, b) {
-		c.add(path, showJSON(a), showJSON(b), "changed")
+		c.add(string(c.path), c.show(a), c.show(b), "changed")
 	}
+}
+
+// show is showJSON, counted as work.
+func (c *comparer) show(v any) string {
+	s := showJSON(v)
+	c.work(len(s))
+	return s
 }
 
 func scalarEqual(a, b any) bool {
@@ -442,21 +530,38 @@ func showJSON(v any) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-var identKey = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
+// identKey reports whether key is a plain name: [A-Za-z_$][A-Za-z0-9_$-]*.
+func identKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '$' || i > 0 && ('0' <= c && c <= '9' || c == '-')) {
+			return false
+		}
+	}
+	return key != ""
+}
 
 // KeyPath is the path of key inside the object at parent: parent.key, or
 // parent["odd key"] when the key is not a plain name.
 func KeyPath(parent, key string) string {
-	if identKey.MatchString(key) {
-		return parent + "." + key
-	}
-	q, _ := json.Marshal(key)
-	return parent + "[" + string(q) + "]"
+	return string(appendKey([]byte(parent), key))
 }
 
 // IndexPath is the path of element i of the array at parent.
 func IndexPath(parent string, i int) string {
-	return parent + "[" + strconv.Itoa(i) + "]"
+	return string(appendIndex([]byte(parent), i))
+}
+
+func appendKey(path []byte, key string) []byte {
+	if identKey(key) {
+		return append(append(path, '.'), key...)
+	}
+	q, _ := json.Marshal(key)
+	return append(append(append(path, '['), q...), ']')
+}
+
+func appendIndex(path []byte, i int) []byte {
+	return append(strconv.AppendInt(append(path, '['), int64(i), 10), ']')
 }
 
 // ignoreRule is one compiled ignore pattern: a path glob, or a bare name.
@@ -492,20 +597,27 @@ func compileIgnore(patterns []string) []ignoreRule {
 }
 
 // globRegexp anchors a glob: "**" matches anything, "*" anything but ".".
+// Patterns come from URLs: the literal parts are quoted whole (never split
+// inside a UTF-8 sequence) and invalid UTF-8 is replaced, so any pattern
+// compiles.
 func globRegexp(p string) string {
+	p = strings.ToValidUTF8(p, "\uFFFD")
 	var b strings.Builder
 	b.WriteString("^")
-	for i := 0; i < len(p); i++ {
-		if p[i] == '*' {
-			if i+1 < len(p) && p[i+1] == '*' {
-				b.WriteString(".*")
-				i++
-			} else {
-				b.WriteString(`[^.]*`)
-			}
-			continue
+	for p != "" {
+		i := strings.IndexByte(p, '*')
+		if i < 0 {
+			b.WriteString(regexp.QuoteMeta(p))
+			break
 		}
-		b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		b.WriteString(regexp.QuoteMeta(p[:i]))
+		if strings.HasPrefix(p[i:], "**") {
+			b.WriteString(".*")
+			p = p[i+2:]
+		} else {
+			b.WriteString(`[^.]*`)
+			p = p[i+1:]
+		}
 	}
 	b.WriteString("$")
 	return b.String()
@@ -513,11 +625,14 @@ func globRegexp(p string) string {
 
 // ignored reports whether path is to be skipped; key is the header name or
 // the last JSON key ("" for array elements, status and outcome).
-func (c *comparer) ignored(path, key string) bool {
+func (c *comparer) ignored(path []byte, key string) bool {
 	for _, r := range c.ign {
 		switch {
 		case r.path != nil:
-			if r.path.MatchString(path) {
+			if !c.work(len(path)) {
+				return true // out of budget: compare nothing more
+			}
+			if r.path.Match(path) {
 				return true
 			}
 		case key == "":
@@ -534,14 +649,17 @@ func (c *comparer) ignored(path, key string) bool {
 
 // Text renders the diff for a terminal: a header line with both ids and the
 // class, then per changed path a "@@ path @@" line, "- before" and
-// "+ after" lines. Multi-line text bodies are diffed line by line.
+// "+ after" lines. Multi-line text bodies are diffed line by line, within
+// a budget of lcsCells for the whole diff (past it, all removed lines then
+// all added ones).
 func (d *Diff) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s → %s: %s\n", d.Original, d.Replay, d.Class)
+	cells := lcsCells
 	for _, c := range d.Changes {
 		fmt.Fprintf(&b, "@@ %s @@\n", c.Path)
 		if strings.Contains(c.Before, "\n") || strings.Contains(c.After, "\n") {
-			writeLineDiff(&b, c.Before, c.After)
+			writeLineDiff(&b, c.Before, c.After, &cells)
 			continue
 		}
 		if c.Kind != "added" {
@@ -551,15 +669,22 @@ func (d *Diff) Text() string {
 			fmt.Fprintf(&b, "+ %s\n", c.After)
 		}
 	}
+	if d.Incomplete != "" {
+		fmt.Fprintf(&b, "(incomplete: %s)\n", d.Incomplete)
+	}
 	return b.String()
 }
 
-// maxLineDiff bounds the line diff's quadratic table; longer texts are shown
-// as all removed, then all added.
-const maxLineDiff = 1000
+// maxLineDiff bounds one line diff's quadratic table, and lcsCells all of
+// a diff's tables together; longer texts are shown as all removed, then
+// all added.
+const (
+	maxLineDiff = 1000
+	lcsCells    = 4 << 20
+)
 
 // writeLineDiff writes a longest-common-subsequence line diff.
-func writeLineDiff(b *strings.Builder, before, after string) {
+func writeLineDiff(b *strings.Builder, before, after string, cells *int) {
 	x, y := strings.Split(before, "\n"), strings.Split(after, "\n")
 	if before == "" {
 		x = nil
@@ -567,7 +692,7 @@ func writeLineDiff(b *strings.Builder, before, after string) {
 	if after == "" {
 		y = nil
 	}
-	if len(x) > maxLineDiff || len(y) > maxLineDiff {
+	if len(x) > maxLineDiff || len(y) > maxLineDiff || (len(x)+1)*(len(y)+1) > *cells {
 		for _, l := range x {
 			fmt.Fprintf(b, "- %s\n", l)
 		}
@@ -576,6 +701,7 @@ func writeLineDiff(b *strings.Builder, before, after string) {
 		}
 		return
 	}
+	*cells -= (len(x) + 1) * (len(y) + 1)
 	// lcs[i][j] is the LCS length of x[i:] and y[j:].
 	lcs := make([][]int, len(x)+1)
 	for i := range lcs {

@@ -222,5 +222,9 @@ func (r *Replayer) DiffOf(ctx context.Context, id, against string, ignore []stri
 	} else if rep, err = r.store.Exchange(ctx, against); err != nil {
 		return nil, nil, nil, fmt.Errorf("diff %s against %s: %w", id, against, err)
 	}
-	return Compare(orig, rep, ignore), orig, rep, nil
+	d, err := CompareContext(ctx, orig, rep, ignore)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("diff %s against %s: %w", id, rep.ID, err)
+	}
+	return d, orig, rep, nil
 }

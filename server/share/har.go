@@ -148,9 +148,11 @@ type EntryExt struct {
 	Explanation string                `json:"explanation,omitempty"`
 	Timings     exchange.Timings      `json:"timings"`
 	Logs        string                `json:"logs,omitempty"`
-	ReplayOf    string                `json:"replayOf,omitempty"`
-	Starred     bool                  `json:"starred,omitempty"`
-	Note        string                `json:"note,omitempty"`
+	// LogsTruncated is Exchange.LogsTruncated: bytes of output not kept.
+	LogsTruncated int64  `json:"logsTruncated,omitempty"`
+	ReplayOf      string `json:"replayOf,omitempty"`
+	Starred       bool   `json:"starred,omitempty"`
+	Note          string `json:"note,omitempty"`
 }
 
 // BodyExt keeps what HAR loses about a body.
@@ -217,7 +219,7 @@ func entryOf(x *exchange.Exchange, apiAddr string) HAREntry {
 			Request:  BodyExt{IsBase64: x.Request.IsBase64, Truncated: x.Request.Truncated},
 			Response: BodyExt{IsBase64: x.Response.IsBase64, Truncated: x.Response.Truncated},
 			Event:    x.Event, Function: x.Function, Outcome: x.Outcome, Explanation: x.Explanation,
-			Timings: x.Timings, Logs: x.Logs, ReplayOf: x.ReplayOf, Starred: x.Starred, Note: x.Note,
+			Timings: x.Timings, Logs: x.Logs, LogsTruncated: x.LogsTruncated, ReplayOf: x.ReplayOf, Starred: x.Starred, Note: x.Note,
 		},
 	}
 	if x.Response.IsBase64 {

@@ -99,11 +99,12 @@ func sample(session string) []*exchange.Exchange {
 			Body:     base64.StdEncoding.EncodeToString([]byte{0x89, 'P', 'N', 'G', 0, 0xfe}),
 			IsBase64: true,
 		},
-		Outcome:     exchange.OutcomeFunctionError,
-		Explanation: "The function threw Error: boom.",
-		Logs:        "ERROR boom\n",
-		ReplayOf:    a.ID,
-		Note:        "why 502?",
+		Outcome:       exchange.OutcomeFunctionError,
+		Explanation:   "The function threw Error: boom.",
+		Logs:          "ERROR boom\n[gatescope cut 12345 bytes of log here]\n",
+		LogsTruncated: 12345,
+		ReplayOf:      a.ID,
+		Note:          "why 502?",
 	}
 	c := &exchange.Exchange{ // as bare as an exchange gets: no route, no response
 		ID:        exchange.NewID(t0.Add(2 * time.Second)),

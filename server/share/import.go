@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpio"
@@ -362,6 +363,7 @@ func entryExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Probl
 	if g.Outcome != "" && !g.Outcome.Valid() {
 		return nil, &Problem{Path: path + "._gatescope.outcome", Msg: fmt.Sprintf("%q is not an outcome", g.Outcome)}
 	}
+	g.Event, g.Function.RawResponse = validUTF8(g.Event), validUTF8(g.Function.RawResponse)
 	x.ID, x.API, x.RouteKey, x.RequestID, x.TraceID = g.ID, g.API, g.RouteKey, g.RequestID, g.TraceID
 	x.DurationMs = g.DurationMs
 	if g.URL != "" {
@@ -371,6 +373,7 @@ func entryExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Probl
 	x.Response.IsBase64, x.Response.Truncated = g.Response.IsBase64, g.Response.Truncated
 	x.Event, x.Function, x.Outcome, x.Explanation = g.Event, g.Function, g.Outcome, g.Explanation
 	x.Timings, x.Logs, x.ReplayOf, x.Starred, x.Note = g.Timings, g.Logs, g.ReplayOf, g.Starred, g.Note
+	x.LogsTruncated = max(g.LogsTruncated, 0)
 	return x, nil
 }
 
@@ -468,6 +471,7 @@ func nativeExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Prob
 			}
 		}
 	}
+	x.Event, x.Function.RawResponse = validUTF8(x.Event), validUTF8(x.Function.RawResponse)
 	if string(x.Event) == "null" {
 		x.Event = nil
 	}
@@ -475,7 +479,20 @@ func nativeExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Prob
 		x.Function.RawResponse = nil
 	}
 	x.Session = ""
+	x.LogsTruncated = max(x.LogsTruncated, 0)
 	return &x, nil
+}
+
+// validUTF8 re-encodes the invalid UTF-8 of a raw JSON document (a
+// byte-flipped file) as U+FFFD, as encoding/json does for the strings it
+// decodes: a raw document is kept as it is, and would otherwise reach the
+// JSON API and exports as JSON no other tool reads. Invalid bytes can only
+// be inside strings (the file parsed), so the result is still JSON.
+func validUTF8(raw json.RawMessage) json.RawMessage {
+	if utf8.Valid(raw) {
+		return raw
+	}
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
 // Importer is what an import writes to; *store.DB implements it.

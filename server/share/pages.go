@@ -3,7 +3,6 @@ package share
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpio"
+	"github.com/gatescope/gatescope/server/jsonview"
 	"github.com/gatescope/gatescope/store"
 	"github.com/gatescope/gatescope/web"
 )
@@ -110,12 +110,12 @@ func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 	h.page(w, r, http.StatusOK, web.ShareList(v))
 }
 
-// ShareExchangePage serves GET /s/{token}/exchanges/{id}.
-func (h *Handlers) ShareExchangePage(w http.ResponseWriter, r *http.Request) {
+// sharedExchange resolves a share link's exchange, redacted: the link's own
+// session's exchanges only, so nothing else is reachable through /s/.
+func (h *Handlers) sharedExchange(r *http.Request) (*exchange.Exchange, *store.Session, error) {
 	_, s, err := h.share(r)
 	if err != nil {
-		h.pageError(w, r, err)
-		return
+		return nil, nil, err
 	}
 	x, err := h.st.Exchange(r.Context(), r.PathValue("id"))
 	if err == nil && x.Session != s.ID {
@@ -125,12 +125,80 @@ func (h *Handlers) ShareExchangePage(w http.ResponseWriter, r *http.Request) {
 		err = h.st.Annotate(r.Context(), []*exchange.Exchange{x})
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	return h.redactor().Exchange(x), s, nil
+}
+
+// ShareExchangePage serves GET /s/{token}/exchanges/{id}.
+func (h *Handlers) ShareExchangePage(w http.ResponseWriter, r *http.Request) {
+	x, s, err := h.sharedExchange(r)
+	if err != nil {
 		h.pageError(w, r, err)
 		return
 	}
 	home := "/s/" + url.PathEscape(r.PathValue("token"))
-	x = h.redactor().Exchange(x)
 	h.page(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home)))
+}
+
+// Parts of a shared exchange that ShareRaw serves whole.
+const (
+	partRequest  = "request"
+	partEvent    = "event"
+	partOutput   = "output"
+	partResponse = "response"
+	partLogs     = "logs"
+)
+
+// ShareRaw serves GET /s/{token}/exchanges/{id}/raw/{part}: one part of a
+// shared exchange whole (request, event, output, response or logs),
+// redacted as the page is, as text (or bytes for a binary body) that can
+// never render as a page: share pages cut what they show.
+func (h *Handlers) ShareRaw(w http.ResponseWriter, r *http.Request) {
+	x, _, err := h.sharedExchange(r)
+	if err != nil {
+		h.pageError(w, r, err)
+		return
+	}
+	var raw []byte
+	switch part := r.PathValue("part"); part {
+	case partRequest:
+		raw = bodyBytes(x.Request.Body, x.Request.IsBase64)
+	case partResponse:
+		raw = bodyBytes(x.Response.Body, x.Response.IsBase64)
+	case partEvent:
+		raw = x.Event
+	case partOutput:
+		raw = x.Function.RawResponse
+	case partLogs:
+		raw = []byte(x.Logs)
+	default:
+		h.notFound(w, r)
+		return
+	}
+	ctype := "text/plain; charset=utf-8"
+	if !utf8.Valid(raw) || bytes.ContainsRune(raw, 0) {
+		ctype = "application/octet-stream"
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", ctype)
+	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Robots-Tag", "noindex")
+	if r.URL.Query().Get("download") != "" || ctype == "application/octet-stream" {
+		hd.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", x.ID+"-"+r.PathValue("part")+".txt"))
+	}
+	w.Write(raw)
+}
+
+// bodyBytes is a stored body's bytes: base64 decoded when it is.
+func bodyBytes(body string, isBase64 bool) []byte {
+	if isBase64 {
+		if b, err := base64.StdEncoding.DecodeString(body); err == nil {
+			return b
+		}
+	}
+	return []byte(body)
 }
 
 func shareRow(x *exchange.Exchange, home string) web.ShareRow {
@@ -155,8 +223,13 @@ func shareRow(x *exchange.Exchange, home string) web.ShareRow {
 	}
 }
 
+// shownBytes is how much of each part a share page shows, as the
+// inspector does; the rest is a download away.
+const shownBytes = 32 << 10
+
 func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.ShareExchangeView {
-	v := web.ShareExchangeView{SessionName: sessionName, Home: home, Row: shareRow(x, home), Logs: x.Logs}
+	raw := home + "/exchanges/" + url.PathEscape(x.ID) + "/raw/"
+	v := web.ShareExchangeView{SessionName: sessionName, Home: home, Row: shareRow(x, home)}
 	for _, f := range []web.Fact{
 		{Label: "Started", Value: x.StartedAt.UTC().Format("2006-01-02 15:04:05.000 MST")},
 		{Label: "Route", Value: x.RouteKey},
@@ -170,46 +243,79 @@ func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.Share
 			v.Facts = append(v.Facts, f)
 		}
 	}
-	req := shareBody(x.Request.Body, x.Request.IsBase64)
-	resp := shareBody(x.Response.Body, x.Response.IsBase64)
+	section := func(title, testID, part string, headers map[string][]string, b shownBody) web.ShareSection {
+		sec := web.ShareSection{Title: title, TestID: testID, Headers: web.Headers(headers), Body: b.text, Note: b.note}
+		if b.cut {
+			sec.FullURL = raw + part
+		}
+		return sec
+	}
 	v.Sections = []web.ShareSection{
-		{Title: "HTTP request", TestID: "share-request", Headers: web.Headers(x.Request.Headers), Body: req.text, Note: req.note},
-		{Title: "Lambda event", TestID: "share-event", Body: pretty(x.Event)},
-		{Title: "Function output", TestID: "share-output", Body: pretty(x.Function.RawResponse)},
-		{Title: "HTTP response", TestID: "share-response", Headers: web.Headers(x.Response.Headers), Body: resp.text, Note: resp.note},
+		section("HTTP request", "share-request", partRequest, x.Request.Headers, shareBody(x.Request.Body, x.Request.IsBase64)),
+		section("Lambda event", "share-event", partEvent, nil, shareJSON(x.Event)),
+		section("Function output", "share-output", partOutput, nil, shareJSON(x.Function.RawResponse)),
+		section("HTTP response", "share-response", partResponse, x.Response.Headers, shareBody(x.Response.Body, x.Response.IsBase64)),
 	}
 	if e := x.Function.Error; e != nil {
-		v.Error = strings.TrimSpace(e.Type + ": " + e.Message + "\n" + strings.Join(e.StackTrace, "\n"))
+		v.Error, _ = cutText(strings.TrimSpace(e.Type + ": " + e.Message + "\n" + strings.Join(e.StackTrace, "\n")))
+	}
+	var cut bool
+	if v.Logs, cut = cutText(x.Logs); cut {
+		v.LogsURL = raw + partLogs
+	}
+	if x.LogsTruncated > 0 {
+		v.LogsCut = fmt.Sprintf("%.1f MB", float64(x.LogsTruncated)/(1<<20))
 	}
 	return v
 }
 
-type shownBody struct{ text, note string }
+// shownBody is the start of a part as a share page shows it; cut says
+// there is more.
+type shownBody struct {
+	text, note string
+	cut        bool
+}
 
 // shareBody shows a body as text: pretty JSON when it parses, decoded
-// base64 when that is text, else the base64 itself.
+// base64 when that is text, else the base64 itself; at most shownBytes.
 func shareBody(body string, isBase64 bool) shownBody {
 	if isBase64 {
 		raw, err := base64.StdEncoding.DecodeString(body)
 		if err != nil || !utf8.Valid(raw) || bytes.ContainsRune(raw, 0) {
-			return shownBody{text: body, note: "binary, shown as base64"}
+			text, cut := cutText(body)
+			return shownBody{text: text, note: "binary, shown as base64", cut: cut}
 		}
 		body = string(raw)
 	}
-	if p := pretty([]byte(body)); p != "" {
-		return shownBody{text: p}
+	if b := shareJSON([]byte(body)); b.text != "" {
+		return b
 	}
-	return shownBody{text: body}
+	text, cut := cutText(body)
+	return shownBody{text: text, cut: cut}
 }
 
-func pretty(b []byte) string {
+// shareJSON pretty-prints the start of a JSON document (jsonview: bounded,
+// and text when nested too deeply to indent); other text as it is.
+func shareJSON(b []byte) shownBody {
 	t := bytes.TrimSpace(b)
 	if len(t) == 0 || string(t) == "null" {
-		return ""
+		return shownBody{}
 	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, t, "", "  "); err != nil {
-		return string(b)
+	if text, cut, ok := jsonview.Indent(t, shownBytes); ok {
+		return shownBody{text: text, cut: cut}
 	}
-	return buf.String()
+	text, cut := cutText(string(b[:min(len(b), shownBytes+utf8.UTFMax)]))
+	return shownBody{text: text, cut: cut || len(b) > len(text)}
+}
+
+// cutText keeps the first shownBytes of s on a rune boundary.
+func cutText(s string) (string, bool) {
+	if len(s) <= shownBytes {
+		return s, false
+	}
+	n := shownBytes
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -17,10 +18,18 @@ import (
 // Redacted replaces every secret value in exports and shared pages.
 const Redacted = "[REDACTED]"
 
-// DefaultHeaders are the headers whose values are always redacted (unless
-// redaction is off): credentials a debug session must never leak.
+// DefaultHeaders are headers whose values are always redacted (unless
+// redaction is off), also where their names show up in text ("Cookie: …"
+// in a log line). Any header whose name matches SecretHeaderPattern is
+// redacted too.
 var DefaultHeaders = []string{"Authorization", "Cookie", "Set-Cookie", "X-Api-Key",
 	"X-Amz-Security-Token", "Proxy-Authorization"}
+
+// SecretHeaderPattern matches header names that carry credentials, however
+// an API spells them: X-Auth-Token, Api-Key, X-CSRF-Token, X-Session-Id.
+const SecretHeaderPattern = `(?i)(auth|token|secret|api-?key|session|csrf|signature|cookie)`
+
+var secretHeader = regexp.MustCompile(SecretHeaderPattern)
 
 // Rules configure redaction beyond the defaults.
 type Rules struct {
@@ -32,7 +41,7 @@ type Rules struct {
 
 // Rule is one applied rule as an export records it.
 type Rule struct {
-	Type  string `json:"type"` // header, aws-credentials, json, regex
+	Type  string `json:"type"` // header, header-pattern, secret-names, aws-credentials, jwt, bearer, private-key, url-credentials, json, regex
 	Match string `json:"match,omitempty"`
 }
 
@@ -44,30 +53,107 @@ type Report struct {
 	Disabled bool   `json:"disabled,omitempty"` // exported with --no-redact
 }
 
-// awsCredentials match credentials in any text: access key ids, and the
-// value after a secret key or session token name (env dumps, JSON, YAML,
-// INI, escaped JSON inside JSON strings).
+// The built-in rules after the header names, as a Report lists them.
+var builtinRules = []Rule{
+	{Type: "header-pattern", Match: SecretHeaderPattern},
+	{Type: "secret-names", Match: "JSON keys, query and form fields and NAME=value text ending in " +
+		strings.Join(secretSuffixes, ", ") + "; exactly " + strings.Join(slices.Sorted(maps.Keys(secretExact)), ", ") +
+		"; code in query and form"},
+	{Type: "aws-credentials", Match: "AKIA/ASIA key ids, secret access keys"},
+	{Type: "jwt", Match: "eyJ….….…"},
+	{Type: "bearer", Match: "Bearer, Basic, Digest and Token credentials"},
+	{Type: "private-key", Match: "-----BEGIN … PRIVATE KEY-----"},
+	{Type: "url-credentials", Match: "scheme://user:password@"},
+}
+
+// Field names that hold secrets, compared without case and without "-",
+// "_", "." and spaces: "DB_PASSWORD", "client_secret", "X-Amz-Signature",
+// "refreshToken" all end in one of secretSuffixes.
 var (
-	awsKeyID     = regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`)
-	awsKeyedPair = regexp.MustCompile(`(?i)((?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)[\\"']*\s*[:=]\s*[\\"']*)([A-Za-z0-9/+=]{8,})`)
+	secretSuffixes = []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey",
+		"secretkey", "secretaccesskey", "signature", "credential", "sessionid", "sessionkey", "cookie"}
+	secretExact = map[string]bool{"pwd": true, "auth": true, "authorization": true, "session": true,
+		"cookies": true, "credentials": true}
+	// notSecret end like secrets but are cursors and idempotency keys that
+	// debugging needs to see.
+	notSecret = map[string]bool{"nexttoken": true, "continuationtoken": true, "paginationtoken": true,
+		"pagetoken": true, "nextpagetoken": true, "clientrequesttoken": true, "idempotencytoken": true}
 )
 
-// awsSecretName matches JSON keys that hold AWS secrets, whatever their
-// value looks like.
-var awsSecretName = regexp.MustCompile(`^(?:aws_?)?(?:secret_?access_?key|secret_?key|session_?token|security_?token)$`)
+// normalName lowers a name and drops separators.
+func normalName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+		case 'A' <= c && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// SecretName reports whether a JSON key, a query or form field, or the
+// NAME of NAME=value in text names a secret.
+func SecretName(name string) bool {
+	n := normalName(name)
+	if notSecret[n] {
+		return false
+	}
+	if secretExact[n] {
+		return true
+	}
+	for _, s := range secretSuffixes {
+		if strings.HasSuffix(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// queryName is SecretName for query and form fields, plus OAuth's
+// authorization "code" (a JSON "code" is an error code far more often).
+func queryName(name string) bool {
+	return SecretName(name) || normalName(name) == "code"
+}
+
+// Value shapes found in any text. The other shapes are hand-written
+// scanners: Go's regexp runs its slow NFA over long texts, and a log is up
+// to a megabyte; these two start with a literal, which it finds fast.
+var (
+	jwt        = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+	privateKey = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----([A-Za-z0-9+/=\s\\]*)(-----END[A-Z0-9 ]*PRIVATE KEY-----)?`)
+)
+
+// Limits on the secrets collected from one exchange and scrubbed from all
+// its text: enough for any real exchange, and bounded work for a hostile one.
+const (
+	maxSecrets   = 128
+	maxSecretLen = 4096
+)
 
 // Redactor redacts copies of exchanges. It counts what it replaced, so use
 // one per export or page; it is not safe for concurrent use.
+//
+// Redaction has two parts. Places: header values by name, JSON values by
+// key (and the user's paths), query and form fields by name. Shapes: in
+// every text, JWTs, AWS keys, bearer credentials, private keys, URL
+// passwords, NAME=value pairs with secret names and the user's regexes.
+// The values found in places are then scrubbed from every text of the
+// exchange too: a token in a header also shows up in logs and echoes.
 type Redactor struct {
-	off       bool
-	headers   map[string]bool // lower-case names
-	headerKV  *regexp.Regexp  // "name: value" in text
-	paths     [][]string
-	regexes   []*regexp.Regexp
-	rules     []Rule
-	count     int
-	secrets   map[string]bool // values seen in redacted places, scrubbed from every text
-	secretsBy []string        // secrets longest first
+	off        bool
+	headers    map[string]bool // lower-case names
+	paths      [][]string
+	regexes    []*regexp.Regexp
+	rules      []Rule
+	count      int
+	collecting bool            // the first pass: record place values, change nothing
+	secrets    map[string]bool // values seen in redacted places, scrubbed from every text
+	secretsBy  []string        // secrets longest first
 }
 
 // NewRedactor compiles rules; a bad regex or JSON path is an error naming it.
@@ -76,20 +162,15 @@ func NewRedactor(r Rules) (*Redactor, error) {
 	if r.Off {
 		return rd, nil
 	}
-	var names []string
 	for _, h := range append(slices.Clone(DefaultHeaders), r.Headers...) {
 		h = strings.TrimSpace(h)
 		if h == "" || rd.headers[strings.ToLower(h)] {
 			continue
 		}
 		rd.headers[strings.ToLower(h)] = true
-		names = append(names, regexp.QuoteMeta(strings.ToLower(h)))
 		rd.rules = append(rd.rules, Rule{Type: "header", Match: h})
 	}
-	// Longest names first so "set-cookie" wins over "cookie".
-	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
-	rd.headerKV = regexp.MustCompile(`(?i)(\b(?:` + strings.Join(names, "|") + `)[\\"']*\s*[:=]\s*[\\"']*)([^\\"'\r\n]+)`)
-	rd.rules = append(rd.rules, Rule{Type: "aws-credentials"})
+	rd.rules = append(rd.rules, builtinRules...)
 	for _, p := range r.JSONPaths {
 		segs, err := parsePath(p)
 		if err != nil {
@@ -154,41 +235,46 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 	if rd.off {
 		return c
 	}
+	// First collect the values of redacted places, then redact, scrubbing
+	// them from every text.
 	rd.secrets = map[string]bool{}
-	// First collect the values of redacted places, then scrub them from
-	// every text: a token also shows up in logs and echoed bodies.
-	rd.collectHeaders(c.Request.Headers)
-	rd.collectHeaders(c.Response.Headers)
-	docs := []*[]byte{(*[]byte)(&c.Event), (*[]byte)(&c.Function.RawResponse)}
-	for _, d := range docs {
-		if n, err := parseNode(*d); err == nil {
-			rd.collectNode(n, rd.paths)
-		}
-	}
-	for _, body := range []struct {
-		s   string
-		b64 bool
-	}{{c.Request.Body, c.Request.IsBase64}, {c.Response.Body, c.Response.IsBase64}} {
-		if t, ok := bodyText(body.s, body.b64); ok {
-			if n, err := parseNode([]byte(t)); err == nil {
-				rd.collectNode(n, rd.paths)
-			}
-		}
-	}
+	rd.collecting = true
+	rd.exchange(c)
+	rd.collecting = false
 	rd.secretsBy = rd.secretsBy[:0]
 	for s := range rd.secrets {
 		rd.secretsBy = append(rd.secretsBy, s)
 	}
-	sort.Slice(rd.secretsBy, func(i, j int) bool { return len(rd.secretsBy[i]) > len(rd.secretsBy[j]) })
+	// Longest first: a secret that contains another is replaced whole.
+	sort.Slice(rd.secretsBy, func(i, j int) bool {
+		a, b := rd.secretsBy[i], rd.secretsBy[j]
+		return len(a) > len(b) || len(a) == len(b) && a < b
+	})
+	rd.secretsBy = rd.secretsBy[:min(len(rd.secretsBy), maxSecrets)]
+	rd.exchange(c)
+	rd.secrets, rd.secretsBy = nil, nil
+	return c
+}
 
-	rd.redactHeaders(c.Request.Headers)
-	rd.redactHeaders(c.Response.Headers)
-	for _, d := range docs {
-		*d = rd.doc(*d)
+// exchange runs one pass over c's fields. While collecting it changes
+// nothing.
+func (rd *Redactor) exchange(c *exchange.Exchange) {
+	rd.headerValues(c.Request.Headers)
+	rd.headerValues(c.Response.Headers)
+	for _, d := range []*[]byte{(*[]byte)(&c.Event), (*[]byte)(&c.Function.RawResponse)} {
+		if len(*d) == 0 {
+			continue
+		}
+		if out, ok := rd.doc(*d); ok {
+			*d = out
+		} else {
+			*d = []byte(rd.Text(string(*d)))
+		}
 	}
-	c.Request.Body = rd.body(c.Request.Body, c.Request.IsBase64)
-	c.Response.Body = rd.body(c.Response.Body, c.Response.IsBase64)
-	c.Request.URL = rd.Text(c.Request.URL)
+	reqForm := isForm(c.Request.Headers)
+	c.Request.Body = rd.body(c.Request.Body, c.Request.IsBase64, reqForm)
+	c.Response.Body = rd.body(c.Response.Body, c.Response.IsBase64, isForm(c.Response.Headers))
+	c.Request.URL = rd.url(c.Request.URL)
 	c.Logs = rd.Text(c.Logs)
 	c.Explanation = rd.Text(c.Explanation)
 	c.Note = rd.Text(c.Note)
@@ -198,7 +284,6 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 			e.StackTrace[i] = rd.Text(e.StackTrace[i])
 		}
 	}
-	return c
 }
 
 // clone deep-copies an exchange: redaction must never reach stored data.
@@ -227,240 +312,93 @@ func cloneHeaders(h map[string][]string) map[string][]string {
 	return c
 }
 
-func (rd *Redactor) addSecret(v string) {
-	v = strings.TrimSpace(v)
-	// Short values would replace innocent text everywhere.
-	if len(v) < 4 || v == Redacted {
-		return
+// headerName reports whether a header's values are secret.
+func (rd *Redactor) headerName(name string) bool {
+	return rd.headers[strings.ToLower(name)] || secretHeader.MatchString(name)
+}
+
+// secretKey reports whether the value under JSON key k, in the object
+// under key parent, is secret. Inside an event's or output's headers the
+// header rules apply; inside its query parameters, the query rules; and
+// anywhere, secret names and the redacted header names.
+func (rd *Redactor) secretKey(parent, k string) bool {
+	switch strings.ToLower(parent) {
+	case "headers", "multivalueheaders":
+		return rd.headerName(k)
+	case "querystringparameters", "multivaluequerystringparameters":
+		return queryName(k)
 	}
-	rd.secrets[v] = true
+	return SecretName(k) || rd.headers[strings.ToLower(k)]
+}
+
+// replace is what a secret place's value becomes: Redacted, or, while
+// collecting, the value itself, recorded.
+func (rd *Redactor) replace(v string) string {
+	if rd.collecting {
+		rd.addSecret(v)
+		return v
+	}
+	if v == Redacted {
+		return v
+	}
+	rd.count++
+	return Redacted
+}
+
+func (rd *Redactor) addSecret(v string) {
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		// Short or common values would replace innocent text everywhere.
+		if len(s) < 6 || len(s) > maxSecretLen || strings.Contains(Redacted, s) ||
+			len(s) < 12 && strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'z' || ('Z' < r && r < 'a') }) < 0 {
+			return
+		}
+		rd.secrets[s] = true
+	}
+	add(v)
 	// "Bearer abc", "Basic abc": the credential alone shows up too.
-	if _, cred, ok := strings.Cut(v, " "); ok && len(strings.TrimSpace(cred)) >= 4 {
-		rd.secrets[strings.TrimSpace(cred)] = true
+	if _, cred, ok := strings.Cut(v, " "); ok {
+		add(cred)
 	}
 	// Cookies: each value on its own.
-	for _, part := range strings.Split(v, ";") {
-		if _, val, ok := strings.Cut(part, "="); ok && len(strings.TrimSpace(val)) >= 4 {
-			rd.secrets[strings.TrimSpace(val)] = true
+	for part := range strings.SplitSeq(v, ";") {
+		if _, val, ok := strings.Cut(part, "="); ok {
+			add(val)
 		}
 	}
 }
 
-func (rd *Redactor) collectHeaders(h map[string][]string) {
+// headerValues redacts header values: all of them under secret names,
+// shapes in the rest.
+func (rd *Redactor) headerValues(h map[string][]string) {
 	for k, vs := range h {
-		if rd.headers[strings.ToLower(k)] {
-			for _, v := range vs {
-				rd.addSecret(v)
-			}
-		}
-	}
-}
-
-// collectNode records secrets in a JSON document: values under redacted
-// header names (events carry headers, multiValueHeaders and cookies),
-// values at JSON paths, and the same inside strings that hold JSON.
-func (rd *Redactor) collectNode(n *node, paths [][]string) {
-	rd.walk(n, func(key string, v *node) {
-		if rd.redactKey(key) {
-			rd.collectStrings(v)
-		}
-	})
-	for _, p := range paths {
-		matchPath(n, p, func(v *node) { rd.collectStrings(v) })
-	}
-	rd.walk(n, func(_ string, v *node) {
-		if v.kind == '"' {
-			if inner, ok := nestedJSON(v.str); ok {
-				rd.collectNode(inner, paths)
-			}
-		}
-	})
-}
-
-func (rd *Redactor) collectStrings(v *node) {
-	switch v.kind {
-	case '"':
-		rd.addSecret(v.str)
-	case '[', '{':
-		for _, c := range v.vals {
-			rd.collectStrings(c)
-		}
-	}
-}
-
-// redactKey reports whether a JSON key holds secrets: a redacted header
-// name, or the event's cookies list when cookies are redacted.
-func (rd *Redactor) redactKey(key string) bool {
-	k := strings.ToLower(key)
-	return rd.headers[k] || (k == "cookies" && rd.headers["cookie"]) || awsSecretName.MatchString(k)
-}
-
-// walk calls fn for every value with the key it sits under ("" in arrays).
-func (rd *Redactor) walk(n *node, fn func(key string, v *node)) {
-	switch n.kind {
-	case '{':
-		for i, v := range n.vals {
-			fn(n.keys[i], v)
-			rd.walk(v, fn)
-		}
-	case '[':
-		for _, v := range n.vals {
-			fn("", v)
-			rd.walk(v, fn)
-		}
-	}
-}
-
-func matchPath(n *node, segs []string, fn func(*node)) {
-	if len(segs) == 0 {
-		fn(n)
-		return
-	}
-	seg := segs[0]
-	switch n.kind {
-	case '{':
-		for i, k := range n.keys {
-			if seg == "*" || k == seg {
-				matchPath(n.vals[i], segs[1:], fn)
-			}
-		}
-	case '[':
-		if i, err := strconv.Atoi(seg); err == nil {
-			if i >= 0 && i < len(n.vals) {
-				matchPath(n.vals[i], segs[1:], fn)
-			}
-			return
-		}
-		for _, v := range n.vals {
-			if seg == "*" {
-				matchPath(v, segs[1:], fn)
-			} else {
-				matchPath(v, segs, fn) // arrays are transparent to key segments
-			}
-		}
-	}
-}
-
-// nestedJSON parses a string that holds a JSON object or array (an event's
-// body, a function output's body).
-func nestedJSON(s string) (*node, bool) {
-	t := strings.TrimSpace(s)
-	if len(t) < 2 || (t[0] != '{' && t[0] != '[') {
-		return nil, false
-	}
-	n, err := parseNode([]byte(t))
-	return n, err == nil
-}
-
-func (rd *Redactor) redactHeaders(h map[string][]string) {
-	for k, vs := range h {
-		if rd.headers[strings.ToLower(k)] {
-			for i, v := range vs {
-				if v != Redacted {
-					vs[i] = Redacted
-					rd.count++
-				}
-			}
-			continue
-		}
+		secret := rd.headerName(k)
 		for i, v := range vs {
-			vs[i] = rd.Text(v)
+			if secret {
+				vs[i] = rd.replace(v)
+			} else {
+				vs[i] = rd.Text(v)
+			}
 		}
 	}
 }
 
-// doc redacts a JSON document, keeping its bytes when nothing changed and
-// treating invalid JSON as text.
-func (rd *Redactor) doc(b []byte) []byte {
-	if len(b) == 0 {
-		return b
-	}
-	n, err := parseNode(b)
-	if err != nil {
-		return []byte(rd.Text(string(b)))
-	}
-	if !rd.node(n, rd.paths) {
-		return b
-	}
-	return n.bytes()
-}
-
-// node redacts a parsed document in place and reports whether it changed.
-func (rd *Redactor) node(n *node, paths [][]string) bool {
-	changed := false
-	for _, p := range paths {
-		matchPath(n, p, func(v *node) {
-			if v.kind != '"' || v.str != Redacted {
-				*v = node{kind: '"', str: Redacted}
-				rd.count++
-				changed = true
-			}
-		})
-	}
-	var fix func(key string, v *node)
-	fix = func(key string, v *node) {
-		if rd.redactKey(key) {
-			if rd.replaceStrings(v) {
-				changed = true
-			}
-			return
-		}
-		switch v.kind {
-		case '"':
-			if inner, ok := nestedJSON(v.str); ok {
-				if rd.node(inner, paths) {
-					v.str, changed = string(inner.bytes()), true
-				}
-				return
-			}
-			if t := rd.Text(v.str); t != v.str {
-				v.str, changed = t, true
-			}
-		case '{':
-			for i, c := range v.vals {
-				fix(v.keys[i], c)
-			}
-		case '[':
-			for _, c := range v.vals {
-				fix("", c)
-			}
-		}
-	}
-	fix("", n)
-	return changed
-}
-
-// replaceStrings replaces every string under v (a header's value or list
-// of values) with Redacted.
-func (rd *Redactor) replaceStrings(v *node) bool {
-	switch v.kind {
-	case '"':
-		if v.str != Redacted {
-			v.str = Redacted
-			rd.count++
+// isForm reports whether headers declare a form body.
+func isForm(h map[string][]string) bool {
+	for k, vs := range h {
+		if strings.EqualFold(k, "Content-Type") && len(vs) > 0 &&
+			strings.HasPrefix(strings.ToLower(strings.TrimSpace(vs[0])), "application/x-www-form-urlencoded") {
 			return true
 		}
-	case '[', '{':
-		changed := false
-		for _, c := range v.vals {
-			changed = rd.replaceStrings(c) || changed
-		}
-		return changed
 	}
 	return false
 }
 
-// body redacts an HTTP body: JSON structurally, other text by pattern,
-// base64 bodies after decoding (re-encoded only when they changed).
-func (rd *Redactor) body(s string, isBase64 bool) string {
+// body redacts an HTTP body: JSON by place, forms by field, text by shape;
+// base64 bodies after decoding, re-encoded only when they changed.
+func (rd *Redactor) body(s string, isBase64, form bool) string {
 	if !isBase64 {
-		if n, ok := nestedJSON(s); ok {
-			if rd.node(n, rd.paths) {
-				return string(n.bytes())
-			}
-			return s
-		}
-		return rd.Text(s)
+		return rd.bodyText(s, form)
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
@@ -468,9 +406,9 @@ func (rd *Redactor) body(s string, isBase64 bool) string {
 	}
 	var out string
 	if utf8.Valid(raw) {
-		out = rd.body(string(raw), false)
+		out = rd.bodyText(string(raw), form)
 	} else {
-		out = string(rd.bytesText(raw))
+		out = rd.Text(string(raw)) // shapes hide in binary too
 	}
 	if out == string(raw) {
 		return s
@@ -478,23 +416,124 @@ func (rd *Redactor) body(s string, isBase64 bool) string {
 	return base64.StdEncoding.EncodeToString([]byte(out))
 }
 
-// bodyText returns a body as text when it is text (decoding base64).
-func bodyText(s string, isBase64 bool) (string, bool) {
-	if !isBase64 {
-		return s, true
+// bodyText redacts a text body: a JSON document by place, a form (declared,
+// or shaped like one) by field, and then any text by shape.
+func (rd *Redactor) bodyText(s string, form bool) string {
+	if t := strings.TrimSpace(s); len(t) >= 2 && (t[0] == '{' || t[0] == '[') {
+		if out, ok := rd.doc([]byte(s)); ok {
+			if len(out) == len(s) && string(out) == s {
+				return s
+			}
+			return string(out)
+		}
 	}
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || !utf8.Valid(raw) {
-		return "", false
+	if form || looksForm(s) {
+		s = rd.query(s)
 	}
-	return string(raw), true
+	return rd.Text(s)
 }
 
-// Text redacts free text: secrets seen in redacted places, "Name: value"
-// for redacted headers, AWS credentials and the user's regexes.
+// valueText redacts a JSON string value that is not itself secret: the
+// JSON it holds, a query string, a (base64) body, a form or text.
+func (rd *Redactor) valueText(key, s string) string {
+	switch {
+	case strings.EqualFold(key, "rawQueryString"):
+		return rd.Text(rd.query(s))
+	case strings.EqualFold(key, "body") && maybeBase64(s):
+		// An event's or output's body with isBase64Encoded: a form or JSON
+		// that a browser or a function sent as bytes.
+		if raw, err := base64.StdEncoding.DecodeString(s); err == nil && utf8.Valid(raw) {
+			out := rd.bodyText(string(raw), false)
+			if out == string(raw) {
+				return s
+			}
+			return base64.StdEncoding.EncodeToString([]byte(out))
+		}
+	}
+	return rd.bodyText(s, false)
+}
+
+// maybeBase64 reports whether s could be standard base64 of a few bytes
+// or more.
+func maybeBase64(s string) bool {
+	if len(s) < 8 || len(s)%4 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// looksForm reports whether s is shaped like a form body: name=value
+// pairs joined with "&", no spaces.
+func looksForm(s string) bool {
+	s = strings.TrimRight(s, "\r\n")
+	if s == "" || strings.ContainsAny(s, " \t\r\n\"{}<>") {
+		return false
+	}
+	for part := range strings.SplitSeq(s, "&") {
+		if part != "" && !strings.Contains(part, "=") {
+			return false
+		}
+	}
+	return strings.Contains(s, "=")
+}
+
+// query redacts the values of secret fields of a query string or form
+// body, keeping everything else byte for byte.
+func (rd *Redactor) query(q string) string {
+	if !strings.Contains(q, "=") {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	changed := false
+	for i, part := range parts {
+		name, val, ok := strings.Cut(part, "=")
+		if !ok || val == "" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if !queryName(name) {
+			continue
+		}
+		plain := val
+		if v, err := url.QueryUnescape(val); err == nil {
+			plain = v
+		}
+		if nv := rd.replace(plain); nv != plain {
+			parts[i] = part[:len(part)-len(val)] + nv
+			changed = true
+		}
+	}
+	if !changed {
+		return q
+	}
+	return strings.Join(parts, "&")
+}
+
+// url redacts a request's path and query.
+func (rd *Redactor) url(u string) string {
+	path, q, ok := strings.Cut(u, "?")
+	if !ok {
+		return rd.Text(u)
+	}
+	return rd.Text(path + "?" + rd.query(q))
+}
+
+// Text redacts free text by shape (see Redactor), then scrubs the secrets
+// found in places. While collecting it changes nothing.
 func (rd *Redactor) Text(s string) string {
-	if rd.off || s == "" {
+	if rd.off || rd.collecting || s == "" {
 		return s
+	}
+	if len(rd.regexes) > 0 || mayHoldSecret(s) {
+		s = rd.shapes(s)
 	}
 	for _, sec := range rd.secretsBy {
 		if n := strings.Count(s, sec); n > 0 {
@@ -502,30 +541,344 @@ func (rd *Redactor) Text(s string) string {
 			rd.count += n
 		}
 	}
-	return string(rd.bytesText([]byte(s)))
+	return s
 }
 
-func (rd *Redactor) bytesText(b []byte) []byte {
-	keep := func(re *regexp.Regexp) {
-		b = re.ReplaceAllFunc(b, func(m []byte) []byte {
-			sub := re.FindSubmatch(m)
-			if string(sub[2]) == Redacted {
-				return m
-			}
-			rd.count++
-			return append(append([]byte{}, sub[1]...), Redacted...)
-		})
+// mayHoldSecret is a cheap test that s could match a shape: most JSON
+// values and log lines cannot, and skip the regexps.
+func mayHoldSecret(s string) bool {
+	if len(s) >= 40 || strings.ContainsAny(s, ":=") {
+		return true
 	}
-	keep(rd.headerKV)
-	keep(awsKeyedPair)
-	for _, re := range append([]*regexp.Regexp{awsKeyID}, rd.regexes...) {
-		b = re.ReplaceAllFunc(b, func(m []byte) []byte {
-			if string(m) == Redacted {
-				return m
-			}
-			rd.count++
-			return []byte(Redacted)
-		})
+	for _, sub := range []string{"eyJ", "AKIA", "ASIA", "-----BEGIN"} {
+		if strings.Contains(s, sub) {
+			return true
+		}
 	}
-	return b
+	l := strings.ToLower(s)
+	for _, sub := range []string{"bearer", "basic", "digest", "token"} {
+		if strings.Contains(l, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// shapes applies the shape rules to s, in an order where each rule sees
+// the text before any later rule could have cut into a value. Each is
+// linear in len(s).
+func (rd *Redactor) shapes(s string) string {
+	if strings.Contains(s, "-----BEGIN") {
+		s = rd.regexpGroup(s, privateKey, 1, func(m string) bool { return strings.TrimSpace(m) != "" })
+	}
+	s = rd.namedValues(s)
+	s = rd.urlPasswords(s)
+	s = rd.bearers(s)
+	if strings.Contains(s, "eyJ") {
+		s = rd.regexpGroup(s, jwt, 0, nil)
+	}
+	s = rd.awsKeyIDs(s)
+	s = rd.awsSecrets(s)
+	for _, re := range rd.regexes {
+		s = rd.regexpGroup(s, re, 0, nil)
+	}
+	return s
+}
+
+// spans replaces the spans [from, to) of s, in order and not overlapping,
+// with Redacted, counting them.
+type spans struct {
+	b    strings.Builder
+	last int
+}
+
+func (sp *spans) cut(rd *Redactor, s string, from, to int) {
+	sp.b.WriteString(s[sp.last:from])
+	sp.b.WriteString(Redacted)
+	sp.last = to
+	rd.count++
+}
+
+func (sp *spans) result(s string) string {
+	if sp.last == 0 && sp.b.Len() == 0 {
+		return s
+	}
+	sp.b.WriteString(s[sp.last:])
+	return sp.b.String()
+}
+
+// regexpGroup replaces submatch g of every match of re with Redacted (when
+// ok accepts it, and it is not Redacted already).
+func (rd *Redactor) regexpGroup(s string, re *regexp.Regexp, g int, ok func(string) bool) string {
+	var ms [][]int
+	if g == 0 {
+		ms = re.FindAllStringIndex(s, -1)
+	} else {
+		ms = re.FindAllStringSubmatchIndex(s, -1)
+	}
+	var sp spans
+	for _, m := range ms {
+		from, to := m[2*g], m[2*g+1]
+		if from < 0 || from < sp.last {
+			continue
+		}
+		if v := s[from:to]; v == "" || strings.HasPrefix(v, Redacted) || (ok != nil && !ok(v)) {
+			continue
+		}
+		sp.cut(rd, s, from, to)
+	}
+	return sp.result(s)
+}
+
+func isNameChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+func isWordChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
+// explicitHeader reports whether name, or its end after a "-", "_" or
+// ".", is one of the redacted header names ("X-Tenant" in "my-X-Tenant").
+func (rd *Redactor) explicitHeader(name string) bool {
+	for {
+		if rd.headers[strings.ToLower(name)] {
+			return true
+		}
+		i := strings.IndexAny(name, "-_.")
+		if i < 0 {
+			return false
+		}
+		name = name[i+1:]
+	}
+}
+
+// quoteIndex finds closing quotes for namedValues. A search runs to the
+// end of the text, so its answer holds for every later start before the
+// quote found: remembering it keeps a text full of unclosed quotes linear.
+type quoteIndex map[string][2]int // closing → {searched from, found at or -1}
+
+func (q quoteIndex) find(s string, from int, closing string) int {
+	if c, ok := q[closing]; ok && c[0] <= from && (c[1] < 0 || c[1] >= from) {
+		return c[1]
+	}
+	at := strings.Index(s[from:], closing)
+	if at >= 0 {
+		at += from
+	}
+	q[closing] = [2]int{from, at}
+	return at
+}
+
+// valueStops end an unquoted value.
+const valueStops = " \t\r\n\"'\\&,;"
+
+// namedValues redacts the value of every NAME=value and NAME: value whose
+// name is secret (SecretName, or a redacted header name): env dumps, query
+// strings, YAML, logged objects and JSON inside text. A quoted value runs
+// to its closing quote; a header line ("X-Auth-Token: Bearer x") to the
+// end of the line; any other value to a space, quote or separator.
+func (rd *Redactor) namedValues(s string) string {
+	var sp spans
+	quotes := quoteIndex{}
+	for i := 0; i < len(s); i++ {
+		sep := s[i]
+		if sep != ':' && sep != '=' {
+			continue
+		}
+		// The name: [ \t]*, maybe a (backslash-escaped) quote, then name
+		// characters; the last 64 of a longer run are enough to judge it.
+		j := i
+		for j > sp.last && (s[j-1] == ' ' || s[j-1] == '\t') {
+			j--
+		}
+		if j > sp.last && (s[j-1] == '"' || s[j-1] == '\'') {
+			j--
+			if j > sp.last && s[j-1] == '\\' {
+				j--
+			}
+		}
+		end := j
+		for j > sp.last && end-j < 64 && isNameChar(s[j-1]) {
+			j--
+		}
+		name := s[j:end]
+		if name == "" {
+			continue
+		}
+		header := rd.explicitHeader(name)
+		if !header && !SecretName(name) {
+			continue
+		}
+		// The value: [ \t]*, maybe a (backslash-escaped) quote.
+		k := i + 1
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		closing := ""
+		switch {
+		case k+1 < len(s) && s[k] == '\\' && (s[k+1] == '"' || s[k+1] == '\''):
+			closing, k = s[k:k+2], k+2
+		case k < len(s) && (s[k] == '"' || s[k] == '\''):
+			closing, k = s[k:k+1], k+1
+		}
+		from := k
+		if from >= len(s) || strings.IndexByte(valueStops+"=?:", s[from]) >= 0 || strings.HasPrefix(s[from:], Redacted) {
+			continue
+		}
+		to := -1
+		switch {
+		case closing != "":
+			to = quotes.find(s, from, closing)
+		case sep == ':' && (header || rd.headerName(name)):
+			if to = strings.IndexAny(s[from:], "\r\n"); to < 0 {
+				to = len(s) - from
+			}
+			to += from
+		}
+		if to < 0 {
+			// Unquoted (or never closed): past "=", ":" and "?" too, as a
+			// password may hold them.
+			if to = strings.IndexAny(s[from:], valueStops); to < 0 {
+				to = len(s) - from
+			}
+			to += from
+		}
+		sp.cut(rd, s, from, to)
+		i = to - 1
+	}
+	return sp.result(s)
+}
+
+// urlPasswords redacts the password of scheme://user:password@host.
+func (rd *Redactor) urlPasswords(s string) string {
+	var sp spans
+	for at := 0; ; {
+		n := strings.Index(s[at:], "://")
+		if n < 0 {
+			break
+		}
+		p := at + n
+		at = p + 3
+		j := p
+		for j > sp.last && (isWordChar(s[j-1]) || s[j-1] == '+' || s[j-1] == '.' || s[j-1] == '-') {
+			j--
+		}
+		if j == p || !('a' <= s[j]|32 && s[j]|32 <= 'z') {
+			continue
+		}
+		k := p + 3
+		for k < len(s) && !strings.ContainsRune(" \t\r\n:/?#@\"'<>\\", rune(s[k])) {
+			k++
+		}
+		if k >= len(s) || s[k] != ':' {
+			continue
+		}
+		from := k + 1
+		to := from
+		for to < len(s) && !strings.ContainsRune(" \t\r\n/?#@\"'<>\\", rune(s[to])) {
+			to++
+		}
+		if to == from || to >= len(s) || s[to] != '@' || strings.HasPrefix(s[from:], Redacted) {
+			continue
+		}
+		sp.cut(rd, s, from, to)
+		at = to
+	}
+	return sp.result(s)
+}
+
+// bearers redacts the credential after an HTTP authentication scheme in
+// text ("Bearer x", "basic x", "Token x"): eight or more token characters
+// with a digit or symbol, so "Basic authentication" stays.
+func (rd *Redactor) bearers(s string) string {
+	var sp spans
+	for i := 0; i < len(s); i++ {
+		n := 0
+		for _, kw := range []string{"bearer", "basic", "digest", "token"} {
+			if len(s)-i > len(kw) && s[i]|32 == kw[0] && strings.EqualFold(s[i:i+len(kw)], kw) {
+				n = len(kw)
+				break
+			}
+		}
+		if n == 0 || (i > 0 && isWordChar(s[i-1])) {
+			continue
+		}
+		j := i + n
+		if s[j] != ' ' && s[j] != '\t' {
+			continue
+		}
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		k := j
+		for k < len(s) && (isWordChar(s[k]) || strings.IndexByte("._~+/=-", s[k]) >= 0) {
+			k++
+		}
+		if cred := s[j:k]; len(cred) < 8 || !strings.ContainsAny(cred, "0123456789._~+/=-") {
+			continue
+		}
+		sp.cut(rd, s, j, k)
+		i = k - 1
+	}
+	return sp.result(s)
+}
+
+// awsKeyIDs redacts access key ids: AKIA (long-term) or ASIA (temporary)
+// and 16 more upper-case letters or digits, as a word.
+func (rd *Redactor) awsKeyIDs(s string) string {
+	var sp spans
+	for i := 0; i+20 <= len(s); i++ {
+		if s[i] != 'A' || (s[i+1:i+4] != "KIA" && s[i+1:i+4] != "SIA") || (i > 0 && isWordChar(s[i-1])) ||
+			(i+20 < len(s) && isWordChar(s[i+20])) {
+			continue
+		}
+		ok := true
+		for _, c := range []byte(s[i+4 : i+20]) {
+			if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			sp.cut(rd, s, i, i+20)
+			i += 19
+		}
+	}
+	return sp.result(s)
+}
+
+// awsSecrets redacts runs of exactly 40 base64 characters with upper and
+// lower case letters and a digit, "+" or "/": the shape of an AWS secret
+// access key. Hex digests (lower case only) and longer base64 (binary
+// bodies) are not that shape.
+func (rd *Redactor) awsSecrets(s string) string {
+	if len(s) < 40 {
+		return s
+	}
+	var sp spans
+	for i := 0; i < len(s); {
+		if !isBase64Char(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		var upper, lower, other bool
+		for j < len(s) && isBase64Char(s[j]) {
+			c := s[j]
+			upper = upper || 'A' <= c && c <= 'Z'
+			lower = lower || 'a' <= c && c <= 'z'
+			other = other || '0' <= c && c <= '9' || c == '+' || c == '/'
+			j++
+		}
+		if j-i == 40 && upper && lower && other && (j == len(s) || s[j] != '=') {
+			sp.cut(rd, s, i, j)
+		}
+		i = j
+	}
+	return sp.result(s)
+}
+
+func isBase64Char(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/'
 }

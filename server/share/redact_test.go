@@ -119,7 +119,7 @@ func TestRedactedExportsLeakNothing(t *testing.T) {
 					}
 				}
 			}
-			if res.Redaction.Redacted < len(allSecrets) || len(res.Redaction.Rules) != len(DefaultHeaders)+1+1+2+1 {
+			if res.Redaction.Redacted < len(allSecrets) || len(res.Redaction.Rules) != len(DefaultHeaders)+1+len(builtinRules)+2+1 {
 				t.Errorf("report = %+v", res.Redaction)
 			}
 			if !bytes.Contains(out, []byte(`"type": "regex"`)) || !bytes.Contains(out, []byte(Redacted)) {

@@ -5,20 +5,21 @@
 package replayui
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/httpio"
+	"github.com/gatescope/gatescope/server/jsonview"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/web"
 )
@@ -37,17 +38,27 @@ func New(logger *slog.Logger, r *replay.Replayer) *Pages {
 // DiffPage serves GET /exchanges/{id}/diff/{replayId}.
 func (p *Pages) DiffPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	d, orig, rep, err := p.r.DiffOf(r.Context(), id, r.PathValue("replayId"), replay.Ignores(r.URL.Query()["ignore"]))
+	ignore := replay.Ignores(r.URL.Query()["ignore"])
+	d, orig, rep, err := p.r.DiffOf(r.Context(), id, r.PathValue("replayId"), ignore)
 	if err != nil {
 		httpio.PageError(p.log, w, r, err)
 		return
 	}
-	hist, err := p.history(r.Context(), orig, rep.ID)
+	known := d // the history classes replays without ignores: reuse d only if it was too
+	if len(ignore) > 0 {
+		known = nil
+	}
+	hist, err := p.history(r.Context(), orig, rep.ID, known)
 	if err != nil {
 		httpio.PageError(p.log, w, r, err)
 		return
 	}
-	httpio.Page(p.log, w, r, http.StatusOK, web.ReplayDiff(DiffView(d, orig, rep, hist)))
+	v := DiffView(d, orig, rep, hist)
+	if err := r.Context().Err(); err != nil { // the client left: no page to build
+		httpio.PageError(p.log, w, r, err)
+		return
+	}
+	httpio.Page(p.log, w, r, http.StatusOK, web.ReplayDiff(v))
 }
 
 // EditPage serves GET /exchanges/{id}/edit, the edit & replay form.
@@ -57,7 +68,7 @@ func (p *Pages) EditPage(w http.ResponseWriter, r *http.Request) {
 		httpio.PageError(p.log, w, r, err)
 		return
 	}
-	hist, err := p.history(r.Context(), x, "")
+	hist, err := p.history(r.Context(), x, "", nil)
 	if err != nil {
 		httpio.PageError(p.log, w, r, err)
 		return
@@ -65,33 +76,53 @@ func (p *Pages) EditPage(w http.ResponseWriter, r *http.Request) {
 	httpio.Page(p.log, w, r, http.StatusOK, web.ReplayEdit(EditView(x, hist)))
 }
 
-func (p *Pages) history(ctx context.Context, orig *exchange.Exchange, current string) (web.HistoryView, error) {
+func (p *Pages) history(ctx context.Context, orig *exchange.Exchange, current string, known *replay.Diff) (web.HistoryView, error) {
 	xs, err := p.r.Replays(ctx, orig.ID)
 	if err != nil {
 		return web.HistoryView{}, err
 	}
-	return HistoryView(orig, xs, current), nil
+	return HistoryView(ctx, orig, xs, current, known)
 }
+
+// What a diff page renders, whatever the diff holds: the page of a
+// 6 MB body, or of a thousand changes, stays a few hundred KB.
+const (
+	maxChangeRows = 300       // rows of the change table
+	maxShownValue = 1 << 10   // bytes of a value in the change table
+	maxShownText  = 64 << 10  // bytes of the diff as text
+	sideBytes     = 128 << 10 // bytes of each side's body, indentation included
+	sideLines     = 4000      // lines of each side's body
+)
 
 // DiffView builds the diff page's view model.
 func DiffView(d *replay.Diff, orig, rep *exchange.Exchange, hist web.HistoryView) web.DiffView {
 	v := web.DiffView{
 		Class: string(d.Class), ClassKey: classKey(d.Class),
-		Text:     d.Text(),
-		EditHref: "/exchanges/" + orig.ID + "/edit",
-		History:  hist, BodyTitle: "Body",
+		EditHref:   "/exchanges/" + orig.ID + "/edit",
+		History:    hist,
+		BodyTitle:  "Body",
+		Incomplete: d.Incomplete,
 	}
+	v.Text, _ = cutText(d.Text(), maxShownText)
 	root := "body"
 	if (orig.RouteKey == "") != (rep.RouteKey == "") {
 		root, v.BodyTitle = "output", "Function output"
 	}
-	for _, c := range d.Changes {
-		v.Changes = append(v.Changes, web.ChangeRow{Path: c.Path, Before: c.Before, After: c.After, Kind: c.Kind})
+	for i, c := range d.Changes {
+		if i == maxChangeRows {
+			v.MoreChanges = len(d.Changes) - i
+			break
+		}
+		before, _ := cutText(c.Before, maxShownValue)
+		after, _ := cutText(c.After, maxShownValue)
+		v.Changes = append(v.Changes, web.ChangeRow{Path: c.Path, Before: before, After: after, Kind: c.Kind})
 	}
-	v.Before = side("Original", orig, root, d.Changes, bodyOf(rep, root))
-	v.After = side("Replay", rep, root, d.Changes, bodyOf(orig, root))
+	v.ChangeCount = len(d.Changes)
+	marks := NewMarks(d.Changes)
+	v.Before = side("Original", orig, root, marks, bodyOf(rep, root))
+	v.After = side("Replay", rep, root, marks, bodyOf(orig, root))
 	if root == "body" {
-		v.Headers = headerRows(orig.Response.Headers, rep.Response.Headers, d)
+		v.Headers = headerRows(orig.Response.Headers, rep.Response.Headers, marks)
 	}
 	return v
 }
@@ -116,7 +147,7 @@ func bodyOf(x *exchange.Exchange, root string) string {
 	return x.Response.Body
 }
 
-func side(label string, x *exchange.Exchange, root string, changes []replay.Change, other string) web.DiffSide {
+func side(label string, x *exchange.Exchange, root string, marks Marks, other string) web.DiffSide {
 	s := web.DiffSide{
 		Label: label, ID: x.ID, Href: "/exchanges/" + x.ID,
 		Line:   requestLine(x),
@@ -134,22 +165,67 @@ func side(label string, x *exchange.Exchange, root string, changes []replay.Chan
 		s.BodyEmpty = true
 		return s
 	}
-	if lines, ok := JSONLines(body, root); ok {
+	if lines, more, ok := JSONLines(body, root, marks, sideBytes); ok {
 		for _, l := range lines {
-			s.Body = append(s.Body, web.DiffLine{Text: l.Text, Changed: marked(l, changes)})
+			s.Body = append(s.Body, web.DiffLine{Depth: l.Depth, Text: l.Text, Changed: l.Changed})
 		}
+		s.BodyCut = more
 		return s
 	}
-	// Text: lines the other side lacks are the changed ones.
-	changed := slices.ContainsFunc(changes, func(c replay.Change) bool { return c.Path == root })
-	theirs := map[string]bool{}
-	for _, l := range strings.Split(other, "\n") {
-		theirs[l] = true
-	}
-	for _, l := range strings.Split(body, "\n") {
-		s.Body = append(s.Body, web.DiffLine{Text: l, Changed: changed && !theirs[l]})
-	}
+	s.Body, s.BodyCut = textLines(body, other, marks.has(root), sideBytes)
 	return s
+}
+
+// textLines shows the start of a text body; when it changed, the lines
+// the other side lacks are the changed ones. Only the shown lines are
+// looked for in the other side, so a long other side costs a scan, not a
+// copy.
+func textLines(body, other string, changed bool, limit int) (lines []web.DiffLine, cut bool) {
+	size := 0
+	for rest := body; ; {
+		l, after, found := strings.Cut(rest, "\n")
+		if size += len(l) + 1; size > limit || len(lines) == sideLines {
+			cut = true
+			break
+		}
+		lines = append(lines, web.DiffLine{Text: l})
+		if !found {
+			break
+		}
+		rest = after
+	}
+	if !changed {
+		return lines, cut
+	}
+	shown := make(map[string]bool, len(lines))
+	for _, l := range lines {
+		shown[l.Text] = false
+	}
+	for rest := other; ; {
+		l, after, found := strings.Cut(rest, "\n")
+		if _, ok := shown[l]; ok {
+			shown[l] = true // the other side has it
+		}
+		if !found {
+			break
+		}
+		rest = after
+	}
+	for i := range lines {
+		lines[i].Changed = !shown[lines[i].Text]
+	}
+	return lines, cut
+}
+
+// cutText keeps the first n bytes of s on a rune boundary, marked "…".
+func cutText(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…", true
 }
 
 func requestLine(x *exchange.Exchange) string {
@@ -166,36 +242,29 @@ func statusClass(status int) string {
 	return "s" + strconv.Itoa(status/100)
 }
 
-// marked reports whether a body line shows a changed path: the path itself,
-// anything under it, or (for a scalar holding JSON) something inside it.
-func marked(l Line, changes []replay.Change) bool {
-	for _, c := range changes {
-		if l.Path == c.Path || under(l.Path, c.Path) || (l.Leaf && under(c.Path, l.Path)) {
-			return true
-		}
-	}
-	return false
-}
-
-func under(path, parent string) bool {
-	return strings.HasPrefix(path, parent) && len(path) > len(parent) && (path[len(parent)] == '.' || path[len(parent)] == '[')
-}
-
-func headerRows(a, b map[string][]string, d *replay.Diff) []web.HeaderDiff {
+func headerRows(a, b map[string][]string, marks Marks) []web.HeaderDiff {
 	names, ca, cb := replay.JoinedHeaders(a, b)
 	rows := make([]web.HeaderDiff, 0, len(names))
 	for _, k := range names {
-		rows = append(rows, web.HeaderDiff{Name: k, Before: ca[k], After: cb[k], Changed: d.Has("headers." + k)})
+		rows = append(rows, web.HeaderDiff{Name: k, Before: ca[k], After: cb[k], Changed: marks.has("headers." + k)})
 	}
 	return rows
 }
 
 // HistoryView builds the replay history of orig; current is the replay
-// being shown, if any.
-func HistoryView(orig *exchange.Exchange, replays []*exchange.Exchange, current string) web.HistoryView {
+// being shown, if any. It diffs each replay for its class (known, a diff
+// of orig without ignores already made, is not made again), and stops with
+// ctx's error when the client leaves.
+func HistoryView(ctx context.Context, orig *exchange.Exchange, replays []*exchange.Exchange, current string, known *replay.Diff) (web.HistoryView, error) {
 	v := web.HistoryView{OrigID: orig.ID}
 	for _, x := range replays {
-		d := replay.Compare(orig, x, nil)
+		d := known
+		if d == nil || d.Replay != x.ID {
+			var err error
+			if d, err = replay.CompareContext(ctx, orig, x, nil); err != nil {
+				return v, err
+			}
+		}
 		target := x.Function.Target
 		if target == "" || target == "local" {
 			target = x.Function.Name
@@ -208,7 +277,7 @@ func HistoryView(orig *exchange.Exchange, replays []*exchange.Exchange, current 
 			Class: string(d.Class), ClassKey: classKey(d.Class), Current: x.ID == current,
 		})
 	}
-	return v
+	return v, nil
 }
 
 // EditView builds the edit form, filled with the exchange's request, event
@@ -248,109 +317,162 @@ func EditView(x *exchange.Exchange, hist web.HistoryView) web.EditView {
 	return v
 }
 
+// pretty is the event for editing: indented when that costs no more than
+// a few times its size (jsonview), else as stored.
 func pretty(raw json.RawMessage) string {
-	var buf bytes.Buffer
 	if len(raw) == 0 {
 		return "{}"
 	}
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
+	if p := jsonview.Whole(raw, jsonview.Budget(raw)); p != "" {
+		return p
 	}
-	return buf.String()
+	return string(raw)
 }
 
-// Line is one line of pretty-printed JSON with the path of its value.
-// Leaf is set for scalars.
+// Line is one line of a pretty-printed body: its depth (drawn as
+// indentation, never stored as spaces), its text, and whether it shows a
+// changed path.
 type Line struct {
-	Text string
-	Path string
-	Leaf bool
+	Depth   int
+	Text    string
+	Changed bool
 }
 
-// JSONLines pretty-prints s (two-space indent, key order kept) and tags
-// every line with the path of its value, rooted at root. ok is false when s
-// is not one JSON value.
-func JSONLines(s, root string) ([]Line, bool) {
-	if strings.TrimSpace(s) == "" {
-		return nil, false
+// Marks are a diff's changed paths, sorted, so a body line learns whether
+// it shows a change by binary search instead of comparing every change.
+type Marks []string
+
+// NewMarks returns the changed paths of a diff.
+func NewMarks(changes []replay.Change) Marks {
+	m := make(Marks, len(changes))
+	for i, c := range changes {
+		m[i] = c.Path
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var out []Line
-	if err := jsonValue(dec, root, "", 0, &out); err != nil {
-		return nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false
-	}
-	return out, true
+	slices.Sort(m)
+	return slices.Compact(m)
 }
 
-func jsonValue(dec *json.Decoder, path, prefix string, depth int, out *[]Line) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
+func (m Marks) has(path string) bool {
+	_, found := slices.BinarySearch(m, path)
+	return found
+}
+
+// narrow returns the part [a, b) of m[lo:hi] — paths that all start with
+// the same off bytes — whose next bytes are seg.
+func (m Marks) narrow(lo, hi, off int, seg string) (int, int) {
+	cmp := func(p string) int {
+		rest := p[off:]
+		return strings.Compare(rest[:min(len(rest), len(seg))], seg)
 	}
-	ind := strings.Repeat("  ", depth)
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		*out = append(*out, Line{Text: ind + prefix + scalar(tok), Path: path, Leaf: true})
-		return nil
+	a := lo + sort.Search(hi-lo, func(k int) bool { return cmp(m[lo+k]) >= 0 })
+	b := a + sort.Search(hi-a, func(k int) bool { return cmp(m[a+k]) > 0 })
+	return a, b
+}
+
+// JSONLines pretty-prints s (two-space indent, key order and the source's
+// spelling kept) rooted at path root, marking the lines that show a path
+// in marks: the path itself, anything under it, or, for a scalar holding
+// JSON, something inside it. ok is false when s is not one JSON document
+// nested at most jsonview.MaxDepth deep (show it as text). Lines stop
+// before their drawn size, indentation included, passes limit; more says
+// so. Work is linear in the lines shown plus len(s).
+func JSONLines(s, root string, m Marks, limit int) (lines []Line, more, ok bool) {
+	if !jsonview.Check([]byte(s)) {
+		return nil, false, false
 	}
-	closing := "}"
-	if delim == '[' {
-		closing = "]"
+	w := &jsonWalk{t: jsonview.NewTokens([]byte(strings.TrimSpace(s))), m: m, limit: limit}
+	lo, hi := m.narrow(0, len(m), 0, root)
+	w.value(0, "", lo, hi, len(root), false)
+	return w.lines, w.full, true
+}
+
+type jsonWalk struct {
+	t     *jsonview.Tokens
+	m     Marks
+	lines []Line
+	size  int
+	limit int
+	full  bool
+}
+
+func (w *jsonWalk) emit(depth int, text string, changed bool) {
+	if w.full {
+		return
 	}
-	if !dec.More() {
-		if _, err := dec.Token(); err != nil {
-			return err
+	// +2: the newline, and the comma that may follow.
+	if w.size += 2*depth + len(text) + 2; w.size > w.limit || len(w.lines) == sideLines {
+		w.full = true
+		return
+	}
+	w.lines = append(w.lines, Line{Depth: depth, Text: text, Changed: changed})
+}
+
+// value draws the value at w.t. Its path is off bytes long, and m[lo:hi]
+// are the changed paths that start with it; inChanged says an enclosing
+// value changed.
+func (w *jsonWalk) value(depth int, prefix string, lo, hi, off int, inChanged bool) {
+	exact := lo < hi && len(w.m[lo]) == off
+	inChanged = inChanged || exact
+	below := false // a changed path lies under this one
+	if lo < hi && !inChanged {
+		a, b := w.m.narrow(lo, hi, off, ".")
+		c, d := w.m.narrow(lo, hi, off, "[")
+		below = a < b || c < d
+	}
+	kind, tok := w.t.Next()
+	if kind != '{' && kind != '[' {
+		w.emit(depth, prefix+string(tok), inChanged || below)
+		return
+	}
+	closing := byte('}')
+	if kind == '[' {
+		closing = ']'
+	}
+	if w.t.Peek() == closing {
+		w.t.Next()
+		w.emit(depth, prefix+string(kind)+string(closing), inChanged || below)
+		return
+	}
+	w.emit(depth, prefix+string(kind), inChanged)
+	for i := 0; !w.full; i++ {
+		if i > 0 {
+			w.t.Next() // ','
 		}
-		*out = append(*out, Line{Text: ind + prefix + string(delim) + closing, Path: path, Leaf: true})
-		return nil
-	}
-	*out = append(*out, Line{Text: ind + prefix + string(delim), Path: path})
-	for i := 0; dec.More(); i++ {
-		if delim == '{' {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
+		childPrefix, seg := "", ""
+		if kind == '{' {
+			_, kt := w.t.Next()
+			w.t.Next() // ':'
+			childPrefix = string(kt) + ": "
+			if lo < hi {
+				seg = replay.KeyPath("", unquote(kt))
 			}
-			k, _ := kt.(string)
-			if err := jsonValue(dec, replay.KeyPath(path, k), quote(k)+": ", depth+1, out); err != nil {
-				return err
-			}
-		} else if err := jsonValue(dec, replay.IndexPath(path, i), "", depth+1, out); err != nil {
-			return err
+		} else if lo < hi {
+			seg = replay.IndexPath("", i)
 		}
-		if dec.More() {
-			(*out)[len(*out)-1].Text += ","
+		clo, chi := lo, lo
+		if lo < hi {
+			clo, chi = w.m.narrow(lo, hi, off, seg)
+		}
+		w.value(depth+1, childPrefix, clo, chi, off+len(seg), inChanged)
+		if w.t.Peek() != ',' {
+			break
+		}
+		if !w.full {
+			w.lines[len(w.lines)-1].Text += ","
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return err
+	if w.full {
+		return
 	}
-	*out = append(*out, Line{Text: ind + closing, Path: path})
-	return nil
+	w.t.Next()
+	w.emit(depth, string(closing), inChanged)
 }
 
-func scalar(tok json.Token) string {
-	switch t := tok.(type) {
-	case string:
-		return quote(t)
-	case json.Number:
-		return t.String()
-	case bool:
-		return strconv.FormatBool(t)
-	case nil:
-		return "null"
+// unquote decodes a JSON string token that jsonview.Check accepted.
+func unquote(tok []byte) string {
+	var k string
+	if err := json.Unmarshal(tok, &k); err != nil {
+		return string(tok)
 	}
-	return ""
-}
-
-func quote(s string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	return strings.TrimSuffix(buf.String(), "\n")
+	return k
 }

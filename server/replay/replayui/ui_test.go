@@ -89,21 +89,24 @@ func TestPages(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestJSONLines(t *testing.T) {
-	lines, ok := replayui.JSONLines(`{"a":[1,{"b":null}],"c d":{},"e":"<x>"}`, "body")
-	if !ok {
-		t.Fatal("not JSON")
+	marks := replayui.NewMarks([]replay.Change{{Path: "body.a[1].b"}, {Path: `body["c d"]`}, {Path: "body.s.inner"}, {Path: "bodyx"}})
+	lines, more, ok := replayui.JSONLines(`{"a":[1,{"b":null}],"c d":{},"e":"<x>","s":"{\"inner\":1}","ab":2}`, "body", marks, 1<<20)
+	if !ok || more {
+		t.Fatalf("ok %v more %v", ok, more)
 	}
 	want := []replayui.Line{
-		{Text: "{", Path: "body"},
-		{Text: `  "a": [`, Path: "body.a"},
-		{Text: "    1,", Path: "body.a[0]", Leaf: true},
-		{Text: "    {", Path: "body.a[1]"},
-		{Text: `      "b": null`, Path: "body.a[1].b", Leaf: true},
-		{Text: "    }", Path: "body.a[1]"},
-		{Text: "  ],", Path: "body.a"},
-		{Text: `  "c d": {},`, Path: `body["c d"]`, Leaf: true},
-		{Text: `  "e": "<x>"`, Path: "body.e", Leaf: true},
-		{Text: "}", Path: "body"},
+		{Depth: 0, Text: "{"},
+		{Depth: 1, Text: `"a": [`},
+		{Depth: 2, Text: "1,"},
+		{Depth: 2, Text: "{"},
+		{Depth: 3, Text: `"b": null`, Changed: true},
+		{Depth: 2, Text: "}"},
+		{Depth: 1, Text: "],"},
+		{Depth: 1, Text: `"c d": {},`, Changed: true},
+		{Depth: 1, Text: `"e": "<x>",`},
+		{Depth: 1, Text: `"s": "{\"inner\":1}",`, Changed: true}, // a string holding JSON that changed inside
+		{Depth: 1, Text: `"ab": 2`},
+		{Depth: 0, Text: "}"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines: %+v", len(lines), lines)
@@ -113,8 +116,26 @@ func TestJSONLines(t *testing.T) {
 			t.Errorf("line %d = %+v, want %+v", i, lines[i], want[i])
 		}
 	}
-	if _, ok := replayui.JSONLines(`{"a":1} x`, "body"); ok {
-		t.Error("trailing data accepted")
+	// A changed container marks itself and all it holds.
+	lines, _, _ = replayui.JSONLines(`{"o":{"p":[1,2]},"q":3}`, "body", replayui.NewMarks([]replay.Change{{Path: "body.o"}}), 1<<20)
+	for i, changed := range []bool{false, true, true, true, true, true, true, false, false} {
+		if lines[i].Changed != changed {
+			t.Errorf("line %d %q: changed %v", i, lines[i].Text, lines[i].Changed)
+		}
+	}
+	for _, bad := range []string{`{"a":1} x`, "nope", strings.Repeat("[", 600) + strings.Repeat("]", 600)} {
+		if _, _, ok := replayui.JSONLines(bad, "body", nil, 1<<20); ok {
+			t.Errorf("%.20q accepted", bad)
+		}
+	}
+	// The limit counts indentation: 2 bytes a level.
+	lines, more, _ = replayui.JSONLines(`[[[[1,2,3,4]]]]`, "body", nil, 40)
+	size := 0
+	for _, l := range lines {
+		size += 2*l.Depth + len(l.Text) + 1
+	}
+	if !more || size > 40 || len(lines) != 5 {
+		t.Errorf("%d lines, %d bytes, more %v", len(lines), size, more)
 	}
 }
 

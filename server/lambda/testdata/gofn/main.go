@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -22,12 +23,21 @@ type event struct {
 	Big     int    `json:"big"`
 	Print   string `json:"print"`
 	Env     bool   `json:"env"`
+	PrintMB int    `json:"printMB"` // print this many MB of numbered lines
 }
 
 func handle(ctx context.Context, ev event) (any, error) {
 	if ev.Print != "" {
 		fmt.Println(ev.Print)
 		fmt.Fprintln(os.Stderr, "stderr: "+ev.Print)
+	}
+	if ev.PrintMB > 0 {
+		w := bufio.NewWriterSize(os.Stdout, 64<<10)
+		line := strings.Repeat(".", 85)
+		for i := 0; i < ev.PrintMB<<20/100; i++ {
+			fmt.Fprintf(w, "line %08d %s\n", i, line) // 100 bytes
+		}
+		w.Flush()
 	}
 	if ev.SleepMs > 0 {
 		time.Sleep(time.Duration(ev.SleepMs) * time.Millisecond)
