@@ -267,7 +267,9 @@ func TestBrowserInspector(t *testing.T) {
 	e.do(t, "replay", chromedp.Click(chromedp.CSS(`[data-testid=replay]`)))
 	e.waitJS(t, "the replay opens", fmt.Sprintf(
 		`location.pathname.startsWith('/exchanges/') && location.pathname !== '/exchanges/%s' && !!document.querySelector('[data-testid=facts]')`, x.ID))
-	facts := run(t, e, "facts", chromedp.Text(chromedp.CSS(`[data-testid=facts]`)))
+	// Read in the page, in one step: a node id taken before the new page
+	// settled can go stale between the query and the read.
+	facts := run(t, e, "facts", chromedp.Evaluate[string](`document.querySelector('[data-testid=facts]').textContent`))
 	if !strings.Contains(facts, x.ID) {
 		t.Errorf("replayed exchange does not link its original: %q", facts)
 	}
