@@ -108,8 +108,8 @@ type nameRecorder struct {
 	buf    []byte // a head or a chunk-size line being assembled
 	// lineStart is where the head's line being assembled begins in buf.
 	lineStart int
-	remain int64  // body or chunk bytes still to skip
-	broken bool   // the stream stopped making sense: record nothing more
+	remain    int64 // body or chunk bytes still to skip
+	broken    bool  // the stream stopped making sense: record nothing more
 }
 
 // recordedHead is one request head; method and target, from its request
