@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,11 +68,18 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startServe runs `gatescope serve` as a child process and waits for health.
+// startServe runs `gatescope serve` of testdata/app as a child process and
+// waits for health.
 func startServe(t *testing.T, bin, db, cache string) (*exec.Cmd, string) {
 	t.Helper()
+	return startServeApp(t, bin, "testdata/app/template.yaml", db, cache)
+}
+
+// startServeApp is startServe with another template.
+func startServeApp(t *testing.T, bin, template, db, cache string) (*exec.Cmd, string) {
+	t.Helper()
 	apiAddr, uiAddr := freeAddr(t), freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--template", "testdata/app/template.yaml", "--api-addr", apiAddr,
+	cmd := exec.Command(bin, "serve", "--template", template, "--api-addr", apiAddr,
 		"--ui-addr", uiAddr, "--db", db, "--session", "durable", "--cache-dir", cache)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
@@ -231,4 +241,94 @@ func childPIDs(t *testing.T, pid int) []int {
 		}
 	}
 	return out
+}
+
+// procStart is a process's start time (/proc/<pid>/stat field 22); ok is
+// false once it has exited (a zombie counts as exited).
+func procStart(pid int) (start string, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", false
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+		return "", false
+	}
+	return f[19], true
+}
+
+// TestKilledGatescopeCleanedUpNextStart: when gatescope is SIGKILLed (or
+// OOM-killed), its function processes die with it (Pdeathsig), but what
+// they spawned cannot: gatescope is gone. The next gatescope started with
+// the same cache directory ends them, by the state file and their marker.
+func TestKilledGatescopeCleanedUpNextStart(t *testing.T) {
+	testenv.Need(t, "node")
+	testenv.Need(t, "setsid")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	db, cache := filepath.Join(dir, "gs.db"), filepath.Join(dir, "cache")
+	cmd, api := startServeApp(t, bin, "testdata/spawnapp/template.yaml", db, cache)
+
+	var answer struct{ Pids []int }
+	if err := json.Unmarshal([]byte(get(t, api+"/spawn")), &answer); err != nil || len(answer.Pids) != 2 {
+		t.Fatalf("spawn answered %+v: %v", answer, err)
+	}
+	runtimes := childPIDs(t, cmd.Process.Pid)
+	if len(runtimes) != 1 {
+		t.Fatalf("%d function processes are running, want 1", len(runtimes))
+	}
+	starts := map[int]string{}
+	for _, pid := range append(runtimes, answer.Pids...) {
+		start, ok := procStart(pid)
+		if !ok {
+			t.Fatalf("process %d is not running", pid)
+		}
+		starts[pid] = start
+	}
+	alive := func(pid int) bool {
+		start, ok := procStart(pid)
+		return ok && start == starts[pid]
+	}
+	t.Cleanup(func() { // whatever the outcome, leave nothing of this test running
+		for pid := range starts {
+			if alive(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+
+	// Keep the function busy, so it cannot notice gatescope is gone by
+	// itself (its runtime client would, at its next poll for an event).
+	busy := filepath.Join(dir, "busy")
+	go http.Get(api + "/spawn?busy=" + url.QueryEscape(busy))
+	testenv.Eventually(t, 10*time.Second, "the function busy", func() bool {
+		b, err := os.ReadFile(busy)
+		return err == nil && string(b) == strconv.Itoa(runtimes[0])
+	})
+
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	testenv.Eventually(t, 10*time.Second, "the busy function process killed with gatescope", func() bool {
+		for _, pid := range runtimes {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
+	for _, pid := range answer.Pids {
+		if !alive(pid) {
+			t.Fatalf("process %d the function spawned died with gatescope; this test needs it left over", pid)
+		}
+	}
+
+	startServeApp(t, bin, "testdata/spawnapp/template.yaml", db, cache)
+	testenv.Eventually(t, 10*time.Second, "the next start ended what the killed gatescope left", func() bool {
+		for _, pid := range answer.Pids {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
 }
