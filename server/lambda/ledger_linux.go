@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -121,7 +122,7 @@ func cleanStale(logger *slog.Logger, cacheDir string) {
 			continue // its gatescope just closed
 		}
 		var rec ledgerFile
-		if err != nil || json.Unmarshal(b, &rec) != nil || rec.Instance == "" ||
+		if err != nil || json.Unmarshal(b, &rec) != nil || !validInstance(rec.Instance) ||
 			strings.TrimSuffix(filepath.Base(f), ".json") != rec.Instance {
 			logger.Warn("ignoring an unreadable state file of function processes", slog.String("path", f))
 			continue
@@ -153,4 +154,15 @@ func cleanStale(logger *slog.Logger, cacheDir string) {
 		// Another boot: none of its processes can be running.
 		os.Remove(f)
 	}
+}
+
+// validInstance reports whether s is an instance id as newEnvIDs makes
+// them (16 hex digits), so a damaged file cannot widen the marker it
+// matches.
+func validInstance(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }

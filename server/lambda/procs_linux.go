@@ -223,7 +223,7 @@ func (t *procTracker) kill(id string, pid int) {
 	})
 	reaper.mu.Lock()
 	for _, p := range killed {
-		if !reaper.runtimes[p.pid] {
+		if reaper.on && !reaper.runtimes[p.pid] { // without the subreaper, init reaps them
 			reaper.ours[p.pid] = p.start
 		}
 	}

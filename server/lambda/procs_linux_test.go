@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -216,6 +217,11 @@ func TestCleanStale(t *testing.T) {
 		"00000000000000b0-1": {PID: ob.pid, Start: ob.start},
 	}})
 
+	// A damaged file (an instance id that is not one) is left alone.
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte(`{"instance":"x","envs":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	cleanStale(slog.New(slog.NewTextHandler(io.Discard, nil)), cache)
 
 	for name, cmd := range map[string]*exec.Cmd{"marked": marked, "recorded": recorded} {
@@ -231,7 +237,7 @@ func TestCleanStale(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) != 1 || filepath.Base(files[0]) != live+".json" {
-		t.Errorf("state files left: %v; want only the running gatescope's", files)
+	if fmt.Sprint(files) != fmt.Sprint([]string{filepath.Join(dir, live+".json"), filepath.Join(dir, "x.json")}) {
+		t.Errorf("state files left: %v; want the running gatescope's and the damaged one", files)
 	}
 }
