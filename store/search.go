@@ -29,6 +29,9 @@ type Filter struct {
 	ReplayOf    string // only replays of this exchange id, in any session
 	Since       time.Time
 	Until       time.Time // exclusive
+	// StoredBefore, when not 0, keeps only exchanges stored before this
+	// store position: a share link's snapshot (Share.Before).
+	StoredBefore int64
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,
@@ -91,6 +94,9 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, st
 	}
 	if !f.Until.IsZero() {
 		add(`e.started_at < ?`, f.Until.UnixNano())
+	}
+	if f.StoredBefore != 0 {
+		add(`e.seq < ?`, f.StoredBefore)
 	}
 	// SQLite text ends at NUL: "a\x00" would search for "a".
 	if q := strings.TrimSpace(strings.ReplaceAll(f.Query, "\x00", "")); q != "" {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -17,12 +18,34 @@ type Share struct {
 	SessionID string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Before is the snapshot: the link shows its session's exchanges stored
+	// before this store position, the next one when the link was made.
+	// Filter.StoredBefore and SharedExchange apply it.
+	Before int64
+	// Exchanges and LastID describe the snapshot as it is now (exchanges
+	// pruned or deleted since are gone from it too); only SessionShares
+	// sets them.
+	Exchanges int
+	LastID    string
 }
 
-// CreateShare stores a share link for a session.
+// ID is how the dashboard names a link whose token it never sees: the first
+// 6 bytes of the token's hash, in hex. It cannot open the link.
+func (s *Share) ID() string { return ShareID(s.Hash) }
+
+// ShareID is Share.ID for a token hash.
+func ShareID(hash []byte) string { return hex.EncodeToString(hash[:min(len(hash), shareIDBytes)]) }
+
+const shareIDBytes = 6
+
+// CreateShare stores a share link for a session, snapshotting the session
+// as it is now.
 func (db *DB) CreateShare(ctx context.Context, hash []byte, sessionID string, expiresAt time.Time) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO shares (hash, session_id, created_at, expires_at)
-		SELECT ?, id, ?, ? FROM sessions WHERE id = ?`, hash, db.now().UnixNano(), expiresAt.UnixNano(), sessionID)
+	// On the writer connection, so the snapshot is exact: every batch the
+	// capture writer committed before is in it, none after.
+	_, err := db.w.ExecContext(ctx, `INSERT INTO shares (hash, session_id, created_at, expires_at, before_seq)
+		SELECT ?, id, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM exchanges) FROM sessions WHERE id = ?`,
+		hash, db.now().UnixNano(), expiresAt.UnixNano(), sessionID)
 	if err != nil {
 		return fmt.Errorf("create share of session %q: %w", sessionID, err)
 	}
@@ -42,8 +65,8 @@ func (db *DB) CreateShare(ctx context.Context, hash []byte, sessionID string, ex
 func (db *DB) ShareByHash(ctx context.Context, hash []byte) (*Share, error) {
 	var s Share
 	var created, expires int64
-	err := db.r.QueryRowContext(ctx, `SELECT hash, session_id, created_at, expires_at FROM shares
-		WHERE hash = ? AND expires_at > ?`, hash, db.now().UnixNano()).Scan(&s.Hash, &s.SessionID, &created, &expires)
+	err := db.r.QueryRowContext(ctx, `SELECT hash, session_id, created_at, expires_at, before_seq FROM shares
+		WHERE hash = ? AND expires_at > ?`, hash, db.now().UnixNano()).Scan(&s.Hash, &s.SessionID, &created, &expires, &s.Before)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("share: %w", ErrNotFound)
 	}
@@ -52,6 +75,50 @@ func (db *DB) ShareByHash(ctx context.Context, hash []byte) (*Share, error) {
 	}
 	s.CreatedAt, s.ExpiresAt = fromUnixNano(created), fromUnixNano(expires)
 	return &s, nil
+}
+
+// SharedExchange returns the exchange id if the share shows it: one of its
+// session's exchanges inside its snapshot. Anything else wraps ErrNotFound.
+func (db *DB) SharedExchange(ctx context.Context, sh *Share, id string) (*exchange.Exchange, error) {
+	row := db.r.QueryRowContext(ctx, `SELECT `+exchangeColumns+` FROM exchanges e
+		WHERE e.id = ? AND e.session_id = ? AND e.seq < ?`, id, sh.SessionID, sh.Before)
+	x, err := scanExchange(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("shared exchange %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("shared exchange %q: %w", id, err)
+	}
+	return x, nil
+}
+
+// SessionShares lists a session's live share links, newest first, with
+// what each snapshot shows. Expired links are left out: they open nothing.
+func (db *DB) SessionShares(ctx context.Context, sessionID string) ([]*Share, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT s.hash, s.session_id, s.created_at, s.expires_at, s.before_seq,
+			(SELECT count(*) FROM exchanges e WHERE e.session_id = s.session_id AND e.seq < s.before_seq),
+			coalesce((SELECT e.id FROM exchanges e WHERE e.session_id = s.session_id AND e.seq < s.before_seq
+				ORDER BY e.seq DESC LIMIT 1), '')
+		FROM shares s WHERE s.session_id = ? AND s.expires_at > ?
+		ORDER BY s.created_at DESC, s.hash`, sessionID, db.now().UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("list shares of session %q: %w", sessionID, err)
+	}
+	defer rows.Close()
+	shares := []*Share{}
+	for rows.Next() {
+		var s Share
+		var created, expires int64
+		if err := rows.Scan(&s.Hash, &s.SessionID, &created, &expires, &s.Before, &s.Exchanges, &s.LastID); err != nil {
+			return nil, fmt.Errorf("list shares of session %q: %w", sessionID, err)
+		}
+		s.CreatedAt, s.ExpiresAt = fromUnixNano(created), fromUnixNano(expires)
+		shares = append(shares, &s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list shares of session %q: %w", sessionID, err)
+	}
+	return shares, nil
 }
 
 // RevokeShare deletes a share link; an unknown one is ErrNotFound. Expired
@@ -65,6 +132,37 @@ func (db *DB) RevokeShare(ctx context.Context, hash []byte) error {
 		return fmt.Errorf("revoke share: %w", ErrNotFound)
 	}
 	return nil
+}
+
+// RevokeShareID deletes the session's share link whose ID is id; an id that
+// names none of the session's links is ErrNotFound. (Two links of one
+// session sharing an ID, a 1 in 2^48 chance, would both go: revoking too
+// much is the safe side.)
+func (db *DB) RevokeShareID(ctx context.Context, sessionID, id string) error {
+	prefix, err := hex.DecodeString(id)
+	if err != nil || len(prefix) != shareIDBytes {
+		return fmt.Errorf("revoke share %q: %w", id, ErrNotFound)
+	}
+	res, err := db.w.ExecContext(ctx, `DELETE FROM shares WHERE session_id = ? AND substr(hash, 1, ?) = ?`,
+		sessionID, shareIDBytes, prefix)
+	if err != nil {
+		return fmt.Errorf("revoke share %q: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke share %q: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RevokeSessionShares deletes every share link of a session, expired ones
+// included, and returns how many there were.
+func (db *DB) RevokeSessionShares(ctx context.Context, sessionID string) (int, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM shares WHERE session_id = ?`, sessionID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke shares of session %q: %w", sessionID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // ImportExchanges stores imported exchanges into the session called

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -60,7 +61,8 @@ type DB struct {
 
 // Open opens (creating if needed, with its parent directory) the database at
 // path and brings its schema up to date. It refuses files that are not SQLite
-// databases and databases written by a newer gatescope.
+// databases and databases written by a newer gatescope. The database and its
+// -wal and -shm files are made 0600; see prepareFiles for the directory.
 func Open(path string, opts Options) (*DB, error) {
 	db, err := open(path, opts)
 	if err != nil {
@@ -86,8 +88,8 @@ func open(path string, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("create directory: %w", err)
+	if err := prepareFiles(path); err != nil {
+		return nil, err
 	}
 
 	// Pragmas go in the DSN so every pooled connection gets them.
@@ -121,6 +123,13 @@ func open(path string, opts Options) (*DB, error) {
 		r.Close()
 		return nil, err
 	}
+	// Only now is the file known to be a database: never chmod what --db
+	// named by mistake. A new database was created 0600 already.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			opts.Logger.Warn("database file stays readable by others", slog.String("path", f), slog.Any("err", err))
+		}
+	}
 	db := &DB{path: path, w: w, r: r, bodyCap: opts.BodyCap, now: opts.Now, log: opts.Logger,
 		idxKick: make(chan struct{}, 1), idxDone: make(chan struct{})}
 	ictx, cancel := context.WithCancel(context.Background())
@@ -132,6 +141,55 @@ func open(path string, opts Options) (*DB, error) {
 		go db.runIndexer(ictx)
 	}
 	return db, nil
+}
+
+// gitignore keeps a database directory out of version control: it holds
+// every captured Authorization header and cookie, and its default place is
+// inside the user's repository.
+const gitignore = "# gatescope's captured traffic, secrets included: never commit it.\n*\n"
+
+// prepareFiles makes the database private to its user whatever the umask.
+// A directory it creates is 0700 and gets a .gitignore of "*"; so does an
+// existing one named .gatescope, the default place, made by an older
+// gatescope. A new database file is created 0600 before SQLite opens it,
+// because SQLite gives the -wal and -shm files the database file's mode.
+func prepareFiles(path string) error {
+	dir := filepath.Dir(path)
+	_, err := os.Stat(dir)
+	created := errors.Is(err, fs.ErrNotExist)
+	if created {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	}
+	if created || filepath.Base(dir) == ".gatescope" {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("directory permissions: %w", err)
+		}
+		ignore := filepath.Join(dir, ".gitignore")
+		f, err := os.OpenFile(ignore, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		switch {
+		case err == nil:
+			_, err = f.WriteString(gitignore)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("write %s: %w", ignore, err)
+			}
+		case !errors.Is(err, fs.ErrExist):
+			return fmt.Errorf("write %s: %w", ignore, err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		return f.Close() // an empty file is an empty database to SQLite
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	default:
+		return fmt.Errorf("create database file: %w", err)
+	}
 }
 
 // Close stops the background indexer and closes both pools. Inserts already

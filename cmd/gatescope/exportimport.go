@@ -75,7 +75,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_, err = stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+	if err := writePrivate(out, buf.Bytes()); err != nil {
 		return fmt.Errorf("write export: %w", err)
 	}
 	red := "redaction off"
@@ -85,6 +85,28 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "exported %d exchanges of session %q to %s (%s, %s)\n",
 		res.Exchanges, res.Session.Name, out, format, red)
 	return nil
+}
+
+// writePrivate writes an export only its owner can read, whatever the
+// umask: with --no-redact it holds every captured secret. A file that
+// exists is tightened before anything is written to it; devices and pipes
+// (-o /dev/stdout) keep their modes.
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm() != 0o600 {
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

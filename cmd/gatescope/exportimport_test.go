@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +42,11 @@ func TestExportImportCLI(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.db")
 	seedCLI(t, src)
+	// Exports are 0600 under the usual umask, and an older world-readable
+	// file is tightened when overwritten.
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	os.WriteFile(filepath.Join(dir, "raw.json"), []byte("an older export"), 0o644)
 	tests := []struct {
 		name     string
 		args     []string
@@ -78,6 +84,9 @@ func TestExportImportCLI(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, tt.file))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if fi, _ := os.Stat(filepath.Join(dir, tt.file)); fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s is %v: an export may hold secrets, want -rw-------", tt.file, fi.Mode().Perm())
 			}
 			for _, c := range tt.contains {
 				if !bytes.Contains(b, []byte(c)) {

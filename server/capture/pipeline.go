@@ -17,14 +17,25 @@ type Store interface {
 
 // PipelineOptions tune a Pipeline. Zero values take the defaults.
 type PipelineOptions struct {
-	QueueSize     int           // default 8192
-	BatchSize     int           // default 500
-	FlushInterval time.Duration // default 20ms: light traffic shows at once
+	QueueSize int // default 8192
+	BatchSize int // default 500
+	// FlushInterval is the least time from the start of one write to the
+	// next (default 20ms). An exchange that arrives when the writer has
+	// been idle that long is written at once; under traffic, what arrives
+	// within an interval goes in one transaction, which bounds what
+	// transactions cost (about 0.3 ms each, against 0.05 ms an exchange in
+	// a batch) and how often the store's indexer wakes after them.
+	FlushInterval time.Duration
 	// A failed batch is retried MaxRetries times (default 5), waiting
 	// RetryBackoff (default 100ms) doubling each time, then dropped.
 	MaxRetries   int
 	RetryBackoff time.Duration
 }
+
+// DefaultFlushInterval is PipelineOptions.FlushInterval's default. An
+// answered exchange is committed within this long plus the write in
+// progress and its own; that is what a SIGKILL can lose.
+const DefaultFlushInterval = 20 * time.Millisecond
 
 // Pipeline takes finished exchanges off the request path: Submit never
 // blocks, one writer goroutine (Run) stores them in batches and, after each
@@ -58,7 +69,7 @@ func NewPipeline(logger *slog.Logger, st Store, opts PipelineOptions) *Pipeline 
 		opts.BatchSize = 500
 	}
 	if opts.FlushInterval <= 0 {
-		opts.FlushInterval = 20 * time.Millisecond
+		opts.FlushInterval = DefaultFlushInterval
 	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 5
@@ -111,34 +122,61 @@ func (p *Pipeline) Written() uint64 { return p.written.Load() }
 
 // Run is the writer loop. It returns once ctx is done or Close was called,
 // and everything queued by then is written.
+//
+// It waits for an exchange, without a timer while idle. If the last write
+// began at least FlushInterval ago the exchange is written at once, with
+// whatever else is queued; otherwise it gathers what arrives until then.
 func (p *Pipeline) Run(ctx context.Context) {
 	defer close(p.done)
 	// Writes outlive ctx: the final flush happens after it is canceled.
 	wctx := context.WithoutCancel(ctx)
-	ticker := time.NewTicker(p.opts.FlushInterval)
-	defer ticker.Stop()
-	batch := make([]*exchange.Exchange, 0, p.opts.BatchSize)
+	var last time.Time // when the last write began
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
+		var batch []*exchange.Exchange
 		select {
 		case x := <-p.queue:
-			batch = append(batch, x)
-			if len(batch) >= p.opts.BatchSize {
-				p.write(wctx, batch)
-				batch = make([]*exchange.Exchange, 0, p.opts.BatchSize)
-			}
-		case <-ticker.C:
-			if len(batch) > 0 {
-				p.write(wctx, batch)
-				batch = make([]*exchange.Exchange, 0, p.opts.BatchSize)
-			}
+			batch = append(make([]*exchange.Exchange, 0, p.opts.BatchSize), x)
 		case <-ctx.Done():
 			p.shut()
-			p.drain(wctx, batch)
+			p.drain(wctx, nil)
 			return
 		case <-p.stop:
-			p.drain(wctx, batch)
+			p.drain(wctx, nil)
 			return
 		}
+		if wait := p.opts.FlushInterval - time.Since(last); wait > 0 {
+			timer.Reset(wait)
+		gather:
+			for len(batch) < p.opts.BatchSize {
+				select {
+				case x := <-p.queue:
+					batch = append(batch, x)
+				case <-timer.C:
+					break gather
+				case <-ctx.Done():
+					p.shut()
+					p.drain(wctx, batch)
+					return
+				case <-p.stop:
+					p.drain(wctx, batch)
+					return
+				}
+			}
+			timer.Stop()
+		}
+	fill:
+		for len(batch) < p.opts.BatchSize {
+			select {
+			case x := <-p.queue:
+				batch = append(batch, x)
+			default:
+				break fill
+			}
+		}
+		last = time.Now()
+		p.write(wctx, batch)
 	}
 }
 

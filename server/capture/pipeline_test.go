@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -23,6 +24,7 @@ type fakeStore struct {
 	mu        sync.Mutex
 	committed map[string]bool
 	order     []string
+	batches   []int // sizes of the committed batches
 	calls     chan struct{}
 	gate      chan struct{}
 	fail      int
@@ -47,6 +49,7 @@ func (s *fakeStore) InsertExchanges(ctx context.Context, xs []*exchange.Exchange
 		s.committed[x.ID] = true
 		s.order = append(s.order, x.ID)
 	}
+	s.batches = append(s.batches, len(xs))
 	return nil
 }
 
@@ -180,10 +183,10 @@ func TestPipelineGivesUpAfterRetries(t *testing.T) {
 	p := NewPipeline(testLogger(t), st, PipelineOptions{RetryBackoff: time.Millisecond, MaxRetries: 2})
 	called := false
 	p.Subscribe(func([]*exchange.Exchange) { called = true })
-	go p.Run(context.Background())
-	for i := range 3 {
+	for i := range 3 { // queued before the writer starts: one batch
 		p.Submit(ex(i))
 	}
+	go p.Run(context.Background())
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +195,62 @@ func TestPipelineGivesUpAfterRetries(t *testing.T) {
 	}
 	if n := len(st.calls); n != 3 {
 		t.Errorf("store called %d times, want 3 (1 + 2 retries)", n)
+	}
+}
+
+// TestPipelineWritesWhenIdle: an exchange that arrives while the writer is
+// idle is written at once, not after a timer; what arrives while a write
+// runs goes into the next write, as one batch.
+func TestPipelineWritesWhenIdle(t *testing.T) {
+	st := newFakeStore()
+	st.gate = make(chan struct{})
+	p := NewPipeline(testLogger(t), st, PipelineOptions{FlushInterval: time.Hour})
+	go p.Run(context.Background())
+
+	p.Submit(ex(0))
+	select {
+	case <-st.calls: // written at once, though the interval is an hour
+	case <-time.After(10 * time.Second):
+		t.Fatal("an exchange waited for a timer")
+	}
+	for i := 1; i < 10; i++ {
+		p.Submit(ex(i)) // while x0's write runs
+	}
+	close(st.gate)
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if fmt.Sprint(st.batches) != "[1 9]" {
+		t.Errorf("batches %v, want [1 9]: the nine that queued during a write go in one", st.batches)
+	}
+}
+
+// TestPipelineSpacesWrites: under traffic a write starts no sooner than
+// FlushInterval after the last one began, so exchanges arriving meanwhile
+// share a transaction; and each is written within the interval.
+func TestPipelineSpacesWrites(t *testing.T) {
+	st := newFakeStore()
+	const interval = 500 * time.Millisecond
+	p := NewPipeline(testLogger(t), st, PipelineOptions{FlushInterval: interval})
+	go p.Run(context.Background())
+	defer p.Close(context.Background())
+
+	p.Submit(ex(0))
+	<-st.calls
+	start := time.Now()
+	for i := 1; i < 5; i++ {
+		p.Submit(ex(i))
+	}
+	testenv.Eventually(t, 10*time.Second, "five exchanges committed", func() bool { return len(st.ids()) == 5 })
+	took := time.Since(start)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if fmt.Sprint(st.batches) != "[1 4]" {
+		t.Errorf("batches %v, want [1 4]", st.batches)
+	}
+	if took > 10*interval {
+		t.Errorf("the second write came %v after the first; the interval is %v", took, interval)
 	}
 }

@@ -63,37 +63,60 @@ func headerCase(r *http.Request) map[string]string {
 	if rec == nil {
 		return nil
 	}
-	names := rec.next()
-	if names == nil {
+	head, ok := rec.next(r.Method, r.RequestURI)
+	if !ok {
 		return nil
 	}
-	m := make(map[string]string, len(names))
-	for _, n := range names {
+	m := make(map[string]string, len(r.Header)+1)
+	eachName(head, func(n string) {
 		k := http.CanonicalHeaderKey(n)
 		if _, seen := m[k]; !seen {
 			m[k] = n
 		}
-	}
-	// The recording must describe this very request: the same names. If
-	// anything went out of step, fall back to canonical names.
+	})
+	// The recording must describe this very request: the same names, less
+	// those Go's server takes out of the header map. If anything went out
+	// of step, fall back to canonical names.
 	for k := range r.Header {
 		if _, ok := m[k]; !ok {
+			return nil
+		}
+	}
+	for k := range m {
+		if _, ok := r.Header[k]; !ok && !removedByServer[k] {
 			return nil
 		}
 	}
 	return m
 }
 
-// nameRecorder follows the HTTP/1.1 byte stream of one connection: request
-// heads, then bodies framed by Content-Length or chunked encoding. It keeps
-// the names of each head until the gateway takes them, in order.
+// removedByServer are the request headers Go's server may delete from the
+// header map: Host (moved to Request.Host), Transfer-Encoding (to
+// TransferEncoding, or ignored on HTTP/1.0), Content-Length beside chunked
+// framing, and Trailer (to Request.Trailer).
+var removedByServer = map[string]bool{"Host": true, "Transfer-Encoding": true, "Content-Length": true, "Trailer": true}
+
+// nameRecorder follows the HTTP/1.x byte stream of one connection as Go's
+// server frames it: request heads, then bodies framed by Content-Length or
+// chunked encoding (which HTTP/1.0 requests cannot use). It keeps each head
+// until the gateway takes it for the request it serves.
 type nameRecorder struct {
 	mu     sync.Mutex
-	queue  [][]string
+	queue  []recordedHead
+	queued int // bytes of the heads in queue
 	state  parseState
 	buf    []byte // a head or a chunk-size line being assembled
-	remain int64  // body or chunk bytes still to skip
-	broken bool   // the stream stopped making sense: record nothing more
+	// lineStart is where the head's line being assembled begins in buf.
+	lineStart int
+	remain    int64 // body or chunk bytes still to skip
+	broken    bool  // the stream stopped making sense: record nothing more
+}
+
+// recordedHead is one request head; method and target, from its request
+// line, pair it with the request the server hands the gateway.
+type recordedHead struct {
+	method, target string
+	head           string
 }
 
 type parseState int
@@ -110,16 +133,54 @@ const (
 // maxHead bounds what is buffered for one head, like the server's own limit.
 const maxHead = http.DefaultMaxHeaderBytes + 4096
 
-// next takes the oldest recorded head's names, or nil.
-func (r *nameRecorder) next() []string {
+// Bounds on the heads queued on one connection. Go's server reads at most
+// its 4 KB buffer beyond the request it serves, and no head it accepts is
+// shorter than 16 bytes, so an honest client never has more than 256 heads
+// waiting, and never more bytes than one head's limit and that buffer. Heads the server answers
+// itself (OPTIONS *) are never taken, and a client sending only those must
+// not grow the queue: past a bound the oldest heads go, and their requests,
+// if any, get canonical names.
+const (
+	maxQueued      = 256
+	maxQueuedBytes = maxHead + 4096
+)
+
+// next takes the oldest recorded head whose request line is method and
+// target, dropping the heads before it: requests the server answered
+// without the gateway (OPTIONS *). The server has read a request's head
+// before it hands the request over, so if no head matches, the follower
+// framed the stream differently from the server: it stops recording, and
+// the connection's later requests get canonical names.
+func (r *nameRecorder) next(method, target string) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.queue) == 0 {
-		return nil
+	for i, h := range r.queue {
+		if h.method != method || h.target != target {
+			continue
+		}
+		for _, d := range r.queue[:i+1] {
+			r.queued -= len(d.head)
+		}
+		clear(r.queue[:i+1]) // let the dropped heads go
+		r.queue = r.queue[i+1:]
+		return h.head, true
 	}
-	names := r.queue[0]
-	r.queue = r.queue[1:]
-	return names
+	r.broken = true
+	clear(r.queue)
+	r.queue, r.queued = nil, 0
+	return "", false
+}
+
+// eachName calls fn with each header name of a head, in order.
+func eachName(head string, fn func(string)) {
+	_, rest, _ := strings.Cut(head, "\n") // the request line
+	for rest != "" {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		if name, _, ok := strings.Cut(strings.TrimSuffix(l, "\r"), ":"); ok && name != "" {
+			fn(name)
+		}
+	}
 }
 
 func (r *nameRecorder) feed(b []byte) {
@@ -170,13 +231,18 @@ func (r *nameRecorder) appendBuf(b []byte) {
 func (r *nameRecorder) line() {
 	switch r.state {
 	case inHead:
-		if !bytes.HasSuffix(r.buf, []byte("\r\n\r\n")) && !bytes.HasSuffix(r.buf, []byte("\n\n")) {
-			if string(r.buf) == "\r\n" || string(r.buf) == "\n" {
-				r.buf = r.buf[:0] // blank lines before a request line are allowed
-			}
-			return
+		// A blank line ("\n" or "\r\n", whatever ended the lines before)
+		// ends the head, as in Go's textproto; before the request line it
+		// is skipped.
+		line := r.buf[r.lineStart:]
+		switch {
+		case string(line) != "\n" && string(line) != "\r\n":
+			r.lineStart = len(r.buf)
+		case r.lineStart == 0:
+			r.buf = r.buf[:0]
+		default:
+			r.head()
 		}
-		r.head()
 	case inChunkSize:
 		size := strings.TrimSpace(string(r.buf))
 		if i := strings.IndexByte(size, ';'); i >= 0 {
@@ -201,31 +267,39 @@ func (r *nameRecorder) line() {
 	}
 }
 
-// head parses a complete request head: it records the names and works out
-// how the body that follows is framed.
+// head parses a complete request head: it records it with its request
+// line and works out how the body that follows is framed.
 func (r *nameRecorder) head() {
-	lines := strings.Split(strings.TrimRight(string(r.buf), "\r\n"), "\n")
-	r.buf = r.buf[:0]
-	var names []string
+	head := strings.TrimRight(string(r.buf), "\r\n")
+	r.buf, r.lineStart = r.buf[:0], 0
+	// The request line as Go's server splits it: method SP target SP proto.
+	line, fields, _ := strings.Cut(head, "\n")
+	method, rest, _ := strings.Cut(strings.TrimSuffix(line, "\r"), " ")
+	target, proto, _ := strings.Cut(rest, " ")
 	var length int64
 	chunked := false
-	for _, l := range lines[1:] { // lines[0] is the request line
-		name, value, ok := strings.Cut(strings.TrimRight(l, "\r"), ":")
-		if !ok || name == "" {
+	for fields != "" {
+		var l string
+		l, fields, _ = strings.Cut(fields, "\n")
+		name, value, ok := strings.Cut(strings.TrimSuffix(l, "\r"), ":")
+		if !ok {
 			continue
 		}
-		names = append(names, name)
-		value = strings.TrimSpace(value)
 		switch http.CanonicalHeaderKey(name) {
 		case "Content-Length":
-			if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+			if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
 				length = n
 			}
 		case "Transfer-Encoding":
 			chunked = chunked || strings.Contains(strings.ToLower(value), "chunked")
 		}
 	}
-	r.queue = append(r.queue, names)
+	// Go ignores Transfer-Encoding on HTTP/1.0 requests (golang.org/issue/12785)
+	// and frames their bodies by Content-Length alone.
+	if major, minor, ok := http.ParseHTTPVersion(proto); !ok || major < 1 || major == 1 && minor < 1 {
+		chunked = false
+	}
+	r.push(recordedHead{method: method, target: target, head: head})
 	switch {
 	case chunked:
 		r.state = inChunkSize
@@ -233,5 +307,20 @@ func (r *nameRecorder) head() {
 		r.state, r.remain = inBody, length
 	default:
 		r.state = inHead
+	}
+}
+
+// push queues a head, dropping the oldest past the queue's bounds.
+func (r *nameRecorder) push(h recordedHead) {
+	r.queue = append(r.queue, h)
+	r.queued += len(h.head)
+	drop := 0
+	for len(r.queue)-drop > maxQueued || r.queued > maxQueuedBytes && len(r.queue)-drop > 1 {
+		r.queued -= len(r.queue[drop].head)
+		drop++
+	}
+	if drop > 0 {
+		clear(r.queue[:drop])
+		r.queue = r.queue[drop:]
 	}
 }

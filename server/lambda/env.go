@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -22,8 +21,10 @@ import (
 // env is one execution environment: a function process and the Runtime API
 // endpoint that only it talks to. It runs one invocation at a time.
 type env struct {
+	id     string // its processes carry envMarker=id
 	fn     *config.Function
 	logger *slog.Logger
+	procs  *procTracker
 	cmd    *exec.Cmd
 	srv    *http.Server
 	logs   *logSink
@@ -32,6 +33,7 @@ type env struct {
 	ready  chan struct{}    // closed on the first GET /next: init is done
 	exited chan struct{}    // closed once the process has exited
 	stop   chan struct{}    // closed by kill: unblocks a waiting GET /next
+	swept  chan struct{}    // closed once kill has ended every process of the environment
 
 	started   time.Time
 	initDur   time.Duration // set before ready is closed
@@ -67,19 +69,23 @@ type reply struct {
 }
 
 // startEnv starts a process for fn with its own Runtime API listener.
-// spec says how to run the function; env is its full environment.
-func startEnv(logger *slog.Logger, fn *config.Function, spec command, environ []string) (*env, error) {
+// spec says how to run the function; env is its full environment; procs
+// starts and ends its processes.
+func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec command, environ []string) (*env, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for runtime API of %s: %w", fn.Name, err)
 	}
 	e := &env{
+		id:     procs.ids.next(),
 		fn:     fn,
 		logger: logger,
+		procs:  procs,
 		next:   make(chan *invocation),
 		ready:  make(chan struct{}),
 		exited: make(chan struct{}),
 		stop:   make(chan struct{}),
+		swept:  make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
@@ -97,15 +103,13 @@ func startEnv(logger *slog.Logger, fn *config.Function, spec command, environ []
 	}
 	cmd := exec.Command(spec.path, spec.args...)
 	cmd.Dir = spec.dir
-	cmd.Env = append(environ, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	cmd.Env = append(environ, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), envMarker+"="+e.id)
 	cmd.Stdout, cmd.Stderr = pw, pw
-	// Its own process group, so a kill also reaches what the function spawned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	e.cmd = cmd
 	e.logs = newLogSink(pr)
 	e.started = time.Now()
 	go e.srv.Serve(ln) // after every field the handlers read is set
-	if err := cmd.Start(); err != nil {
+	if err := procs.start(cmd, e.id); err != nil {
 		pw.Close()
 		pr.Close()
 		e.srv.Close()
@@ -114,19 +118,25 @@ func startEnv(logger *slog.Logger, fn *config.Function, spec command, environ []
 	pw.Close() // the child holds its copy; EOF comes when every writer is gone
 	go e.logs.run()
 	go func() {
-		e.exitErr = cmd.Wait()
+		// Once the process exits, kill ends what it left behind and the
+		// Runtime API listener; exited means all of it is gone.
+		e.exitErr = procs.await(cmd, e.kill, e.swept)
 		close(e.exited)
-		e.kill() // children left behind, and the Runtime API listener
 	}()
 	return e, nil
 }
 
-// kill ends the process group and the Runtime API endpoint. Safe to call twice.
+// kill ends the environment: its processes, those that left its process
+// group included (in the background; swept is closed when done), and its
+// Runtime API endpoint. Safe to call twice.
 func (e *env) kill() {
 	e.stopOnce.Do(func() {
 		close(e.stop)
 		if e.cmd.Process != nil {
-			_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+			go func() {
+				e.procs.kill(e.id, e.cmd.Process.Pid)
+				close(e.swept)
+			}()
 		}
 		e.srv.Close()
 	})

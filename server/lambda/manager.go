@@ -48,6 +48,7 @@ type Manager struct {
 	opts    Options
 
 	pools map[string]*pool // by logical name
+	procs *procTracker
 
 	mu       sync.Mutex
 	envs     map[*env]struct{} // every started environment, for Close
@@ -93,6 +94,9 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 	for _, fn := range project.Functions {
 		m.pools[fn.Name] = newPool(m, fn)
 	}
+	// Also ends the function processes of a gatescope that was killed
+	// before it could (see procs_linux.go).
+	m.procs = newProcTracker(logger, opts.CacheDir)
 	go m.reapLoop()
 	return m
 }
@@ -219,7 +223,7 @@ func (m *Manager) Busy(name string) int {
 	return m.pools[fn.Name].busy()
 }
 
-// Close ends every execution environment.
+// Close ends every execution environment, with the processes each spawned.
 func (m *Manager) Close() {
 	m.mu.Lock()
 	if m.closed {
@@ -241,11 +245,12 @@ func (m *Manager) Close() {
 	}
 	for _, e := range envs {
 		select {
-		case <-e.exited:
+		case <-e.exited: // with everything it spawned
 		case <-time.After(2 * time.Second):
 			m.logger.Warn("function process did not exit", slog.String("function", e.fn.Name))
 		}
 	}
+	m.procs.close()
 }
 
 func (m *Manager) reapLoop() {
@@ -288,7 +293,7 @@ func (m *Manager) startEnv(fn *config.Function) (*env, error) {
 			return nil, prepErr
 		}
 	}
-	return startEnv(m.logger, fn, cmd, m.environ(fn, cmd))
+	return startEnv(m.logger, m.procs, fn, cmd, m.environ(fn, cmd))
 }
 
 func (m *Manager) track(e *env) {

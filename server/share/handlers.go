@@ -28,7 +28,11 @@ type Store interface {
 	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
 	CreateShare(ctx context.Context, hash []byte, sessionID string, expiresAt time.Time) error
 	ShareByHash(ctx context.Context, hash []byte) (*store.Share, error)
+	SharedExchange(ctx context.Context, sh *store.Share, id string) (*exchange.Exchange, error)
+	SessionShares(ctx context.Context, sessionID string) ([]*store.Share, error)
 	RevokeShare(ctx context.Context, hash []byte) error
+	RevokeShareID(ctx context.Context, sessionID, id string) error
+	RevokeSessionShares(ctx context.Context, sessionID string) (int, error)
 }
 
 var _ Store = (*store.DB)(nil)
@@ -237,4 +241,75 @@ func (h *Handlers) RevokeShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// ShareInfo is a share link as the dashboard lists it. Its token is never
+// known again (only its hash is stored), so ID names it.
+type ShareInfo struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Snapshot  Snapshot  `json:"snapshot"`
+}
+
+// Snapshot is what a link shows: the exchanges its session had when the
+// link was made (createdAt), minus any deleted or pruned since.
+type Snapshot struct {
+	Exchanges    int    `json:"exchanges"`
+	LastExchange string `json:"lastExchange,omitempty"` // the newest one's id
+}
+
+type sharesResponse struct {
+	Shares []ShareInfo `json:"shares"`
+}
+
+// ListShares serves GET /api/sessions/{id}/shares: the session's live
+// links, newest first.
+func (h *Handlers) ListShares(w http.ResponseWriter, r *http.Request) {
+	s, err := h.st.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	shares, err := h.st.SessionShares(r.Context(), s.ID)
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	out := sharesResponse{Shares: make([]ShareInfo, 0, len(shares))}
+	for _, sh := range shares {
+		out.Shares = append(out.Shares, ShareInfo{ID: sh.ID(), CreatedAt: sh.CreatedAt.UTC(), ExpiresAt: sh.ExpiresAt.UTC(),
+			Snapshot: Snapshot{Exchanges: sh.Exchanges, LastExchange: sh.LastID}})
+	}
+	httpio.WriteJSON(w, http.StatusOK, out)
+}
+
+// RevokeShareID serves DELETE /api/sessions/{id}/shares/{shareId}: revoke
+// one of the session's links by the id ListShares gave it.
+func (h *Handlers) RevokeShareID(w http.ResponseWriter, r *http.Request) {
+	s, err := h.st.Session(r.Context(), r.PathValue("id"))
+	if err == nil {
+		err = h.st.RevokeShareID(r.Context(), s.ID, r.PathValue("shareId"))
+	}
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// RevokeSessionShares serves DELETE /api/sessions/{id}/shares: revoke every
+// link of the session, answering how many there were.
+func (h *Handlers) RevokeSessionShares(w http.ResponseWriter, r *http.Request) {
+	s, err := h.st.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	n, err := h.st.RevokeSessionShares(r.Context(), s.ID)
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	httpio.WriteJSON(w, http.StatusOK, map[string]int{"revoked": n})
 }

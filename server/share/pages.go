@@ -90,7 +90,7 @@ func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, r, err)
 		return
 	}
-	_, xs, err := load(r.Context(), h.st, Selection{Session: s.ID})
+	_, xs, err := load(r.Context(), h.st, Selection{Session: s.ID, Filter: store.Filter{StoredBefore: sh.Before}})
 	if err != nil {
 		h.pageError(w, r, err)
 		return
@@ -99,6 +99,7 @@ func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 	rd := h.redactor()
 	v := web.ShareListView{SessionName: s.Name, SessionNote: rd.Text(s.Note), Home: home,
 		ExpiresAt: sh.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")}
+	v.TakenAt = sh.CreatedAt.UTC().Format("2006-01-02 15:04 MST") // a snapshot: later exchanges are not shown
 	if len(xs) > sharePageRows {
 		v.More = len(xs) - sharePageRows
 		xs = xs[:sharePageRows]
@@ -111,16 +112,14 @@ func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // sharedExchange resolves a share link's exchange, redacted: the link's own
-// session's exchanges only, so nothing else is reachable through /s/.
+// session's exchanges recorded before the link was made, so nothing else
+// is reachable through /s/.
 func (h *Handlers) sharedExchange(r *http.Request) (*exchange.Exchange, *store.Session, error) {
-	_, s, err := h.share(r)
+	sh, s, err := h.share(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := h.st.Exchange(r.Context(), r.PathValue("id"))
-	if err == nil && x.Session != s.ID {
-		err = store.ErrNotFound // another session's exchange is not shared
-	}
+	x, err := h.st.SharedExchange(r.Context(), sh, r.PathValue("id"))
 	if err == nil {
 		err = h.st.Annotate(r.Context(), []*exchange.Exchange{x})
 	}

@@ -24,13 +24,17 @@ func routes(d Deps) *http.ServeMux {
 	handle("POST /api/exchanges/{id}/replay", rp.ReplayExchange)
 	handle("GET /api/exchanges/{id}/replays", rp.ListReplays)
 	handle("GET /api/exchanges/{id}/diff", rp.GetDiff)
-	// Sessions: list, rename, delete, replay, export, share; import.
+	// Sessions: list, rename, delete, replay, export, share links
+	// (create, list, revoke one or all; revoke by token); import.
 	handle("GET /api/sessions", dash.ListSessions)
 	handle("PATCH /api/sessions/{id}", dash.UpdateSession)
 	handle("DELETE /api/sessions/{id}", dash.DeleteSession)
 	handle("POST /api/sessions/{id}/replay", rp.ReplaySession)
 	handle("GET /api/sessions/{id}/export", sh.ExportSession)
 	handle("POST /api/sessions/{id}/share", sh.CreateShare)
+	handle("GET /api/sessions/{id}/shares", sh.ListShares)
+	handle("DELETE /api/sessions/{id}/shares", sh.RevokeSessionShares)
+	handle("DELETE /api/sessions/{id}/shares/{shareId}", sh.RevokeShareID)
 	handle("DELETE /api/shares/{token}", sh.RevokeShare)
 	handle("POST /api/import", sh.ImportFile)
 	mux.Handle("GET /api/live", d.Live)

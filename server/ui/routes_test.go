@@ -60,6 +60,9 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/api/sessions/nope/replay", "", 404, jsonType},
 		{"GET", "/api/sessions/" + sess + "/export?format=json", "", 200, jsonType},
 		{"POST", "/api/sessions/nope/share", "", 404, jsonType},
+		{"GET", "/api/sessions/" + sess + "/shares", "", 200, jsonType},
+		{"DELETE", "/api/sessions/" + sess + "/shares/0123456789ab", "", 404, jsonType},
+		{"DELETE", "/api/sessions/" + sess + "/shares", "", 200, jsonType},
 		{"DELETE", "/api/shares/nope", "", 404, jsonType},
 		{"POST", "/api/import", "not a file", 400, jsonType},
 		{"GET", "/api/live", "", 503, plain}, // uitest's stand-in feed
