@@ -23,7 +23,7 @@ func TestArnLike(t *testing.T) {
 		{api + "/prod/ANY/user", api + "/prod/ANY/user/7", false},
 		{api + "/*/*/*", api + "/prod/DELETE/items/7", true},
 		{api + "/*/*/*", api + "/$default/$default", false}, // three slashes to match, two there
-		{api + "/*/*", api + "/$default/$default", true},   // what SAM writes for a $default route
+		{api + "/*/*", api + "/$default/$default", true},    // what SAM writes for a $default route
 		{api + "/*/*/*", "arn:aws:execute-api:us-east-2:123456789012:otherapi1/prod/GET/x", false},
 		// Each of the six parts is matched on its own: a * in the account
 		// part does not reach into the resource.
