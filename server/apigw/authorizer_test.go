@@ -52,13 +52,21 @@ func authorizerEventCases() []struct {
 		{"rest_token_root", restAPI("RestApi", route("GET /")), newRequest("GET", "/Prod/", "", headers...),
 			func(m *Match, req *Request) []byte { return TokenEvent(m, req, "allow") }},
 		{"rest_request", restVars, newRequest("GET", "/items/7?tenant=t1&tenant=t2", `{"ignored":true}`, append(headers, "Content-Type: application/json")...),
-			func(m *Match, req *Request) []byte { return RequestEvent(m, req, requestAuthorizer(""), []string{"ada", "t2"}) }},
+			func(m *Match, req *Request) []byte {
+				return RequestEvent(m, req, requestAuthorizer(""), []string{"ada", "t2"})
+			}},
 		{"http_authorizer_v1", httpVars, newRequest("GET", "/items/7?tenant=t1", "", headers...),
-			func(m *Match, req *Request) []byte { return RequestEvent(m, req, requestAuthorizer("1.0"), []string{"ada", "t1"}) }},
+			func(m *Match, req *Request) []byte {
+				return RequestEvent(m, req, requestAuthorizer("1.0"), []string{"ada", "t1"})
+			}},
 		{"http_authorizer_v2", httpVars, newRequest("GET", "/items/7?tenant=t1&tenant=t2", `{"ignored":true}`, append(headers, "Content-Type: application/json")...),
-			func(m *Match, req *Request) []byte { return RequestEvent(m, req, requestAuthorizer("2.0"), []string{"ada", "t1,t2"}) }},
+			func(m *Match, req *Request) []byte {
+				return RequestEvent(m, req, requestAuthorizer("2.0"), []string{"ada", "t1,t2"})
+			}},
 		{"http_authorizer_v2_default_route", httpAPI("HttpApi", route("$default")), newRequest("GET", "/anything", "", headers...),
-			func(m *Match, req *Request) []byte { return RequestEvent(m, req, requestAuthorizer("2.0"), []string{"ada"}) }},
+			func(m *Match, req *Request) []byte {
+				return RequestEvent(m, req, requestAuthorizer("2.0"), []string{"ada"})
+			}},
 	}
 }
 
@@ -349,8 +357,8 @@ func TestARNs(t *testing.T) {
 	id := APIID("RestApi")
 	hid := APIID("HttpApi")
 	for _, tt := range []struct {
-		api                    *config.API
-		method, path           string
+		api                  *config.API
+		method, path         string
 		methodARN, sourceARN string
 	}{
 		{rest, "DELETE", "/items/7", "arn:aws:execute-api:eu-west-1:123456789012:" + id + "/Prod/DELETE/items/7",
