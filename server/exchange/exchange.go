@@ -31,7 +31,10 @@ type Exchange struct {
 	Explanation string          `json:"explanation"`
 	Timings     Timings         `json:"timings"`
 	Logs        string          `json:"logs"`
-	ReplayOf    string          `json:"replayOf,omitempty"`
+	// Authorizer is the access step before the invoke (an authorizer, IAM
+	// authorization); nil when the route has none.
+	Authorizer *Authorizer `json:"authorizer,omitempty"`
+	ReplayOf   string      `json:"replayOf,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`
