@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -84,4 +85,20 @@ func iamCredentials(flags []string) ([]access.Credential, error) {
 			SessionToken: sc.Credentials.SessionToken})
 	}
 	return out, nil
+}
+
+// identityHeaders are the headers the project's authorizers read
+// credentials from (X-Token, ...): share pages and exports redact them.
+func identityHeaders(p *gsconfig.Project) []string {
+	var out []string
+	for _, a := range p.APIs {
+		for _, az := range a.Authorizers {
+			for _, src := range az.IdentitySources {
+				if src.Kind == "header" && !slices.Contains(out, src.Name) {
+					out = append(out, src.Name)
+				}
+			}
+		}
+	}
+	return out
 }

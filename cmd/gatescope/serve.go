@@ -240,7 +240,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
 		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
-			BaseURL: a.hosts.BaseURL()}),
+			BaseURL: a.hosts.BaseURL(), Rules: share.WithAuthorizers(share.Rules{}, identityHeaders(project)...)}),
 		Lambda:      invokeAPI,
 		Policy:      lambda.NewPolicyAPI(logger, acc.Policies()),
 		Issuer:      authz.WellKnown(issuer, a.hosts.BaseURL()),

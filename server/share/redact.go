@@ -160,6 +160,7 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 	rd.collectHeaders(c.Request.Headers)
 	rd.collectHeaders(c.Response.Headers)
 	docs := []*[]byte{(*[]byte)(&c.Event), (*[]byte)(&c.Function.RawResponse)}
+	docs = append(docs, authorizerDocs(c.Authorizer)...)
 	for _, d := range docs {
 		if n, err := parseNode(*d); err == nil {
 			rd.collectNode(n, rd.paths)
@@ -192,6 +193,7 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 	c.Logs = rd.Text(c.Logs)
 	c.Explanation = rd.Text(c.Explanation)
 	c.Note = rd.Text(c.Note)
+	rd.authorizerText(c.Authorizer)
 	if e := c.Function.Error; e != nil {
 		e.Message = rd.Text(e.Message)
 		for i := range e.StackTrace {
@@ -208,6 +210,7 @@ func clone(x *exchange.Exchange) *exchange.Exchange {
 	c.Response.Headers = cloneHeaders(x.Response.Headers)
 	c.Event = slices.Clone(x.Event)
 	c.Function.RawResponse = slices.Clone(x.Function.RawResponse)
+	c.Authorizer = cloneAuthorizer(x.Authorizer)
 	if x.Function.Error != nil {
 		e := *x.Function.Error
 		e.StackTrace = slices.Clone(e.StackTrace)
