@@ -28,7 +28,10 @@ func (s *Service) jwt(ctx context.Context, m *apigw.Match, req *apigw.Request, a
 	}
 	reject := func(e *access.JWTError) Decision {
 		step.Decision = exchange.DecisionUnauthorized
-		why := upperFirst(e.Explanation)
+		why := "Authorizer " + az.Name + " rejected the token: " + e.Explanation
+		if e.Error == "" { // no token at all
+			why = upperFirst(e.Explanation)
+		}
 		switch {
 		case cognito:
 			d.Refused = apigw.Unauthorized(m, req, "", why)
