@@ -71,14 +71,14 @@ const authTemplate = `Resources:
 `
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *Service
 	router *apigw.Router
 	clock  *clock
 	inv    *fakeInvoker
 }
 
-func newHarness(t *testing.T, src string, inv *fakeInvoker, o Options) *harness {
+func newHarness(t testing.TB, src string, inv *fakeInvoker, o Options) *harness {
 	t.Helper()
 	p, err := config.Parse("/srv/app/template.yaml", []byte(src), config.Options{})
 	if err != nil {
