@@ -113,7 +113,7 @@ func VerifyJWT(token string, keys *jose.JSONWebKeySet, now time.Time, rule JWTRu
 	if n := strings.Count(token, ".") + 1; n != 3 {
 		return nil, invalid(descSegments, "the token has %d dot-separated segments, a JWT has 3 (header.payload.signature); is the header holding something else than the token?", n)
 	}
-	jws, err := jose.ParseSigned(token, signingAlgs)
+	jws, err := jose.ParseSignedCompact(token, signingAlgs)
 	if err != nil {
 		if strings.Contains(err.Error(), "unexpected signature algorithm") {
 			h, _ := UnverifiedClaims(token)
