@@ -378,3 +378,27 @@ func TestPoliciesAPI(t *testing.T) {
 		t.Errorf("unknown function: %v", err)
 	}
 }
+
+// TestAPIKeyFromAuthorizer: with the API key source AUTHORIZER, the key is
+// the Lambda authorizer's usageIdentifierKey, not the x-api-key header.
+func TestAPIKeyFromAuthorizer(t *testing.T) {
+	src := strings.Replace(authTemplate, "      StageName: Prod\n", "      StageName: Prod\n      ApiKeySourceType: AUTHORIZER\n      Auth:\n        ApiKeyRequired: true\n", 1)
+	src = strings.Replace(src, "      Auth:\n        Authorizers:", "        Authorizers:", 1)
+	key := ""
+	inv := &fakeInvoker{answer: func(map[string]any) (string, string) {
+		out := policy("Allow", "*", `{}`)
+		if key != "" {
+			out = strings.TrimSuffix(out, "}") + `,"usageIdentifierKey":"` + key + `"}`
+		}
+		return out, ""
+	}}
+	h := newHarness(t, src, inv, Options{APIKeys: []string{"from-authorizer"}})
+	if d := h.do("GET", "/items/1", "Authorization: Bearer a", "X-Api-Key: from-authorizer"); status(d) != 403 ||
+		!strings.Contains(d.Refused.Explanation, "the authorizer's usageIdentifierKey (the API's key source is AUTHORIZER)") {
+		t.Errorf("no usageIdentifierKey: %d %v", status(d), d.Refused)
+	}
+	key = "from-authorizer"
+	if d := h.do("GET", "/items/1", "Authorization: Bearer b"); status(d) != 200 || d.Auth.APIKey != "from-authorizer" || d.Auth.PrincipalID != "p" {
+		t.Errorf("usageIdentifierKey: %d %+v", status(d), d.Auth)
+	}
+}
