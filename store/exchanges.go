@@ -125,8 +125,8 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 	now := db.now()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
-		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return err
@@ -170,11 +170,15 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			return fmt.Errorf("exchange %s: encode: %w", x.ID, err)
 		}
 		path, _, _ := strings.Cut(x.Request.URL, "?")
+		az, err := encodeAuthorizer(x.Authorizer)
+		if err != nil {
+			return fmt.Errorf("exchange %s: encode authorizer: %w", x.ID, err)
+		}
 		_, err = ins.ExecContext(ctx, x.ID, sid, unixNano(x.StartedAt),
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
 			reqBody, reqRaw, respBody, respRaw, validUTF8(x.Event), validUTF8(x.Function.RawResponse),
-			logs, mj)
+			logs, mj, az)
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
@@ -238,6 +242,16 @@ func decodeBody(stored []byte, raw bool) string {
 	return string(stored)
 }
 
+// encodeAuthorizer stores an authorizer step as JSON; NULL for none.
+func encodeAuthorizer(a *exchange.Authorizer) ([]byte, error) {
+	if a == nil {
+		return nil, nil
+	}
+	c := *a
+	c.StartMs, c.DurationMs = finite(c.StartMs), finite(c.DurationMs)
+	return json.Marshal(&c)
+}
+
 // finite maps NaN and ±Inf (which JSON and SQLite REAL can't hold) to 0.
 func finite(f float64) float64 {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -271,7 +285,7 @@ func fromUnixNano(n int64) time.Time {
 
 const exchangeColumns = `e.id, e.session_id, e.started_at, e.duration_ms, e.method, e.url,
 	e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.req_body, e.req_raw,
-	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta`
+	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta, e.authorizer`
 
 func scanExchange(r scanner) (*exchange.Exchange, error) {
 	var (
@@ -281,12 +295,19 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 		reqBody, respBody  []byte
 		reqRaw, respRaw    bool
 		event, rawResponse []byte
+		az                 []byte
 	)
 	if err := r.Scan(&x.ID, &x.Session, &started, &x.DurationMs, &x.Request.Method,
 		&x.Request.URL, &x.RouteKey, &x.Response.Status, &outcome, &x.Function.Name,
 		&x.API.ID, &x.ReplayOf, &reqBody, &reqRaw, &respBody, &respRaw, &event,
-		&rawResponse, &x.Logs, &mj); err != nil {
+		&rawResponse, &x.Logs, &mj, &az); err != nil {
 		return nil, err
+	}
+	if len(az) > 0 {
+		x.Authorizer = &exchange.Authorizer{}
+		if err := json.Unmarshal(az, x.Authorizer); err != nil {
+			return nil, fmt.Errorf("exchange %s: decode authorizer: %w", x.ID, err)
+		}
 	}
 	var m meta
 	if err := json.Unmarshal([]byte(mj), &m); err != nil {

@@ -179,10 +179,15 @@ type InspectorView struct {
 	LogsURL     string    // set when Logs is only the start: the whole log as text
 	LogsCut     string    // how much of the function's output gatescope did not keep, "" for none
 	Timeline    []Step
-	Curl        string
-	EventFile   string // the event as a SAM event file (pretty JSON)
-	EventURL    string // download of the event file
-	CanReplay   bool
+	// Authorizer is the authorizer step; nil when the route has none.
+	Authorizer *AuthorizerView
+	// OpenTab is the tab a failed exchange opens on ("" for the function
+	// output).
+	OpenTab   string
+	Curl      string
+	EventFile string // the event as a SAM event file (pretty JSON)
+	EventURL  string // download of the event file
+	CanReplay bool
 }
 
 // NotFoundView is the 404 page.

@@ -206,7 +206,7 @@ func printCheck(w io.Writer, p *config.Project, rep *checkReport) {
 		for _, r := range a.Routes {
 			auth := ""
 			if r.Authorizer != nil {
-				auth = "  (authorizer " + *r.Authorizer + ", not enforced)"
+				auth = "  (authorizer " + *r.Authorizer + ")"
 			}
 			fmt.Fprintf(w, "    %-28s → %s%s\n", r.RouteKey, r.Function, auth)
 		}

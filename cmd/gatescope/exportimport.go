@@ -52,7 +52,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if format != share.FormatHAR && format != share.FormatJSON {
 		return fmt.Errorf("%w: --format %q: want har or json", errUsage, format)
 	}
-	rules := share.Rules{Off: noRedact, Headers: headers, JSONPaths: paths, Regexes: regexes}
+	rules := share.WithAuthorizers(share.Rules{Off: noRedact, Headers: headers, JSONPaths: paths, Regexes: regexes})
 	if _, err := share.NewRedactor(rules); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}

@@ -24,6 +24,7 @@ Commands:
   replay   replay a captured exchange or session and report what changed
   export   export a session as HAR 1.2 or native JSON
   import   import a HAR or native JSON export into a session
+  token    print a JWT for JWT and Cognito authorizers, signed by the local issuer
   version  print the version
 
 Run 'gatescope <command> --help' for a command's flags. Every flag can also
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = runImport(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = runToken(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gatescope", version())
 		return 0

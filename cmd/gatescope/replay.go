@@ -63,6 +63,7 @@ type replayFlags struct {
 	db, template, url                  string
 	concurrency                        int
 	ignore                             stringList
+	access                             accessFlags
 }
 
 func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -77,6 +78,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.db, "db", defaultDB, "SQLite database `PATH` (standalone)")
 	fs.StringVar(&f.template, "template", "", "SAM template `FILE` whose functions replay (standalone; default ./template.yaml)")
 	fs.StringVar(&f.url, "url", "", "replay through the running gatescope at `URL` (e.g. http://127.0.0.1:3001) instead of standalone")
+	f.access.register(fs) // standalone replays run the routes' authorizers as serve does
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		f.id, args = args[0], args[1:]
 	}
@@ -163,7 +165,11 @@ func replayStandalone(ctx context.Context, f replayFlags, opts replay.SessionOpt
 		return nil, err
 	}
 	sid := func() string { return sess.ID }
-	gw := gateway.New(logger, router, m, discard{}, sid)
+	acc, err := newAccess(logger, project, m, f.access, issuerLoader(f.access.issuerKey))
+	if err != nil {
+		return nil, err
+	}
+	gw := gateway.New(logger, router, m, discard{}, sid).WithAccess(acc)
 	rp := replay.New(st, gw, m, sid, nil)
 	if f.session != "" {
 		return rp.ReplaySession(ctx, f.session, opts)

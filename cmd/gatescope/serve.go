@@ -19,6 +19,7 @@ import (
 
 	"github.com/gatescope/gatescope/examples"
 	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/authz"
 	"github.com/gatescope/gatescope/server/capture"
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/dashboard"
@@ -47,6 +48,7 @@ type serveFlags struct {
 	capture                bool
 	params                 keyValues
 	allowedHosts           stringList
+	access                 accessFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -73,6 +75,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
 	fs.StringVar(&f.envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format: {\"Function\":{\"VAR\":\"v\"},\"Parameters\":{\"VAR\":\"v\"}}")
+	f.access.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -195,6 +198,12 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
 	})
+	issuer := issuerLoader(f.access.issuerKey)
+	acc, err := newAccess(logger, project, a.manager, f.access, issuer)
+	if err != nil {
+		a.manager.Close()
+		return fail(err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
@@ -216,7 +225,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	if !f.capture {
 		sink = discard{}
 	}
-	gw := gateway.New(logger, router, a.manager, sink, sessionID)
+	gw := gateway.New(logger, router, a.manager, sink, sessionID).WithAccess(acc)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
 	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool { return a.manager.Function(n) != nil },
 		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
@@ -231,8 +240,10 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
 		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
-			BaseURL: a.hosts.BaseURL()}),
+			BaseURL: a.hosts.BaseURL(), Rules: share.WithAuthorizers(share.Rules{}, identityHeaders(project)...)}),
 		Lambda:      invokeAPI,
+		Policy:      lambda.NewPolicyAPI(logger, acc.Policies()),
+		Issuer:      authz.WellKnown(issuer, a.hosts.BaseURL()),
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,
 		Hosts:       a.hosts,

@@ -9,8 +9,9 @@ import (
 // buildV1 writes the payload format 1.0 event: the REST API proxy event, or
 // its HTTP API variant (version "1.0", lower-case headers, HTTP API request
 // id, resourceId null, isBase64Encoded by the 2.0 text rule since HTTP APIs
-// have no binaryMediaTypes).
-func buildV1(m *Match, req *Request) []byte {
+// have no binaryMediaTypes). With ae it is a REQUEST authorizer's event:
+// its keys first, no body.
+func buildV1(m *Match, req *Request, ae *authorizerEvent) []byte {
 	rest := m.API.Type == config.RESTAPI
 	w := jsonw{b: make([]byte, 0, 1536+len(req.Body)*4/3)}
 	apiID := m.apiIDOrDerive()
@@ -19,6 +20,9 @@ func buildV1(m *Match, req *Request) []byte {
 	w.open('{')
 	if !rest {
 		w.str("version", "1.0")
+	}
+	if ae != nil {
+		ae.writeV1(&w)
 	}
 	w.str("resource", m.Route.Path)
 	w.str("path", m.Path)
@@ -57,6 +61,9 @@ func buildV1(m *Match, req *Request) []byte {
 	w.open('{')
 	w.str("accountId", accountID(m.API))
 	w.str("apiId", apiID)
+	if ae == nil {
+		writeAuthorizer(&w, m, req)
+	}
 	if rest {
 		w.str("deploymentId", DeploymentID(apiID, stageName(m)))
 	}
@@ -68,28 +75,7 @@ func buildV1(m *Match, req *Request) []byte {
 		w.str("extendedRequestId", req.RequestID)
 	}
 	w.str("httpMethod", req.Method)
-	w.key("identity")
-	w.open('{')
-	if rest {
-		w.null("apiKey")
-		w.null("apiKeyId")
-	}
-	w.null("accessKey")
-	w.null("accountId")
-	w.null("caller")
-	if rest {
-		w.null("cognitoAmr")
-	}
-	w.null("cognitoAuthenticationProvider")
-	w.null("cognitoAuthenticationType")
-	w.null("cognitoIdentityId")
-	w.null("cognitoIdentityPoolId")
-	w.null("principalOrgId")
-	w.str("sourceIp", req.SourceIP)
-	w.null("user")
-	w.strOrNull("userAgent", req.Header.Get("User-Agent"))
-	w.null("userArn")
-	w.close('}')
+	identityV1(&w, req, rest)
 	if rest && m.Route.OperationName != "" {
 		w.str("operationName", m.Route.OperationName)
 	}
@@ -109,6 +95,10 @@ func buildV1(m *Match, req *Request) []byte {
 	}
 	w.str("stage", stageName(m))
 	w.close('}')
+	if ae != nil {
+		w.close('}')
+		return w.b
+	}
 
 	var binary bool
 	if rest {

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// buildV2 writes the HTTP API payload format 2.0 event.
-func buildV2(m *Match, req *Request) []byte {
+// buildV2 writes the HTTP API payload format 2.0 event. With ae it is a
+// Lambda authorizer's payload 2.0 event: its keys after version, no body.
+func buildV2(m *Match, req *Request, ae *authorizerEvent) []byte {
 	w := jsonw{b: make([]byte, 0, 1024+len(req.Body)*4/3)}
 	rawPath := unescapePath(stagedPath(m, req))
 	routeKey := m.Route.Key()
@@ -15,6 +16,9 @@ func buildV2(m *Match, req *Request) []byte {
 
 	w.open('{')
 	w.str("version", "2.0")
+	if ae != nil {
+		ae.writeV2(&w)
+	}
 	w.str("routeKey", routeKey)
 	w.str("rawPath", rawPath)
 	w.str("rawQueryString", req.RawQuery)
@@ -68,6 +72,9 @@ func buildV2(m *Match, req *Request) []byte {
 	w.open('{')
 	w.str("accountId", accountID(m.API))
 	w.str("apiId", apiID)
+	if ae == nil {
+		writeAuthorizer(&w, m, req)
+	}
 	w.str("domainName", domain)
 	w.str("domainPrefix", domainPrefix(domain))
 	w.key("http")
@@ -86,7 +93,7 @@ func buildV2(m *Match, req *Request) []byte {
 	w.close('}')
 
 	text := textBodyV2(req.Header.Get("Content-Type"))
-	if len(req.Body) > 0 {
+	if len(req.Body) > 0 && ae == nil {
 		w.key("body")
 		if text {
 			w.b = appendString(w.b, string(req.Body))
@@ -102,7 +109,9 @@ func buildV2(m *Match, req *Request) []byte {
 		}
 		w.strMap("pathParameters", params)
 	}
-	w.boolean("isBase64Encoded", !text)
+	if ae == nil {
+		w.boolean("isBase64Encoded", !text)
+	}
 	if len(m.API.StageVariables) > 0 {
 		w.strMap("stageVariables", m.API.StageVariables)
 	}

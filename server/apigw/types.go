@@ -36,6 +36,9 @@ type Request struct {
 	// (HTTPRequestID shape).
 	ExtendedRequestID string
 	TraceID           string // "Root=1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx"
+	// Auth is what an authorizer, IAM or an API key established before the
+	// invoke (nil when nothing did); the event's requestContext carries it.
+	Auth *Auth
 }
 
 // InvokeKind says how a Lambda invoke ended.

@@ -29,8 +29,8 @@ type apiSet struct {
 	// unbound are definition operations without an integration: fine if an
 	// event supplies the route, worth a warning otherwise.
 	unbound []unboundOp
-	// defaultAuth is each SAM API's Auth.DefaultAuthorizer.
-	defaultAuth map[*API]string
+	// defaultAuth is what each SAM API's Auth gives its event routes.
+	defaultAuth map[*API]apiAuthDefaults
 	// fromDefinition marks the routes an OpenAPI definition integrates.
 	fromDefinition map[*Route]bool
 }
@@ -51,7 +51,7 @@ type unboundOp struct {
 }
 
 func (l *loader) buildAPIs() ([]*API, error) {
-	s := &apiSet{byID: map[string]*API{}, raw: map[string]*API{}, defaultAuth: map[*API]string{}, fromDefinition: map[*Route]bool{}}
+	s := &apiSet{byID: map[string]*API{}, raw: map[string]*API{}, defaultAuth: map[*API]apiAuthDefaults{}, fromDefinition: map[*Route]bool{}}
 	for _, r := range l.order {
 		var typ APIType
 		switch r.typ {
@@ -139,7 +139,9 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 	if stage != "" {
 		a.Stage = stage
 	}
-	s.defaultAuth[a] = l.apiAuth(p, typ)
+	if s.defaultAuth[a], err = l.apiAuth(a, p); err != nil {
+		return nil, err
+	}
 	var propBinary []string
 	if typ == HTTPAPI {
 		a.StageVariables = p.stringMap("StageVariables")
@@ -151,6 +153,11 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 	} else {
 		l.settings(p, "MethodSettings")
 		a.StageVariables = p.stringMap("Variables")
+		src, _, err := p.str("ApiKeySourceType")
+		if err != nil {
+			return nil, err
+		}
+		a.APIKeySource = strings.ToUpper(src)
 		if propBinary, err = p.stringList("BinaryMediaTypes"); err != nil {
 			return nil, err
 		}
@@ -264,7 +271,10 @@ func (l *loader) eventRoute(s *apiSet, ev *event) error {
 		}
 		r.Timeout = time.Duration(ms) * time.Millisecond
 	}
-	r.Authorizer = l.eventAuth(p, s.defaultAuth[a])
+	if err := l.eventAuth(a, r, p, s.defaultAuth[a]); err != nil {
+		return err
+	}
+	l.samEventPermission(a, ev, r)
 	if typ == HTTPAPI {
 		l.settings(p, "RouteSettings")
 	}
@@ -283,8 +293,9 @@ func (l *loader) addEventRoute(s *apiSet, a *API, r *Route, n *yaml.Node, at loc
 		}
 		if s.fromDefinition[old] {
 			if old.Authorizer == "" {
-				old.Authorizer = r.Authorizer
+				old.Authorizer, old.Scopes = r.Authorizer, r.Scopes
 			}
+			old.APIKeyRequired = old.APIKeyRequired || r.APIKeyRequired
 			if old.Function != r.Function {
 				l.warnAt(n, at, "route %s on API %s is integrated in its definition; as in SAM, the definition's integration is kept and %s is not routed there", r.Key(), a.ID, r.Function)
 			}

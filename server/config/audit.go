@@ -46,7 +46,7 @@ const (
 	msgGatewayResp = "custom gateway responses are not emulated: API Gateway's default error answers are sent"
 	msgCompression = "response compression (MinimumCompressionSize) is not emulated: responses are sent uncompressed"
 	msgResPolicy   = "resource policies are not enforced: every caller is allowed"
-	msgAPIKeys     = "API keys and usage plans are not checked: requests without a key are served"
+	msgAPIKeys     = "API keys of WebSocket APIs are not checked: requests without a key are served"
 	msgValidation  = "request validation is not emulated: requests reach the integration unvalidated"
 	msgCanary      = "canary deployments are not emulated: every request reaches the current deployment"
 	msgMTLS        = "mutual TLS is not emulated: the API is served over plain HTTP"
@@ -100,8 +100,7 @@ var resourceSpecs = map[string]resourceSpec{
 		"Domain":                 msgDomain,
 		"CanarySetting":          msgCanary,
 		"CacheClusterEnabled":    msgThrottle, "CacheClusterSize": msgThrottle,
-		"ApiKeySourceType": msgAPIKeys,
-		"Policy":           msgResPolicy,
+		"Policy": msgResPolicy,
 	}},
 	"AWS::Serverless::HttpApi": {props: map[string]string{
 		"Name": inert, "Description": inert, "Tags": inert, "PropagateTags": inert,
@@ -121,7 +120,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"DisableExecuteApiEndpoint": inert, "FailOnWarnings": inert, "Mode": inert, "Parameters": inert,
 		"SecurityPolicy": inert, "EndpointAccessMode": inert,
 		"Policy":                 msgResPolicy,
-		"ApiKeySourceType":       msgAPIKeys,
 		"MinimumCompressionSize": msgCompression,
 		"CloneFrom":              "cloning another API (CloneFrom) is not emulated: only the routes this template declares are served",
 	}},
@@ -176,8 +174,15 @@ var resourceSpecs = map[string]resourceSpec{
 		"RoutingConfig":                "weighted alias routing is not emulated: every invoke runs the current code",
 	}},
 
+	// Access (auth.go, rawauth.go, apikeys.go, permissions.go).
+	"AWS::Lambda::Permission":       {props: map[string]string{}},
+	"AWS::ApiGateway::Authorizer":   {props: map[string]string{}},
+	"AWS::ApiGatewayV2::Authorizer": {props: map[string]string{}},
+	"AWS::ApiGateway::ApiKey":       {props: map[string]string{"Description": inert, "Tags": inert}},
+	"AWS::ApiGateway::UsagePlan":    {props: map[string]string{"Description": inert, "Tags": inert}},
+	"AWS::ApiGateway::UsagePlanKey": {props: map[string]string{}},
+
 	// Types that change nothing a request or a function sees locally.
-	"AWS::Lambda::Permission":               {inertType: "a permission lets API Gateway invoke the function, which it always may locally"},
 	"AWS::Logs::LogGroup":                   {inertType: "gatescope keeps every function's log itself"},
 	"AWS::CloudWatch::Alarm":                {inertType: "monitoring only"},
 	"AWS::CloudWatch::Dashboard":            {inertType: "monitoring only"},
@@ -201,12 +206,7 @@ var typeMessages = map[string]string{
 	"AWS::Lambda::EventSourceMapping":        "event source mappings are not emulated: nothing sends the function these events locally; use gatescope invoke",
 	"AWS::Lambda::Url":                       msgFunctionURL,
 	"AWS::Lambda::EventInvokeConfig":         msgAsync,
-	"AWS::ApiGateway::Authorizer":            "authorizers are not emulated yet: requests reach the integration without authorization",
-	"AWS::ApiGatewayV2::Authorizer":          "authorizers are not emulated yet: requests reach the integration without authorization",
 	"AWS::ApiGateway::GatewayResponse":       msgGatewayResp,
-	"AWS::ApiGateway::ApiKey":                msgAPIKeys,
-	"AWS::ApiGateway::UsagePlan":             msgAPIKeys,
-	"AWS::ApiGateway::UsagePlanKey":          msgAPIKeys,
 	"AWS::ApiGateway::DomainName":            msgDomain,
 	"AWS::ApiGateway::BasePathMapping":       msgDomain,
 	"AWS::ApiGatewayV2::DomainName":          msgDomain,
@@ -216,6 +216,8 @@ var typeMessages = map[string]string{
 	"AWS::ApiGatewayV2::IntegrationResponse": "integration responses of non-proxy integrations are not emulated",
 	"AWS::ApiGatewayV2::RouteResponse":       "route responses are not emulated",
 	"AWS::ApiGateway::ClientCertificate":     "client certificates for backend calls are not emulated",
+	"AWS::Cognito::UserPool":                 "Cognito user pools are not created locally: a Cognito or JWT authorizer verifies tokens with the pool's keys from AWS, or from serve --jwks ISSUER=FILE_OR_URL (local: gatescope token's keys)",
+	"AWS::Cognito::UserPoolClient":           "Cognito app clients are not created locally: tokens for them come from the deployed pool, or from gatescope token",
 }
 
 // typeMessage is the sentence listed for a resource of a type gatescope does

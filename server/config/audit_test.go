@@ -28,6 +28,14 @@ var auditFixtures = map[string]struct{ props, around string }{
 	"AWS::ApiGatewayV2::Deployment":  {props: "ApiId: !Ref Http", around: auditHTTP},
 	"AWS::Lambda::Version":           {props: "FunctionName: !Ref Fn", around: auditFn},
 	"AWS::Lambda::Alias":             {props: "FunctionName: !Ref Fn\n      FunctionVersion: $LATEST\n      Name: live", around: auditFn},
+	"AWS::Lambda::Permission":        {props: "FunctionName: !Ref Fn\n      Action: lambda:InvokeFunction\n      Principal: apigateway.amazonaws.com", around: auditFn},
+	"AWS::ApiGateway::Authorizer": {props: "RestApiId: !Ref Rest\n      Type: TOKEN\n      IdentitySource: method.request.header.Authorization\n      AuthorizerUri: !GetAtt Fn.Arn",
+		around: auditRest + auditFn},
+	"AWS::ApiGatewayV2::Authorizer": {props: "ApiId: !Ref Http\n      AuthorizerType: JWT\n      JwtConfiguration: {Issuer: https://i.example.com}", around: auditHTTP},
+	"AWS::ApiGateway::ApiKey":       {props: "Value: abcdefghijklmnopqrst\n      Enabled: true"},
+	"AWS::ApiGateway::UsagePlan":    {props: "ApiStages: [{ApiId: !Ref Rest, Stage: Prod}]", around: auditRest},
+	"AWS::ApiGateway::UsagePlanKey": {props: "KeyId: !Ref Key\n      KeyType: API_KEY\n      UsagePlanId: !Ref Plan",
+		around: "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties: {Value: abcdefghijklmnopqrst, Enabled: true}\n  Plan:\n    Type: AWS::ApiGateway::UsagePlan\n"},
 }
 
 const (
@@ -128,8 +136,8 @@ func TestAuditTypes(t *testing.T) {
     Type: AWS::Logs::LogGroup
   Custom:
     Type: Custom::Thing
-  Perm:
-    Type: AWS::Lambda::Permission
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
 `
 	p := mustParse(t, src, Options{})
 	want := []Warning{

@@ -60,7 +60,8 @@ func warning(line int, res, prop, msg string) Warning {
 func diffProject(t *testing.T, want, got *Project) {
 	t.Helper()
 	// Where the stack lives is pinned by TestParseNamesRegionAndAccount.
-	where := cmpopts.IgnoreFields(Project{}, "Region", "AccountID")
+	// Permissions are pinned by TestPermissions.
+	where := cmpopts.IgnoreFields(Project{}, "Region", "AccountID", "Permissions")
 	apiWhere := cmpopts.IgnoreFields(API{}, "Region", "AccountID")
 	if diff := cmp.Diff(want, got, where, apiWhere); diff != "" {
 		t.Errorf("project mismatch (-want +got):\n%s", diff)

@@ -125,6 +125,11 @@ type loader struct {
 	implicit    []implicitProps // Globals sections that configured implicit APIs
 	warnings    []Warning
 	notEmulated []Warning
+	// What the template says about access (auth.go, apikeys.go,
+	// permissions.go).
+	apiKeys     []*APIKey
+	usagePlans  []*UsagePlan
+	permissions []*Permission
 	// standIns notes the stand-in values (symbols.go) used while resolving
 	// the current value; envVars reports and clears them.
 	standIns []string
@@ -217,12 +222,16 @@ func (l *loader) load(data []byte) (*Project, error) {
 	for _, a := range apis {
 		a.Region, a.AccountID = l.opts.Region, l.opts.AccountID
 	}
+	if err := l.access(apis); err != nil {
+		return nil, err
+	}
 	l.audit()
 	// Readers and the audit list in their own order; the user reads the
 	// template top to bottom.
 	slices.SortStableFunc(l.notEmulated, func(a, b Warning) int { return a.Line - b.Line })
 	return &Project{Region: l.opts.Region, AccountID: l.opts.AccountID,
-		Functions: l.functions, APIs: apis, NotEmulated: l.notEmulated, Warnings: l.warnings}, nil
+		Functions: l.functions, APIs: apis, NotEmulated: l.notEmulated, Warnings: l.warnings,
+		APIKeys: l.apiKeys, UsagePlans: l.usagePlans, Permissions: l.permissions}, nil
 }
 
 // parseYAML parses one YAML document and rewrites its short-form tags.

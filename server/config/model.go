@@ -28,6 +28,12 @@ type Project struct {
 	// Warnings name what could not be resolved, or was resolved differently
 	// from AWS, and how (file:line, resource, property).
 	Warnings []Warning
+	// APIKeys and UsagePlans are the template's API keys and usage plans.
+	APIKeys    []*APIKey
+	UsagePlans []*UsagePlan
+	// Permissions are the statements that let services invoke functions:
+	// the template's AWS::Lambda::Permission resources and the ones SAM adds.
+	Permissions []*Permission
 }
 
 // Function returns the function with the given logical name, or nil.
@@ -116,6 +122,21 @@ type API struct {
 	BinaryMediaTypes []string
 	Cors             *Cors
 	Routes           []*Route
+	// Authorizers are the API's authorizers, by the name routes use.
+	Authorizers []*Authorizer
+	// APIKeySource is where a REST API reads API keys: HEADER (x-api-key,
+	// the default) or AUTHORIZER (a Lambda authorizer's usageIdentifierKey).
+	APIKeySource string
+}
+
+// Authorizer returns the API's authorizer called name, or nil.
+func (a *API) Authorizer(name string) *Authorizer {
+	for _, az := range a.Authorizers {
+		if az.Name == name {
+			return az
+		}
+	}
+	return nil
 }
 
 // Host is the host name that addresses this API alone: its lower-case
@@ -140,8 +161,14 @@ type Route struct {
 	// Integration says how the route is answered: a Lambda proxy (the zero
 	// value) or a kind gatescope does not serve yet.
 	Integration Integration
-	// Authorizer is the name of the route's authorizer; "" when it has none.
+	// Authorizer is the name of the route's authorizer (one of its API's
+	// Authorizers, or IAMAuthorizerName); "" when it has none.
 	Authorizer string
+	// Scopes are the route's authorization scopes (JWT and Cognito
+	// authorizers); nil leaves the authorizer's own.
+	Scopes []string
+	// APIKeyRequired makes a REST route require an API key.
+	APIKeyRequired bool
 	// OperationName is the operation's name (OpenAPI operationId, a REST
 	// method's OperationName); REST events carry it.
 	OperationName string

@@ -52,7 +52,10 @@ func (l *loader) openAPI(s *apiSet, a *API, doc *yaml.Node, p props, key string)
 		return defResult{}, p.errorf(doc, key, "must be an OpenAPI document, got %s", describe(doc))
 	}
 	at := p.at(key)
-	authorizers := l.securitySchemes(doc, at)
+	authorizers, keySchemes, err := l.securitySchemes(a, doc, at)
+	if err != nil {
+		return defResult{}, err
+	}
 	global := get(doc, "security")
 	var res defResult
 	for _, pp := range pairs(get(doc, "paths")) {
@@ -78,8 +81,12 @@ func (l *loader) openAPI(s *apiSet, a *API, doc *yaml.Node, p props, key string)
 			if sec == nil {
 				sec = global
 			}
-			r.Authorizer = securityAuthorizer(sec, authorizers)
-			l.operationExtensions(op.v, opAt)
+			r.Authorizer, r.Scopes, r.APIKeyRequired = securityOf(sec, authorizers, keySchemes)
+			if r.APIKeyRequired && a.Type != RESTAPI {
+				r.APIKeyRequired = false
+				l.notEmulatedAt(op.k, opAt, "API keys are a REST API feature: an HTTP API ignores an apiKey security requirement")
+			}
+			l.operationExtensions(r, op.v, opAt)
 			l.addRoute(a, r, op.k, opAt)
 			s.fromDefinition[r] = true
 		}
@@ -97,6 +104,9 @@ func (l *loader) openAPI(s *apiSet, a *API, doc *yaml.Node, p props, key string)
 				return defResult{}, p.errorf(kv.v, key+".x-amazon-apigateway-cors", "%v", err)
 			}
 			res.cors = c
+		case "x-amazon-apigateway-api-key-source":
+			src, _ := scalar(kv.v)
+			a.APIKeySource = strings.ToUpper(src)
 		case "x-amazon-apigateway-binary-media-types":
 			if n := deref(kv.v); isSeq(n) && a.Type == RESTAPI {
 				for _, it := range n.Content {
@@ -123,7 +133,6 @@ var docExtensions = map[string]string{
 	"x-amazon-apigateway-request-validators":           inert, // listed where an operation uses one
 	"x-amazon-apigateway-request-validator":            msgValidation,
 	"x-amazon-apigateway-policy":                       msgResPolicy,
-	"x-amazon-apigateway-api-key-source":               msgAPIKeys,
 	"x-amazon-apigateway-minimum-compression-size":     msgCompression,
 	"x-amazon-apigateway-endpoint-configuration":       inert,
 	"x-amazon-apigateway-importexport-version":         inert,
@@ -132,9 +141,9 @@ var docExtensions = map[string]string{
 	"x-amazon-apigateway-disable-execute-api-endpoint": inert,
 }
 
-// operationExtensions lists an operation's x-amazon-apigateway-* keys that
-// nothing emulates.
-func (l *loader) operationExtensions(op *yaml.Node, at loc) {
+// operationExtensions reads an operation's x-amazon-apigateway-auth and
+// lists the x-amazon-apigateway-* keys that nothing emulates.
+func (l *loader) operationExtensions(r *Route, op *yaml.Node, at loc) {
 	for _, kv := range pairs(op) {
 		switch kv.key {
 		case "x-amazon-apigateway-integration":
@@ -142,7 +151,7 @@ func (l *loader) operationExtensions(op *yaml.Node, at loc) {
 			l.notEmulatedAt(kv.k, at.field(kv.key), msgValidation)
 		case "x-amazon-apigateway-auth":
 			if t, _ := scalar(getFold(kv.v, "type")); strings.EqualFold(t, "AWS_IAM") {
-				l.notEmulatedAt(kv.k, at.field(kv.key), msgIAMAuth)
+				r.Authorizer = IAMAuthorizerName
 			}
 		default:
 			if strings.HasPrefix(kv.key, "x-amazon-apigateway-") {
@@ -152,10 +161,12 @@ func (l *loader) operationExtensions(op *yaml.Node, at loc) {
 	}
 }
 
-// securitySchemes lists the document's authorizers and API key schemes and
-// returns the authorizers' names (with "AWS_IAM" for SigV4 schemes).
-func (l *loader) securitySchemes(doc *yaml.Node, at loc) map[string]string {
-	out := map[string]string{}
+// securitySchemes reads the document's security schemes: authorizers
+// (x-amazon-apigateway-authorizer) are added to a, AWS_IAM for SigV4
+// schemes; it returns the schemes' authorizer names and the API key
+// schemes.
+func (l *loader) securitySchemes(a *API, doc *yaml.Node, at loc) (map[string]string, map[string]bool, error) {
+	out, keys := map[string]string{}, map[string]bool{}
 	where := "securityDefinitions" // Swagger 2.0
 	schemes := get(doc, where)
 	if schemes == nil {
@@ -167,34 +178,128 @@ func (l *loader) securitySchemes(doc *yaml.Node, at loc) map[string]string {
 		authType, _ := scalar(get(kv.v, "x-amazon-apigateway-authtype"))
 		switch {
 		case strings.EqualFold(authType, "awsSigv4"):
-			out[kv.key] = iamAuthorizer
-			l.notEmulatedAt(kv.k, kat, msgIAMAuth)
-		case get(kv.v, "x-amazon-apigateway-authorizer") != nil || authType != "":
+			out[kv.key] = IAMAuthorizerName
+		case get(kv.v, "x-amazon-apigateway-authorizer") != nil:
 			out[kv.key] = kv.key
-			l.notEmulatedAt(kv.k, kat, msgAuthorizer)
+			if a.Authorizer(kv.key) != nil {
+				continue // SAM's Auth.Authorizers declared it; SAM's wins
+			}
+			az, err := l.schemeAuthorizer(a, kv, kat)
+			if err != nil {
+				return nil, nil, err
+			}
+			a.Authorizers = append(a.Authorizers, az)
+		case authType != "":
+			l.notEmulatedAt(kv.k, kat, "x-amazon-apigateway-authtype %s without an x-amazon-apigateway-authorizer is not emulated: routes using it are served without it", authType)
 		default:
 			if t, _ := scalar(get(kv.v, "type")); t == "apiKey" {
-				l.notEmulatedAt(kv.k, kat, msgAPIKeys)
+				keys[kv.key] = true
 			}
 		}
 	}
-	return out
+	return out, keys, nil
 }
 
-// securityAuthorizer is the authorizer an operation's security requirement
-// names: the first scheme that is an authorizer.
-func securityAuthorizer(sec *yaml.Node, authorizers map[string]string) string {
+// schemeAuthorizer reads one x-amazon-apigateway-authorizer.
+func (l *loader) schemeAuthorizer(a *API, kv pair, at loc) (*Authorizer, error) {
+	n := get(kv.v, "x-amazon-apigateway-authorizer")
+	at = at.field("x-amazon-apigateway-authorizer")
+	typ, _ := scalar(getFold(n, "type"))
+	az := &Authorizer{Name: kv.key, Line: kv.k.Line}
+	var srcs []string
+	if s, ok := scalar(getFold(n, "identitySource")); ok {
+		srcs = []string{s}
+	} else if list, err := l.stringsOf(getFold(n, "identitySource"), at.field("identitySource")); err == nil {
+		srcs = list
+	}
+	header, _ := scalar(get(kv.v, "name")) // an apiKey scheme's header
+	in, _ := scalar(get(kv.v, "in"))
+	if len(srcs) == 0 && header != "" && in == "header" {
+		srcs = []string{"method.request.header." + header}
+		if a.Type == HTTPAPI {
+			srcs = []string{"$request.header." + header}
+		}
+	}
+	var err error
+	switch strings.ToLower(typ) {
+	case "token", "request":
+		az.Type = TokenAuthorizer
+		if strings.EqualFold(typ, "request") {
+			az.Type = RequestAuthorizer
+		}
+		az.FunctionARN, _ = scalar(getFold(n, "authorizerUri"))
+		az.Function = l.functionForURI(az.FunctionARN)
+		if az.Function == "" {
+			l.warnAt(getFold(n, "authorizerUri"), at.field("authorizerUri"), "the authorizer's function %s is not in this template: its routes answer as when API Gateway cannot invoke it", az.FunctionARN)
+		}
+		az.ValidationExpression, _ = scalar(getFold(n, "identityValidationExpression"))
+		if a.Type == RESTAPI {
+			az.TTL = defaultRESTAuthorizerTTL
+		} else {
+			if az.Type == TokenAuthorizer {
+				return nil, l.errorf(n, at.res, at.prop, "HTTP API Lambda authorizers are of type request")
+			}
+			v, _ := scalar(getFold(n, "authorizerPayloadFormatVersion"))
+			pv, ok := normalizePayload(v)
+			if !ok {
+				return nil, l.errorf(n, at.res, at.prop+".authorizerPayloadFormatVersion", "must be 1.0 or 2.0, got %q", v)
+			}
+			az.PayloadVersion = pv
+			az.SimpleResponses = truthy(getFold(n, "enableSimpleResponses"))
+		}
+	case "cognito_user_pools":
+		if a.Type != RESTAPI {
+			return nil, l.errorf(n, at.res, at.prop, "cognito_user_pools authorizers are for REST APIs; HTTP APIs use jwt")
+		}
+		az.Type, az.TTL = CognitoAuthorizer, defaultRESTAuthorizerTTL
+		if az.UserPoolARNs, err = l.stringsOf(getFold(n, "providerARNs"), at.field("providerARNs")); err != nil {
+			return nil, err
+		}
+	case "jwt":
+		az.Type = JWTAuthorizer
+		jc := getFold(n, "jwtConfiguration")
+		az.Issuer, _ = scalar(getFold(jc, "issuer"))
+		if az.Audiences, err = l.stringsOf(getFold(jc, "audience"), at.field("jwtConfiguration.audience")); err != nil {
+			return nil, err
+		}
+		if len(srcs) == 0 {
+			srcs = []string{"$request.header.Authorization"}
+		}
+	default:
+		return nil, l.errorf(n, at.res, at.prop+".type", "must be token, request, cognito_user_pools or jwt, got %q", typ)
+	}
+	if n := getFold(n, "authorizerResultTtlInSeconds"); n != nil {
+		if az.TTL, err = l.ttl(n, at.field("authorizerResultTtlInSeconds")); err != nil {
+			return nil, err
+		}
+	}
+	az.InvokeRole, _ = scalar(getFold(n, "authorizerCredentials"))
+	return az, l.identity(az, srcs, kv.k, at)
+}
+
+// securityOf reads an operation's security requirement: the first scheme
+// that is an authorizer (with its scopes), and whether an API key scheme
+// is required.
+func securityOf(sec *yaml.Node, authorizers map[string]string, keys map[string]bool) (name string, scopes []string, apiKey bool) {
 	if !isSeq(sec) {
-		return ""
+		return "", nil, false
 	}
 	for _, req := range deref(sec).Content {
 		for _, kv := range pairs(req) {
-			if name, ok := authorizers[kv.key]; ok {
-				return name
+			if keys[kv.key] {
+				apiKey = true
+			}
+			if n, ok := authorizers[kv.key]; ok && name == "" {
+				name = n
+				for _, it := range items(kv.v) {
+					if s, ok := scalar(it); ok {
+						scopes = append(scopes, s)
+					}
+				}
 			}
 		}
 	}
-	return ""
+	return name, scopes, apiKey
 }
 
 // operation turns one OpenAPI operation into a route; nil when it has no

@@ -41,6 +41,11 @@ func (l *loader) rawAPI(s *apiSet, r *resource) (*API, error) {
 			return nil, p.errorf(nodeOr(n, p.raw("ProtocolType")), "ProtocolType", "must be HTTP or WEBSOCKET, got %q", proto)
 		}
 	}
+	if src, _, err := p.str("ApiKeySourceType"); err != nil {
+		return nil, err
+	} else if a.Type == RESTAPI {
+		a.APIKeySource = strings.ToUpper(src)
+	}
 	key, doc, err := l.rawBody(p)
 	if err != nil {
 		return nil, err
@@ -147,6 +152,8 @@ func (l *loader) rawChildren(s *apiSet) error {
 			err = rc.resource(r)
 		case "AWS::ApiGatewayV2::Integration":
 			err = rc.integration(r)
+		case "AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer":
+			err = rc.authorizer(r)
 		}
 		if err != nil {
 			return err
@@ -336,11 +343,10 @@ func (rc *rawChildren) method(r *resource) error {
 	if rt.OperationName, _, err = p.str("OperationName"); err != nil {
 		return err
 	}
-	rt.Authorizer = rc.methodAuth(p, "AuthorizationType", "AuthorizerId")
-	if truthy(p.get("ApiKeyRequired")) {
-		p.notEmulated(p.raw("ApiKeyRequired"), "ApiKeyRequired", msgAPIKeys)
+	if err := rc.methodAuth(rt, p); err != nil {
+		return err
 	}
-	p.raw("AuthorizationScopes") // only meaningful with an authorizer, which is listed
+	rt.APIKeyRequired = truthy(p.get("ApiKeyRequired"))
 	integ := p.get("Integration")
 	if integ == nil {
 		l.warnAt(nodeOr(p.raw("Integration"), &yaml.Node{Line: r.line}), p.at("Integration"), "method %s has no Integration it can resolve; route not served", rt.Key())
@@ -370,25 +376,6 @@ func (rc *rawChildren) method(r *resource) error {
 	}
 	l.addRoute(a, rt, mn, p.at("HttpMethod"))
 	return nil
-}
-
-// methodAuth reads a REST Method's or HTTP API Route's authorization and
-// returns the route's authorizer: "AWS_IAM", the Authorizer's logical id,
-// or "" for NONE.
-func (rc *rawChildren) methodAuth(p props, typeKey, idKey string) string {
-	typ, n, _ := p.str(typeKey)
-	id, _, _ := p.str(idKey)
-	switch strings.ToUpper(typ) {
-	case "", "NONE":
-		return ""
-	case "AWS_IAM":
-		p.notEmulated(n, typeKey, msgIAMAuth)
-		return iamAuthorizer
-	}
-	if id == "" {
-		return strings.ToUpper(typ)
-	}
-	return id // the Authorizer resource is listed where it is declared
 }
 
 func (rc *rawChildren) timeout(rt *Route, typ APIType, s string, n *yaml.Node, at loc) error {
@@ -506,10 +493,11 @@ func (rc *rawChildren) route(r *resource) error {
 	if rt.OperationName, _, err = p.str("OperationName"); err != nil {
 		return err
 	}
-	rt.Authorizer = rc.methodAuth(p, "AuthorizationType", "AuthorizerId")
-	p.raw("AuthorizationScopes")
-	if truthy(p.get("ApiKeyRequired")) {
-		p.notEmulated(p.raw("ApiKeyRequired"), "ApiKeyRequired", msgAPIKeys)
+	if err := rc.methodAuth(rt, p); err != nil {
+		return err
+	}
+	if truthy(p.get("ApiKeyRequired")) && a.Type == HTTPAPI {
+		p.notEmulated(p.raw("ApiKeyRequired"), "ApiKeyRequired", "API keys are a REST API feature: an HTTP API ignores ApiKeyRequired")
 	}
 	target, tn, err := p.str("Target")
 	if err != nil {

@@ -61,6 +61,8 @@ func TestRawRESTAPI(t *testing.T) {
     Properties:
       RestApiId: !Ref Rest
       Type: TOKEN
+      IdentitySource: method.request.header.Authorization
+      AuthorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Items.Arn}/invocations
   PostItems:
     Type: AWS::ApiGateway::Method
     Properties:
@@ -98,13 +100,16 @@ func TestRawRESTAPI(t *testing.T) {
 	post.Integration = Integration{Kind: CustomIntegration, Type: "AWS",
 		Target: "arn:aws:apigateway:us-east-1:sqs:path/123456789012/Queue"}
 	fn := localFn("Items", "nodejs20.x", "index.handler")
+	auth := &Authorizer{Name: "Auth", Type: TokenAuthorizer, Function: "Items", TTL: 300 * time.Second,
+		FunctionARN:     "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Items/invocations",
+		IdentitySources: []IdentitySource{{Kind: "header", Name: "Authorization", Expr: "method.request.header.Authorization"}},
+		Line:            lineOf(t, src, "Type: AWS::ApiGateway::Authorizer", 1) - 1}
 	want := &Project{
 		Path:      template,
 		Functions: []*Function{fn},
 		APIs: []*API{{ID: "Rest", Type: RESTAPI, Stage: "v1", StageVariables: map[string]string{"Mode": "test"},
-			BinaryMediaTypes: []string{"image/png"}, Routes: []*Route{get, root, post}}},
+			BinaryMediaTypes: []string{"image/png"}, Routes: []*Route{get, root, post}, Authorizers: []*Authorizer{auth}}},
 		NotEmulated: []Warning{
-			warning(lineOf(t, src, "Type: AWS::ApiGateway::Authorizer", 1)-1, "Auth", "", typeMessages["AWS::ApiGateway::Authorizer"]),
 			warning(lineOf(t, src, "Type: AWS\n", 1), "PostItems", "Integration",
 				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Type: AWS::SQS::Queue", 1)-1, "Queue", "", "AWS::SQS::Queue is not emulated: gatescope does not create it; a function that uses it reaches AWS with your credentials"),
@@ -223,6 +228,10 @@ func TestRawHTTPAPIs(t *testing.T) {
     Properties:
       ApiId: !Ref Http
       AuthorizerType: JWT
+      IdentitySource: [$request.header.Authorization]
+      JwtConfiguration:
+        Issuer: https://issuer.example.com
+        Audience: [api]
   Dev:
     Type: AWS::ApiGatewayV2::Stage
     Properties:
@@ -261,13 +270,15 @@ func TestRawHTTPAPIs(t *testing.T) {
 		APIs: []*API{
 			{ID: "Quick", Type: HTTPAPI, Stage: "$default", Cors: &Cors{AllowOrigins: []string{"*"}},
 				Routes: []*Route{route(HTTPAPI, "ANY", "$default", "Fn")}},
-			{ID: "Http", Type: HTTPAPI, Stage: "dev", StageVariables: map[string]string{"Env": "dev"}, Routes: []*Route{items, send}},
+			{ID: "Http", Type: HTTPAPI, Stage: "dev", StageVariables: map[string]string{"Env": "dev"}, Routes: []*Route{items, send},
+				Authorizers: []*Authorizer{{Name: "Jwt", Type: JWTAuthorizer, Issuer: "https://issuer.example.com", Audiences: []string{"api"},
+					IdentitySources: []IdentitySource{{Kind: "header", Name: "Authorization", Expr: "$request.header.Authorization"}},
+					Line:            lineOf(t, src, "Jwt:", 1)}}},
 			{ID: "Ws", Type: WSAPI, Stage: "$default", Routes: []*Route{connect}},
 		},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${ToSqs}", 1), "Send", "Target",
 				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
-			warning(lineOf(t, src, "Jwt:", 1), "Jwt", "", typeMessages["AWS::ApiGatewayV2::Authorizer"]),
 			warning(lineOf(t, src, "ProtocolType: WEBSOCKET", 1), "Ws", "ProtocolType", msgWebSocket),
 		},
 	}

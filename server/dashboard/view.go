@@ -106,6 +106,12 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 	if e := x.Function.Error; e != nil {
 		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace}
 	}
+	if a := x.Authorizer; a != nil {
+		v.Authorizer = authorizerOf(a)
+		if !v.Authorizer.Allowed {
+			v.OpenTab = "authorizer"
+		}
+	}
 	session := x.Session
 	if sessionName != "" && sessionName != x.Session {
 		session = sessionName + " (" + x.Session + ")"
@@ -118,6 +124,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		{Label: "Started", Value: x.StartedAt.Local().Format("2006-01-02 15:04:05.000 MST")},
 		{Label: "Route", Value: x.RouteKey},
 		{Label: "Function", Value: fn},
+		{Label: "Authorizer", Value: authorizerFact(x.Authorizer)},
 		{Label: "API", Value: strings.TrimSpace(x.API.Type + " " + x.API.ID + " " + x.API.Stage)},
 		{Label: "Session", Value: session, Href: "/?session=" + url.QueryEscape(x.Session)},
 		{Label: "Request ID", Value: x.RequestID},
@@ -333,6 +340,13 @@ func timeline(x *exchange.Exchange) []web.Step {
 	}
 	add("Total", "total", 0, total)
 	add("Route matching", "", 0, t.RouteMatchedMs)
+	if a := x.Authorizer; a != nil && a.DurationMs > 0 {
+		name := "Authorizer " + a.Name
+		if a.Cached {
+			name += " (cached)"
+		}
+		add(name, "auth", a.StartMs, a.StartMs+a.DurationMs)
+	}
 	if t.InvokeStartMs > 0 {
 		add("Before invoke", "", t.RouteMatchedMs, t.InvokeStartMs)
 		end := max(t.InvokeEndMs, t.InvokeStartMs)

@@ -34,8 +34,11 @@ type Exchange struct {
 	// LogsTruncated is how many bytes of the function's output Logs leaves
 	// out: an invocation keeps its log's first part and last 64 KB, 1 MiB
 	// in all, and marks the cut in the text. 0 when the log is whole.
-	LogsTruncated int64  `json:"logsTruncated,omitempty"`
-	ReplayOf      string `json:"replayOf,omitempty"`
+	LogsTruncated int64 `json:"logsTruncated,omitempty"`
+	// Authorizer is the access step before the invoke (an authorizer, IAM
+	// authorization); nil when the route has none.
+	Authorizer *Authorizer `json:"authorizer,omitempty"`
+	ReplayOf   string      `json:"replayOf,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`

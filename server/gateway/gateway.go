@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatescope/gatescope/server/apigw"
+	"github.com/gatescope/gatescope/server/authz"
 	"github.com/gatescope/gatescope/server/awsid"
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
@@ -40,6 +41,15 @@ type Sink interface {
 
 var _ Invoker = (*lambda.Manager)(nil)
 
+// Access is API Gateway's access control (authz.Service): who may call a
+// route, and whether the gateway may invoke its function.
+type Access interface {
+	Authorize(ctx context.Context, m *apigw.Match, req *apigw.Request) authz.Decision
+	MayInvoke(fn string, m *apigw.Match) (bool, string)
+}
+
+var _ Access = (*authz.Service)(nil)
+
 // Gateway serves a project's APIs.
 type Gateway struct {
 	logger  *slog.Logger
@@ -48,12 +58,20 @@ type Gateway struct {
 	sink    Sink
 	session func() string
 	now     func() time.Time
+	access  Access // nil: every caller is let in
 }
 
 // New returns a Gateway. session returns the id of the session new
 // exchanges belong to.
 func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, session func() string) *Gateway {
 	return &Gateway{logger: logger, router: router, invoker: invoker, sink: sink, session: session, now: time.Now}
+}
+
+// WithAccess makes the gateway enforce access control (authorizers, IAM,
+// API keys, the functions' resource-based policies) and returns it.
+func (g *Gateway) WithAccess(a Access) *Gateway {
+	g.access = a
+	return g
 }
 
 // ServeHTTP answers one request as API Gateway would, then captures it.
@@ -205,6 +223,10 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 			resp = apigw.NotServedResponse(m, req)
 			break
 		}
+		if refused := g.authorize(ctx, m, req, x); refused != nil {
+			resp = refused
+			break
+		}
 		resp = g.invoke(ctx, m, req, x, target)
 	}
 	if matched {
@@ -239,13 +261,40 @@ func (g *Gateway) assignIDs(req *apigw.Request, t config.APIType) {
 	}
 }
 
+// authorize is the access step before the invoke: the route's authorizer
+// (or IAM authorization) and its API key, as API Gateway runs them. It
+// records the step on the exchange, puts what it established on the
+// request for the event, and returns the answer when access is refused.
+func (g *Gateway) authorize(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange) *apigw.Response {
+	if g.access == nil {
+		return nil
+	}
+	x.Timings.RouteMatchedMs = ms(g.now().Sub(req.Time))
+	d := g.access.Authorize(ctx, m, req)
+	x.Authorizer = d.Step
+	req.Auth = d.Auth
+	if d.Refused != nil {
+		return d.Refused
+	}
+	return nil
+}
+
 func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string) *apigw.Response {
 	fn := m.Route.Function
 	if target != "" {
 		fn = target
 	}
 	start := req.Time
-	x.Timings.RouteMatchedMs = ms(g.now().Sub(start))
+	if x.Timings.RouteMatchedMs == 0 {
+		x.Timings.RouteMatchedMs = ms(g.now().Sub(start))
+	}
+	// A replay aimed at another target is the user's choice; a route's own
+	// function is invoked only if its policy lets API Gateway.
+	if g.access != nil && target == "" {
+		if ok, why := g.access.MayInvoke(fn, m); !ok {
+			return apigw.PermissionDenied(m, req, upperFirst(why))
+		}
+	}
 	event, err := apigw.BuildEvent(m, req)
 	if err != nil {
 		// A route with a payload version we cannot build is a config problem.
@@ -402,6 +451,13 @@ func bodyText(b []byte) (string, bool) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
 
 // InvokeExchange records a direct function invoke (Invoke API, CLI or an
 // event replay) as an Exchange: the request is the Invoke API call, the

@@ -261,7 +261,8 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 func (rd *Redactor) exchange(c *exchange.Exchange) {
 	rd.headerValues(c.Request.Headers)
 	rd.headerValues(c.Response.Headers)
-	for _, d := range []*[]byte{(*[]byte)(&c.Event), (*[]byte)(&c.Function.RawResponse)} {
+	docs := []*[]byte{(*[]byte)(&c.Event), (*[]byte)(&c.Function.RawResponse)}
+	for _, d := range append(docs, authorizerDocs(c.Authorizer)...) {
 		if len(*d) == 0 {
 			continue
 		}
@@ -278,6 +279,7 @@ func (rd *Redactor) exchange(c *exchange.Exchange) {
 	c.Logs = rd.Text(c.Logs)
 	c.Explanation = rd.Text(c.Explanation)
 	c.Note = rd.Text(c.Note)
+	rd.authorizerText(c.Authorizer)
 	if e := c.Function.Error; e != nil {
 		e.Message = rd.Text(e.Message)
 		for i := range e.StackTrace {
@@ -293,6 +295,7 @@ func clone(x *exchange.Exchange) *exchange.Exchange {
 	c.Response.Headers = cloneHeaders(x.Response.Headers)
 	c.Event = slices.Clone(x.Event)
 	c.Function.RawResponse = slices.Clone(x.Function.RawResponse)
+	c.Authorizer = cloneAuthorizer(x.Authorizer)
 	if x.Function.Error != nil {
 		e := *x.Function.Error
 		e.StackTrace = slices.Clone(e.StackTrace)

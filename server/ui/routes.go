@@ -42,6 +42,17 @@ func routes(d Deps) *http.ServeMux {
 
 	// Lambda's own API, so the AWS CLI and SDKs reach local functions.
 	handle("POST /2015-03-31/functions/{name}/invocations", d.Lambda.Invoke)
+	// Functions' resource-based policies: what the gateway may invoke.
+	if d.Policy != nil {
+		handle("GET /2015-03-31/functions/{name}/policy", d.Policy.GetPolicy)
+		handle("POST /2015-03-31/functions/{name}/policy", d.Policy.AddPermission)
+		handle("DELETE /2015-03-31/functions/{name}/policy/{sid}", d.Policy.RemovePermission)
+	}
+	// The local token issuer (gatescope token) as an OIDC issuer.
+	if d.Issuer != nil {
+		mux.Handle("GET /.well-known/openid-configuration", d.Issuer)
+		mux.Handle("GET /.well-known/jwks.json", d.Issuer)
+	}
 
 	// Pages.
 	handle("GET /{$}", dash.ListPage)

@@ -26,6 +26,12 @@ type Deps struct {
 	ReplayPages *replayui.Pages
 	Share       *share.Handlers
 	Lambda      *lambda.InvokeAPI
+	// Policy serves Lambda's GetPolicy, AddPermission and RemovePermission
+	// (optional).
+	Policy *lambda.PolicyAPI
+	// Issuer serves the local token issuer's /.well-known documents
+	// (authz.WellKnown; optional).
+	Issuer http.Handler
 	// Live serves the /api/live websocket (live.Hub).
 	Live http.Handler
 	// Token, when set, is required on every request but share links and

@@ -13,7 +13,8 @@ export function initInspector() {
 }
 
 // initTabs shows one section at a time, named by the URL's #hash; a failed
-// exchange (its explanation is an alert) opens on the function output.
+// exchange (its explanation is an alert) opens on the function output, or
+// on the step its explanation names (data-open: the authorizer).
 function initTabs() {
   const tabs = document.querySelectorAll('[data-tab]');
   const panels = document.querySelectorAll('[data-panel]');
@@ -28,7 +29,7 @@ function initTabs() {
     show(t.dataset.tab);
   }));
   const failed = document.querySelector('[data-js=explanation][role=alert]');
-  show(location.hash.slice(1) || (failed ? 'output' : 'request'));
+  show(location.hash.slice(1) || (failed ? failed.dataset.open || 'output' : 'request'));
 }
 
 // flasher returns flash(message, bad): a short note beside the buttons that
