@@ -25,6 +25,7 @@ import (
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
@@ -218,7 +219,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	gw := gateway.New(logger, router, a.manager, sink, sessionID)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
-	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool { return a.manager.Function(n) != nil },
+	lambdaAPI := lambdaapi.New(logger, a.manager,
 		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
 			a.pipeline.Submit(gateway.InvokeExchange(sess.ID, name, req.Payload, res, err, start, time.Now()))
 		})
@@ -232,7 +233,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		ReplayPages: replayui.New(logger, rp),
 		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
 			BaseURL: a.hosts.BaseURL()}),
-		Lambda:      invokeAPI,
+		Lambda:      lambdaAPI,
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,
 		Hosts:       a.hosts,

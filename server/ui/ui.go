@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/dashboard"
-	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
@@ -25,7 +25,7 @@ type Deps struct {
 	Replay      *replay.Handlers
 	ReplayPages *replayui.Pages
 	Share       *share.Handlers
-	Lambda      *lambda.InvokeAPI
+	Lambda      *lambdaapi.API
 	// Live serves the /api/live websocket (live.Hub).
 	Live http.Handler
 	// Token, when set, is required on every request but share links and
