@@ -53,6 +53,9 @@ func (l *loader) function(r *resource) (*Function, error) {
 	f.ARN = arn
 	serverless := r.typ == "AWS::Serverless::Function"
 
+	if f.Description, _, err = p.str("Description"); err != nil {
+		return nil, err
+	}
 	if f.Runtime, _, err = p.str("Runtime"); err != nil {
 		return nil, err
 	}

@@ -73,6 +73,7 @@ type Function struct {
 	// ARN, when set, makes the function remote: it is invoked through the AWS SDK.
 	ARN string
 
+	Description  string
 	Runtime      string // e.g. "provided.al2023", "nodejs20.x", "python3.12"
 	Handler      string // e.g. "bootstrap", "index.handler", "app.lambda_handler"
 	CodeDir      string // absolute directory of CodeUri

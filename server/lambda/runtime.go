@@ -23,8 +23,9 @@ import (
 type command struct {
 	path       string
 	args       []string
-	dir        string // working directory and LAMBDA_TASK_ROOT
-	runtimeDir string // LAMBDA_RUNTIME_DIR
+	dir        string   // working directory and LAMBDA_TASK_ROOT
+	runtimeDir string   // LAMBDA_RUNTIME_DIR
+	layers     []string // the layers' /opt contents, in layer order
 }
 
 // prepare resolves how to run fn: a bootstrap executable for provided.* and

@@ -21,6 +21,12 @@ type Service interface {
 	Invoke(ctx context.Context, name string, req lambda.Request) (*lambda.Result, error)
 	// Function finds a function by name or ARN; nil when there is none.
 	Function(name string) *config.Function
+	// Functions lists the project's functions, local and remote.
+	Functions() []*config.Function
+	// Code says how a local function's code stands.
+	Code(name string) lambda.Code
+	// ARN is a function's ARN.
+	ARN(fn *config.Function) string
 }
 
 var _ Service = (*lambda.Manager)(nil)
@@ -34,6 +40,7 @@ type API struct {
 	logger  *slog.Logger
 	svc     Service
 	observe Observer
+	started time.Time // LastModified of functions not prepared yet
 }
 
 // New returns the API. A nil svc serves no functions; observe may be nil.
@@ -44,7 +51,7 @@ func New(logger *slog.Logger, svc Service, observe Observer) *API {
 	if observe == nil {
 		observe = func(string, lambda.Request, *lambda.Result, error, time.Time) {}
 	}
-	return &API{logger: logger, svc: svc, observe: observe}
+	return &API{logger: logger, svc: svc, observe: observe, started: time.Now()}
 }
 
 // functionName is the name an API path names a function by: an ARN (or a
@@ -65,3 +72,6 @@ func (noFunctions) Invoke(context.Context, string, lambda.Request) (*lambda.Resu
 	return nil, lambda.ErrFunctionNotFound
 }
 func (noFunctions) Function(string) *config.Function { return nil }
+func (noFunctions) Functions() []*config.Function    { return nil }
+func (noFunctions) Code(string) lambda.Code          { return lambda.Code{} }
+func (noFunctions) ARN(fn *config.Function) string   { return fn.ARN }

@@ -50,11 +50,19 @@ func goFunction(t *testing.T) *config.Function {
 
 func reserved(n int) *int { return &n }
 
-func newManager(t *testing.T, fns ...*config.Function) *lambda.Manager {
+// startManager is a Manager for fns in eu-west-1, not prepared yet.
+func startManager(t *testing.T, fns ...*config.Function) *lambda.Manager {
 	t.Helper()
 	m := lambda.New(slog.New(slog.NewTextHandler(io.Discard, nil)),
 		&config.Project{Region: "eu-west-1", Functions: fns}, lambda.Options{CacheDir: cacheDir})
 	t.Cleanup(m.Close)
+	return m
+}
+
+// newManager is a Manager for fns whose code is ready to run.
+func newManager(t *testing.T, fns ...*config.Function) *lambda.Manager {
+	t.Helper()
+	m := startManager(t, fns...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := m.Prepare(ctx); err != nil {
@@ -63,13 +71,22 @@ func newManager(t *testing.T, fns ...*config.Function) *lambda.Manager {
 	return m
 }
 
-// serveAPI serves m's Lambda API on 127.0.0.1 with the ui address's routes
-// and returns its URL.
+// serveAPI serves m's Lambda API on 127.0.0.1 with the routes the ui
+// address gives it (server/ui/routes.go) and returns its URL.
 func serveAPI(t *testing.T, m *lambda.Manager, observe Observer) string {
 	t.Helper()
 	api := New(slog.New(slog.NewTextHandler(io.Discard, nil)), m, observe)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", api.Invoke)
+	mux.HandleFunc("GET /2016-08-19/account-settings", api.GetAccountSettings)
+	mux.HandleFunc("GET /2016-08-19/account-settings/{$}", api.GetAccountSettings)
+	mux.HandleFunc("GET /2015-03-31/functions", api.ListFunctions)
+	mux.HandleFunc("GET /2015-03-31/functions/{$}", api.ListFunctions)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}", api.GetFunction)
+	mux.HandleFunc("GET /2015-03-31/functions/{name}/configuration", api.GetFunctionConfiguration)
+	for _, p := range Prefixes {
+		mux.HandleFunc(p, api.Unknown)
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -24,8 +24,10 @@ import (
 	"github.com/gatescope/gatescope/store"
 )
 
-// invokes counts the functions run, standing in for lambda.Manager.
+// invokes counts the functions run, standing in for lambda.Manager (the
+// Lambda API's other reads are not called here).
 type invokes struct {
+	lambdaapi.Service
 	mu    sync.Mutex
 	names []string
 }
