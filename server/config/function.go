@@ -56,7 +56,8 @@ func (l *loader) function(r *resource) (*Function, error) {
 	if f.Description, _, err = p.str("Description"); err != nil {
 		return nil, err
 	}
-	if f.Runtime, _, err = p.str("Runtime"); err != nil {
+	var rtNode *yaml.Node
+	if f.Runtime, rtNode, err = p.str("Runtime"); err != nil {
 		return nil, err
 	}
 	if f.Handler, _, err = p.str("Handler"); err != nil {
@@ -94,6 +95,9 @@ func (l *loader) function(r *resource) (*Function, error) {
 		}
 		if f.Handler == "" {
 			return nil, p.errorf(p.raw("Handler"), "Handler", why)
+		}
+		if err := checkRuntime(f.Runtime); err != nil {
+			return nil, p.errorf(rtNode, "Runtime", "%v", err)
 		}
 		if !runtimeEmulated(f.Runtime) {
 			p.notEmulated(p.raw("Runtime"), "Runtime", "runtime %s is not emulated: gatescope runs provided.*, go1.x, nodejs*.x and python3.* functions; set Metadata.gatescope.arn to invoke the deployed one", f.Runtime)
@@ -313,15 +317,6 @@ func (l *loader) remoteARN(id string) (string, error) {
 func isLambdaARN(s string) bool {
 	parts := strings.Split(s, ":")
 	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != ""
-}
-
-// runtimeEmulated reports whether gatescope can run a function of runtime rt
-// (the families server/lambda starts). Checking exact runtime versions
-// against the local interpreters belongs here too.
-func runtimeEmulated(rt string) bool {
-	rt = strings.ToLower(rt)
-	return strings.HasPrefix(rt, "provided") || rt == "go1.x" ||
-		strings.HasPrefix(rt, "nodejs") || strings.HasPrefix(rt, "python")
 }
 
 // buildEmulated reports whether gatescope honours Metadata.BuildMethod m:
