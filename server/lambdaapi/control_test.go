@@ -217,7 +217,9 @@ func TestControlPlaneWithAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list-functions: %v\n%s", err, out)
 	}
-	var list struct{ Functions []struct{ FunctionName, Runtime, State string } }
+	var list struct {
+		Functions []struct{ FunctionName, Runtime, State string }
+	}
 	decode(out, &list)
 	if len(list.Functions) != 3 || list.Functions[0].FunctionName != "go-fn" || list.Functions[1].Runtime != "nodejs20.x" ||
 		list.Functions[1].State != "Active" {

@@ -72,7 +72,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/2015-03-31/functions/Nope", "", 404, jsonType},
 		{"GET", "/2015-03-31/functions/Nope/configuration", "", 404, jsonType},
 		{"GET", "/2015-03-31/functions/Nope/aliases", "", 404, jsonType}, // ListAliases: not emulated
-		{"PUT", "/2019-09-30/anything", "", 404, jsonType},             // no such operation
+		{"PUT", "/2019-09-30/anything", "", 404, jsonType},               // no such operation
 		{"GET", "/", "", 200, page},
 		{"GET", "/exchanges/" + x.ID, "", 200, page},
 		{"GET", "/exchanges/" + x.ID + "/body/response", "", 200, plain},
