@@ -54,6 +54,9 @@ type Manager struct {
 	preps  map[string]*preparation // by logical name
 	closed bool
 
+	probeMu sync.Mutex
+	probes  map[string]probe // interpreters asked their version, by name
+
 	// buildCtx bounds builds, which outlive the request that started
 	// them; Close cancels it.
 	buildCtx     context.Context
@@ -89,6 +92,7 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		pools:      make(map[string]*pool),
 		envs:       make(map[*env]struct{}),
 		preps:      make(map[string]*preparation),
+		probes:     make(map[string]probe),
 		remote:     opts.Remote,
 		stopReaper: make(chan struct{}),
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,14 +48,14 @@ func (m *Manager) prepare(ctx context.Context, fn *config.Function) (command, er
 		if err != nil {
 			return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
 		}
-		// The interpreter on PATH runs whatever minor version the template
-		// names: version managers' shims for exact versions often fail.
-		interp := argv[0]
-		path, err := exec.LookPath(interp)
+		in, err := m.interpreter(ctx, fn.Runtime)
 		if err != nil {
-			return command{}, fmt.Errorf("function %s: runtime %s needs %s on PATH: %w", fn.Name, fn.Runtime, interp, err)
+			return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
 		}
-		return command{path: path, args: argv[1:], dir: fn.CodeDir, runtimeDir: filepath.Dir(argv[1])}, nil
+		if in.Warning != "" {
+			m.logger.Warn("function "+fn.Name+": "+in.Warning, slog.String("function", fn.Name))
+		}
+		return command{path: in.Path, args: argv[1:], dir: fn.CodeDir, runtimeDir: filepath.Dir(argv[1])}, nil
 	case rt == "":
 		return command{}, fmt.Errorf("function %s: no Runtime", fn.Name)
 	default:
