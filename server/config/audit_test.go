@@ -28,6 +28,8 @@ var auditFixtures = map[string]struct{ props, around string }{
 	"AWS::ApiGatewayV2::Deployment":  {props: "ApiId: !Ref Http", around: auditHTTP},
 	"AWS::Lambda::Version":           {props: "FunctionName: !Ref Fn", around: auditFn},
 	"AWS::Lambda::Alias":             {props: "FunctionName: !Ref Fn\n      FunctionVersion: $LATEST\n      Name: live", around: auditFn},
+	"AWS::Serverless::LayerVersion":  {props: "ContentUri: layer/"},
+	"AWS::Lambda::LayerVersion":      {props: "Content: layer/"},
 }
 
 const (

@@ -83,12 +83,10 @@ func (l *loader) function(r *resource) (*Function, error) {
 		} else {
 			f.CodeDir = l.lambdaCode(r, p)
 		}
-		if n := get(r.metadata, "BuildMethod"); n != nil {
-			f.BuildMethod, err = l.resolveScalar(n, loc{r.name, "Metadata.BuildMethod"})
-			if err != nil {
-				return nil, l.errorf(n, r.name, "Metadata.BuildMethod", "%v", err)
-			}
+		if f.Build, err = l.build(r); err != nil {
+			return nil, err
 		}
+		l.functionLayers(f, p)
 		const why = "required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"
 		if f.Runtime == "" {
 			return nil, p.errorf(p.raw("Runtime"), "Runtime", why)
@@ -102,9 +100,9 @@ func (l *loader) function(r *resource) (*Function, error) {
 		if !runtimeEmulated(f.Runtime) {
 			p.notEmulated(p.raw("Runtime"), "Runtime", "runtime %s is not emulated: gatescope runs provided.*, go1.x, nodejs*.x and python3.* functions; set Metadata.gatescope.arn to invoke the deployed one", f.Runtime)
 		}
-		if f.BuildMethod != "" && !buildEmulated(f.BuildMethod, f.Runtime) {
+		if f.Build != nil && !f.Build.Done && !buildEmulated(f.Build.Method, f.Runtime) {
 			l.notEmulatedAt(get(r.metadata, "BuildMethod"), loc{r.name, "Metadata.BuildMethod"},
-				"BuildMethod %s is not emulated yet: gatescope runs the code directory as it is, unbuilt", f.BuildMethod)
+				"BuildMethod %s is not emulated yet: gatescope runs the code directory as it is, unbuilt", f.Build.Method)
 		}
 	}
 
@@ -319,11 +317,11 @@ func isLambdaARN(s string) bool {
 	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != ""
 }
 
-// buildEmulated reports whether gatescope honours Metadata.BuildMethod m:
-// go1.x is built; a runtime's own name is SAM's default builder, which
-// only installs dependencies, so the source directory runs as it is. Other
-// builders (esbuild, makefile, ...) are hooks for later.
+// buildEmulated reports whether gatescope honours Metadata.BuildMethod m
+// as sam build does (server/lambda builds): go1.x and makefile are built;
+// a runtime's own name is SAM's default builder, which only installs
+// dependencies, so the source directory runs as it is.
 func buildEmulated(m, runtime string) bool {
 	m = strings.ToLower(m)
-	return m == "go1.x" || m == strings.ToLower(runtime)
+	return m == "go1.x" || m == "makefile" || m == strings.ToLower(runtime)
 }

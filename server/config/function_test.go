@@ -54,11 +54,11 @@ func TestFunctions(t *testing.T) {
       Runtime: python3.12
       Handler: app.handler
 `,
-			want: func(string) *Project {
+			want: func(src string) *Project {
 				f := localFn("Hello", "provided.al2023", "bootstrap")
 				f.FunctionName = "hello-fn"
 				f.CodeDir = appDir + "/src/hello"
-				f.BuildMethod = "go1.x"
+				f.Build = &Build{Method: "go1.x", File: template, Line: lineOf(t, src, "BuildMethod", 1)}
 				f.Architecture = "arm64"
 				f.Timeout = 30 * time.Second
 				f.MemoryMB = 512

@@ -13,18 +13,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// contractWant is what the shared contract app must load to.
-func contractWant(dir string) *Project {
-	fn := func(name, runtime, handler, code, build string) *Function {
+// contractWant is what the shared contract app must load to; file is the
+// template's path as given to Load.
+func contractWant(dir, file string) *Project {
+	fn := func(name, runtime, handler, code string, build *Build) *Function {
 		return &Function{Name: name, FunctionName: name, Runtime: runtime, Handler: handler,
-			CodeDir: filepath.Join(dir, code), BuildMethod: build, Architecture: "x86_64",
+			CodeDir: filepath.Join(dir, code), Build: build, Architecture: "x86_64",
 			Timeout: 5 * time.Second, MemoryMB: 128}
 	}
 	return &Project{
 		Path: filepath.Join(dir, "template.yaml"),
 		Functions: []*Function{
-			fn("Hello", "provided.al2023", "bootstrap", "hello", "go1.x"),
-			fn("NodeHello", "nodejs20.x", "index.handler", "nodefn", ""),
+			fn("Hello", "provided.al2023", "bootstrap", "hello", &Build{Method: "go1.x", File: file, Line: 8}),
+			fn("NodeHello", "nodejs20.x", "index.handler", "nodefn", nil),
 		},
 		APIs: []*API{{ID: "ServerlessHttpApi", Type: HTTPAPI, Stage: "$default", Routes: []*Route{
 			route(HTTPAPI, "GET", "/hello", "Hello"),
@@ -50,7 +51,7 @@ func TestContractApp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			diffProject(t, contractWant(dir), p)
+			diffProject(t, contractWant(dir, path), p)
 		})
 	}
 }

@@ -62,7 +62,11 @@ func (m *Manager) Code(name string) Code {
 	if p.err != nil {
 		return Code{State: StateFailed, Err: p.err, Updated: p.at}
 	}
-	return Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: p.cmd.layers, Updated: p.at}
+	var layers []string
+	for _, l := range p.cmd.layers {
+		layers = append(layers, l.dir)
+	}
+	return Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at}
 }
 
 // ARN is the function's ARN: its remote ARN, or the local one GetFunction

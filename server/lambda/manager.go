@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,8 @@ type Manager struct {
 	preps  map[string]*preparation // by logical name
 	closed bool
 
+	cacheLocks map[string]*sync.Mutex // see cached
+
 	probeMu sync.Mutex
 	probes  map[string]probe // interpreters asked their version, by name
 
@@ -93,6 +96,7 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		envs:       make(map[*env]struct{}),
 		preps:      make(map[string]*preparation),
 		probes:     make(map[string]probe),
+		cacheLocks: make(map[string]*sync.Mutex),
 		remote:     opts.Remote,
 		stopReaper: make(chan struct{}),
 	}
@@ -323,7 +327,7 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		"AWS_REGION=" + m.region(),
 		"AWS_DEFAULT_REGION=" + m.region(),
 		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
-		"_HANDLER=" + fn.Handler,
+		"_HANDLER=" + cmp.Or(cmd.handler, fn.Handler),
 		"LAMBDA_TASK_ROOT=" + cmd.dir,
 		"LAMBDA_RUNTIME_DIR=" + cmd.runtimeDir,
 		"TZ=:UTC",
@@ -340,6 +344,10 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		// bytecode there; neither should it in the user's source tree.
 		env = append(env, "PYTHONDONTWRITEBYTECODE=1")
 	}
+	// Layers, and the code's own lib directory, where Lambda's runtimes
+	// look for them (before the template's variables, which may set
+	// these too, as in Lambda).
+	env = append(env, searchPaths(fn.Runtime, cmd, os.Getenv("PATH"), os.Getenv("LD_LIBRARY_PATH"))...)
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}

@@ -43,7 +43,7 @@ func goFunction(t *testing.T) *config.Function {
 	}
 	return &config.Function{
 		Name: "GoFn", FunctionName: "go-fn", Runtime: "provided.al2023", Handler: "bootstrap",
-		CodeDir: dir, BuildMethod: "go1.x", Timeout: 2 * time.Second, MemoryMB: 256,
+		CodeDir: dir, Build: &config.Build{Method: "go1.x"}, Timeout: 2 * time.Second, MemoryMB: 256,
 		Env: map[string]string{"GREETING": "hi"},
 	}
 }
