@@ -234,6 +234,13 @@ func (a *API) configuration(fn *config.Function, qualifier string) functionConfi
 	}
 	c.TracingConfig.Mode = "PassThrough"
 	c.RevisionId = revisionID(c.CodeSha256, c.LastModified)
+	for i, l := range fn.Layers {
+		var dir string
+		if i < len(code.LayerDirs) {
+			dir = code.LayerDirs[i]
+		}
+		c.Layers = append(c.Layers, layer{Arn: l.ARN, CodeSize: codeStat(dir).size})
+	}
 	switch code.State {
 	case lambda.StatePending:
 		c.StateReason, c.StateReasonCode = "The function is being created.", "Creating"

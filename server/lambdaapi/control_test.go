@@ -33,10 +33,13 @@ func controlPlane(t *testing.T) (*awslambda.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	layer := t.TempDir()
+	os.WriteFile(filepath.Join(layer, "data.txt"), []byte("0123456789"), 0o644)
 	fns := []*config.Function{
 		gofn,
 		{Name: "NodeFn", FunctionName: "NodeFn", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: node,
-			Architecture: "arm64", Timeout: 3 * time.Second, MemoryMB: 128},
+			Architecture: "arm64", Timeout: 3 * time.Second, MemoryMB: 128,
+			Layers: []*config.Layer{{Name: "Data", ARN: "arn:aws:lambda:eu-west-1:123456789012:layer:Data:1", Content: layer}}},
 		{Name: "Deployed", ARN: "arn:aws:lambda:us-east-1:210987654321:function:deployed"},
 		{Name: "Broken", FunctionName: "Broken", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: "/does/not/exist",
 			Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128},
@@ -93,6 +96,9 @@ func TestControlPlaneWithSDK(t *testing.T) {
 			node.Architectures[0] != types.ArchitectureArm64 || node.PackageType != types.PackageTypeZip ||
 			aws.ToString(node.FunctionArn) != "arn:aws:lambda:eu-west-1:123456789012:function:NodeFn" || node.CodeSize <= 0 {
 			t.Errorf("NodeFn: %+v", node)
+		}
+		if len(node.Layers) != 1 || aws.ToString(node.Layers[0].Arn) != "arn:aws:lambda:eu-west-1:123456789012:layer:Data:1" || node.Layers[0].CodeSize != 10 {
+			t.Errorf("NodeFn's layers: %+v", node.Layers)
 		}
 		broken := confs[2]
 		if broken.State != types.StateFailed || !strings.Contains(aws.ToString(broken.StateReason), "/does/not/exist") ||
