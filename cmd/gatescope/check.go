@@ -44,6 +44,7 @@ type checkFunction struct {
 	Runtime string `json:"runtime"`
 	CodeDir string `json:"codeDir"`
 	Local   bool   `json:"local"`
+	inline  bool
 }
 
 type checkFinding struct {
@@ -162,7 +163,8 @@ func newCheckReport(p *config.Project, apiAddr string) *checkReport {
 		rep.APIs = append(rep.APIs, ca)
 	}
 	for _, f := range p.Functions {
-		rep.Functions = append(rep.Functions, checkFunction{Name: f.Name, Runtime: f.Runtime, CodeDir: f.CodeDir, Local: !f.Remote()})
+		rep.Functions = append(rep.Functions, checkFunction{Name: f.Name, Runtime: f.Runtime, CodeDir: f.CodeDir, Local: !f.Remote(),
+			inline: f.InlineCode != ""})
 	}
 	return rep
 }
@@ -247,6 +249,8 @@ func printCheck(w io.Writer, p *config.Project, rep *checkReport) {
 		for _, f := range rep.Functions {
 			where := "remote"
 			switch {
+			case f.inline:
+				where = "code in the template"
 			case f.Local && f.CodeDir == "":
 				where = "no code to run (see below)"
 			case f.Local:

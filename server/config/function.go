@@ -78,10 +78,11 @@ func (l *loader) function(r *resource) (*Function, error) {
 		p.notEmulated(pn, "PackageType", msgImage+"; set Metadata.gatescope.arn to invoke the deployed function")
 		r.handled = true
 	default:
+		var inline *yaml.Node
 		if serverless {
-			f.CodeDir = l.codeURI(p)
+			f.CodeDir, inline = l.codeURI(p)
 		} else {
-			f.CodeDir = l.lambdaCode(r, p)
+			f.CodeDir, inline = l.lambdaCode(r, p)
 		}
 		if f.Build, err = l.build(r); err != nil {
 			return nil, err
@@ -96,6 +97,11 @@ func (l *loader) function(r *resource) (*Function, error) {
 		}
 		if err := checkRuntime(f.Runtime); err != nil {
 			return nil, p.errorf(rtNode, "Runtime", "%v", err)
+		}
+		if inline != nil {
+			if f.InlineCode, err = l.inlineCode(inline, r.name, f.Runtime); err != nil {
+				return nil, err
+			}
 		}
 		if !runtimeEmulated(f.Runtime) {
 			p.notEmulated(p.raw("Runtime"), "Runtime", "runtime %s is not emulated: gatescope runs provided.*, go1.x, nodejs*.x and python3.* functions; set Metadata.gatescope.arn to invoke the deployed one", f.Runtime)
@@ -147,58 +153,79 @@ func (l *loader) function(r *resource) (*Function, error) {
 	return f, nil
 }
 
-// codeURI returns the absolute code directory of a serverless function.
-// Without CodeUri, SAM uses the template's directory.
-func (l *loader) codeURI(p props) string {
+// codeURI returns the absolute code directory (or .zip) of a serverless
+// function, or its InlineCode node. Without either, SAM uses the
+// template's directory.
+func (l *loader) codeURI(p props) (string, *yaml.Node) {
 	raw := p.raw("CodeUri")
 	if raw == nil {
 		if n := p.raw("InlineCode"); n != nil {
-			p.notEmulated(n, "InlineCode", "InlineCode is not emulated yet: the function has no code to run locally; use CodeUri with a source directory")
-			return ""
+			return "", n
 		}
-		return l.dir
+		return l.dir, nil
 	}
 	n := p.get("CodeUri")
 	s, ok := scalar(n)
 	switch {
 	case n == nil:
-		return "" // unresolvable, already reported
+		return "", nil // unresolvable, already reported
 	case !ok:
 		p.notEmulated(n, "CodeUri", "code in S3 (Bucket/Key) cannot run locally; point CodeUri at the source directory")
-		return ""
+		return "", nil
 	case strings.HasPrefix(s, "s3://"):
 		p.notEmulated(n, "CodeUri", "code in S3 (%s) cannot run locally; point CodeUri at the source directory", s)
-		return ""
+		return "", nil
 	}
-	return l.localPath(s)
+	return l.localPath(s), nil
 }
 
-// lambdaCode returns the code directory of an AWS::Lambda::Function: Code
-// as a local path (before `aws cloudformation package`), or, in a CDK
-// assembly, the asset directory the CDK names in Metadata aws:asset:path
-// (relative to the template) while Code points at the uploaded copy.
-func (l *loader) lambdaCode(r *resource, p props) string {
+// inlineCode resolves a function's code written in the template, which
+// CloudFormation accepts only for Node.js and Python (it writes it as
+// index.js or index.py).
+func (l *loader) inlineCode(n *yaml.Node, res, runtime string) (string, error) {
+	prop := "InlineCode"
+	if deref(n).Kind == yaml.MappingNode {
+		prop, n = "Code.ZipFile", get(n, "ZipFile")
+	}
+	rt := strings.ToLower(runtime)
+	if !strings.HasPrefix(rt, "nodejs") && !strings.HasPrefix(rt, "python") {
+		return "", l.errorf(n, res, prop, "code written in the template runs only on Node.js and Python runtimes, not %s; CloudFormation would refuse it", runtime)
+	}
+	code, err := l.resolveScalar(n, loc{res, prop})
+	if err != nil {
+		return "", l.errorf(n, res, prop, "%v", err)
+	}
+	return code, nil
+}
+
+// lambdaCode returns the code directory (or .zip) of an
+// AWS::Lambda::Function: Code as a local path (before `aws cloudformation
+// package`), or, in a CDK assembly, the asset directory the CDK names in
+// Metadata aws:asset:path (relative to the template) while Code points at
+// the uploaded copy; or its Code node when the code is a ZipFile.
+func (l *loader) lambdaCode(r *resource, p props) (string, *yaml.Node) {
 	if asset, ok := scalar(get(r.metadata, "aws:asset:path")); ok {
 		prop, _ := scalar(get(r.metadata, "aws:asset:property"))
 		if prop == "" || prop == "Code" {
 			p.raw("Code") // the uploaded copy of the asset: read, not needed
-			return l.localPath(asset)
+			return l.localPath(asset), nil
 		}
+	}
+	if raw := p.raw("Code"); get(raw, "ZipFile") != nil {
+		return "", raw
 	}
 	n := p.get("Code")
 	if s, ok := scalar(n); ok {
-		return l.localPath(s)
+		return l.localPath(s), nil
 	}
 	switch {
 	case n == nil:
-	case get(n, "ZipFile") != nil:
-		p.notEmulated(n, "Code", "Code.ZipFile is not emulated yet: the function has no code to run locally")
 	case get(n, "ImageUri") != nil:
 		p.notEmulated(n, "Code", msgImage)
 	default:
 		p.notEmulated(n, "Code", "code in S3 cannot run locally; point Code at the source directory")
 	}
-	return ""
+	return "", nil
 }
 
 // collectEvents keeps the function's Api and HttpApi events for buildAPIs.

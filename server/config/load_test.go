@@ -96,6 +96,8 @@ func TestErrors(t *testing.T) {
 		{"unknown runtime from Globals", "Globals:\n  Function:\n    Runtime: nodejs22\n" + "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n",
 			`template.yaml:3: resource Hello: property Runtime: "nodejs22" is not a Lambda runtime; CloudFormation would refuse it ` +
 				`(Value 'nodejs22' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set); did you mean nodejs22.x?`},
+		{"InlineCode for Go", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: bootstrap\n      Runtime: provided.al2023\n      InlineCode: package main\n",
+			`template.yaml:7: resource Hello: property InlineCode: code written in the template runs only on Node.js and Python runtimes, not provided.al2023; CloudFormation would refuse it`},
 		{"Handler not a string", fn + "      Timeout: 3\n      MemorySize: [1]\n",
 			"template.yaml:8: resource Hello: property MemorySize: must be a string, got a list"},
 		{"Timeout zero", fn + "      Timeout: 0\n", "template.yaml:7: resource Hello: property Timeout: must be between 1 and 900 seconds, got 0"},

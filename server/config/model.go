@@ -76,7 +76,10 @@ type Function struct {
 	Description string
 	Runtime     string // e.g. "provided.al2023", "nodejs20.x", "python3.12"
 	Handler     string // e.g. "bootstrap", "index.handler", "app.lambda_handler"
-	CodeDir     string // absolute directory of CodeUri
+	CodeDir     string // absolute directory (or .zip file) of CodeUri
+	// InlineCode is the function's code written in the template (SAM's
+	// InlineCode, CloudFormation's Code.ZipFile), for Node.js and Python.
+	InlineCode string
 	// Build is how sam build builds the code (Metadata.BuildMethod); nil
 	// when the code runs as it is.
 	Build *Build

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gatescope/gatescope/server/config"
 )
@@ -20,11 +21,23 @@ type codeDir struct {
 	src string
 }
 
-// code makes fn's code ready to run, as `sam build` would make it: a
-// .zip package is unpacked, a makefile build runs; anything else runs
-// from its directory as it is (go1.x is built by prepareBinary). A
-// template that `sam build` wrote has its code built already.
+// code makes fn's code ready to run, as `sam build` would make it: code
+// written in the template becomes a file, a .zip package is unpacked, a
+// makefile build runs; anything else runs from its directory as it is
+// (go1.x is built by prepareBinary). A template that `sam build` wrote has
+// its code built already.
 func (m *Manager) code(ctx context.Context, fn *config.Function) (codeDir, error) {
+	if fn.InlineCode != "" {
+		dir, err := m.inline(fn)
+		if err != nil {
+			return codeDir{}, fmt.Errorf("function %s: %w", fn.Name, err)
+		}
+		src := ""
+		if m.project.Path != "" {
+			src = filepath.Dir(m.project.Path)
+		}
+		return codeDir{dir: dir, src: src}, nil
+	}
 	if fn.CodeDir == "" {
 		return codeDir{}, fmt.Errorf("function %s: no CodeUri", fn.Name)
 	}
@@ -49,4 +62,17 @@ func (m *Manager) code(ctx context.Context, fn *config.Function) (codeDir, error
 		return codeDir{dir: dir, src: fn.CodeDir}, nil
 	}
 	return codeDir{dir: fn.CodeDir, src: fn.CodeDir}, nil
+}
+
+// inline writes code the template holds into the cache under the name
+// CloudFormation gives it, index.js or index.py (so the handler is
+// index.<function>, as deployed).
+func (m *Manager) inline(fn *config.Function) (string, error) {
+	name := "index.py"
+	if strings.HasPrefix(strings.ToLower(fn.Runtime), "nodejs") {
+		name = "index.js"
+	}
+	return m.cached("inline", keyOf(name, fn.InlineCode), func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, name), []byte(fn.InlineCode), 0o644)
+	})
 }
