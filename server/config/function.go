@@ -345,10 +345,11 @@ func isLambdaARN(s string) bool {
 }
 
 // buildEmulated reports whether gatescope honours Metadata.BuildMethod m
-// as sam build does (server/lambda builds): go1.x and makefile are built;
-// a runtime's own name is SAM's default builder, which only installs
-// dependencies, so the source directory runs as it is.
+// as sam build does (server/lambda builds): go1.x and makefile are built,
+// and esbuild for Node.js; a runtime's own name is SAM's default builder,
+// which only installs dependencies, so the source directory runs as it is.
 func buildEmulated(m, runtime string) bool {
-	m = strings.ToLower(m)
-	return m == "go1.x" || m == "makefile" || m == strings.ToLower(runtime)
+	m, runtime = strings.ToLower(m), strings.ToLower(runtime)
+	return m == "go1.x" || m == "makefile" || m == runtime ||
+		(m == "esbuild" && strings.HasPrefix(runtime, "nodejs"))
 }

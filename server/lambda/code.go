@@ -19,6 +19,9 @@ type codeDir struct {
 	// src is the directory the code comes from (its source, or where its
 	// package lies).
 	src string
+	// env is what the build adds to the function's environment, as sam
+	// build adds it to the template (NODE_OPTIONS for source maps).
+	env []string
 }
 
 // code makes fn's code ready to run, as `sam build` would make it: code
@@ -54,6 +57,12 @@ func (m *Manager) code(ctx context.Context, fn *config.Function) (codeDir, error
 	b := fn.Build
 	switch {
 	case b == nil || b.Done:
+	case b.Is("esbuild"):
+		c, err := m.buildEsbuild(fn)
+		if err != nil {
+			return codeDir{}, fmt.Errorf("function %s: %w", fn.Name, err)
+		}
+		return c, nil
 	case b.Is("makefile"):
 		dir, err := m.buildMake(ctx, fn.Name, fn.CodeDir, b)
 		if err != nil {

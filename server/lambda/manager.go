@@ -351,6 +351,7 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}
+	env = append(env, cmd.env...)
 	return env
 }
 

@@ -34,6 +34,8 @@ type command struct {
 	// unpacked package in the cache.
 	src    string
 	layers []optLayer // in the function's layer order
+	// env is added after the template's variables (what sam build adds).
+	env []string
 }
 
 // prepare resolves how to run fn: its code (built, unpacked from a .zip or
@@ -67,7 +69,7 @@ func (m *Manager) prepare(ctx context.Context, fn *config.Function) (command, er
 	if err != nil {
 		return command{}, err
 	}
-	cmd.handler, cmd.layers = code.handler, layers
+	cmd.handler, cmd.layers, cmd.env = code.handler, layers, code.env
 	if code.dir != fn.CodeDir {
 		cmd.src = code.src
 	}
