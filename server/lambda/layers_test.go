@@ -204,3 +204,25 @@ func TestLayerErrorsNameTheFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestMakefileFunction: a provided.al2023 function with BuildMethod
+// makefile, as SAM's Go and Rust templates write them: make builds the
+// bootstrap into ARTIFACTS_DIR.
+func TestMakefileFunction(t *testing.T) {
+	testenv.Need(t, "make")
+	testenv.Need(t, "go")
+	// The Go sources are this module's test function (a copy would lack
+	// the module), so the Makefile builds them where they are.
+	src := writeFiles(t, t.TempDir(), map[string]string{
+		"Makefile": "build-GoMake:\n\tCGO_ENABLED=0 go build -C " + testdata(t, "gofn") + " -tags lambda.norpc -o $(ARTIFACTS_DIR)/bootstrap .\n",
+	})
+	fn := &config.Function{Name: "GoMake", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: src, Timeout: 10 * time.Second, MemoryMB: 128,
+		Build: &config.Build{Method: "makefile", File: "template.yaml", Line: 4}}
+	m := newManager(t, fn)
+	if res := invoke(t, m, "GoMake", `{"echo":"made"}`); string(res.Payload) != `{"echo":"made"}` {
+		t.Errorf("payload %s", res.Payload)
+	}
+	if dir := m.Code("GoMake").Dir; !strings.HasPrefix(dir, filepath.Join(cacheDir, "build")) {
+		t.Errorf("runs from %s, want the build's ARTIFACTS_DIR in the cache", dir)
+	}
+}
