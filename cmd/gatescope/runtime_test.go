@@ -404,7 +404,7 @@ Resources:
 	for _, tt := range []struct{ path, want string }{
 		{"/v3", "Cannot find package '@aws-sdk/client-s3' imported from " + filepath.Join(dir, "v3/app.mjs") +
 			". Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, so @aws-sdk/client-s3 is there when deployed without being packaged; " +
-			"locally it must be installed: npm install --save-dev @aws-sdk/client-s3 in the function's code directory"},
+			"locally it must be installed: npm install --save-dev @aws-sdk/client-s3 in the function's code directory or its project"},
 		{"/v2", "Cannot find module 'aws-sdk'. Lambda's Node.js 18 and later runtimes do not include the AWS SDK for JavaScript v2 ('aws-sdk'), only v3 (@aws-sdk/*), so this fails deployed too"},
 		{"/boto3", "Unable to import module 'app': No module named 'boto3'. Lambda's Python runtimes include boto3 and botocore, so boto3 is there when deployed without being packaged; " +
 			"locally install it for the python3 that runs the function: python3 -m pip install boto3"},

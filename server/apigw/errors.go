@@ -231,7 +231,7 @@ func sdkHint(msg string) string {
 				"so this fails deployed too: package aws-sdk with the function (npm install aws-sdk) or move to v3"
 		}
 		return fmt.Sprintf("Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, so %s is there when deployed without being packaged; "+
-			"locally it must be installed: npm install --save-dev %s in the function's code directory "+
+			"locally it must be installed: npm install --save-dev %s in the function's code directory or its project "+
 			"(a dev dependency stays out of the deployment package)", m[1], m[1])
 	}
 	if m := missingPythonModule.FindStringSubmatch(msg); m != nil {

@@ -15,12 +15,12 @@ func TestExplainMissingSDK(t *testing.T) {
 			`{"errorType":"Runtime.ImportModuleError","errorMessage":"Error: Cannot find package '@aws-sdk/client-lambda' imported from /srv/app/index.mjs","trace":[]}`,
 			"Function returned an error: Runtime.ImportModuleError: Error: Cannot find package '@aws-sdk/client-lambda' imported from /srv/app/index.mjs. " +
 				"Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, so @aws-sdk/client-lambda is there when deployed without being packaged; " +
-				"locally it must be installed: npm install --save-dev @aws-sdk/client-lambda in the function's code directory (a dev dependency stays out of the deployment package)"},
+				"locally it must be installed: npm install --save-dev @aws-sdk/client-lambda in the function's code directory or its project (a dev dependency stays out of the deployment package)"},
 		{"CommonJS, a v3 subpath, with its require stack",
 			`{"errorType":"Runtime.ImportModuleError","errorMessage":"Error: Cannot find module '@aws-sdk/lib-dynamodb/dist-cjs/index.js'\nRequire stack:\n- /srv/app/index.js"}`,
 			"Function returned an error: Runtime.ImportModuleError: Error: Cannot find module '@aws-sdk/lib-dynamodb/dist-cjs/index.js'. " +
 				"Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, so @aws-sdk/lib-dynamodb is there when deployed without being packaged; " +
-				"locally it must be installed: npm install --save-dev @aws-sdk/lib-dynamodb in the function's code directory (a dev dependency stays out of the deployment package)"},
+				"locally it must be installed: npm install --save-dev @aws-sdk/lib-dynamodb in the function's code directory or its project (a dev dependency stays out of the deployment package)"},
 		{"v2 is not in the runtime",
 			`{"errorType":"Runtime.ImportModuleError","errorMessage":"Error: Cannot find module 'aws-sdk'\nRequire stack:\n- /srv/app/index.js"}`,
 			"Function returned an error: Runtime.ImportModuleError: Error: Cannot find module 'aws-sdk'. " +
