@@ -204,7 +204,7 @@ func enablesSourceMaps(nodeOptions string) bool {
 func packageDependencies(dir string) ([]string, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "package.json"))
 	if err != nil {
-		return nil, fmt.Errorf(`External "./node_modules/*" needs a package.json: %w`, err)
+		return nil, fmt.Errorf(`marking "./node_modules/*" external needs a package.json: %w`, err)
 	}
 	var pkg struct{ Dependencies map[string]string }
 	if err := json.Unmarshal(b, &pkg); err != nil {

@@ -3,6 +3,8 @@ package lambda
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +78,16 @@ func TestEsbuild(t *testing.T) {
 	if a, b := m.Code("Hello").Dir, again.Code("Hello").Dir; a != b || !strings.HasPrefix(a, cacheDir) {
 		t.Errorf("bundles %s and %s: want one, in the cache", a, b)
 	}
+	// "./node_modules/*" marks every dependency external, as SAM does: the
+	// bundle leaves tiny-dep out, and it resolves where it is installed.
+	ext := newManager(t, esbuildFn("Hello", dir, "app.lambdaHandler", map[string]any{"External": []string{"./node_modules/*"}, "Minify": false}))
+	if got := decode(t, invoke(t, ext, "Hello", `{"path":"/"}`)); !strings.Contains(got["body"].(string), "HELLO WORLD") {
+		t.Errorf("with dependencies external: %v", got)
+	}
+	if bundle, _ := os.ReadFile(filepath.Join(ext.Code("Hello").Dir, "app.js")); !strings.Contains(string(bundle), `require("tiny-dep")`) {
+		t.Errorf("tiny-dep was bundled:\n%s", bundle)
+	}
+
 	writeFiles(t, dir, map[string]string{"lib/greet.ts": "export function greet(who: string): string { return `bye ${who}`; }\n"})
 	changed := newManager(t, esbuildFn("Hello", dir, "app.lambdaHandler", fn.Build.Properties))
 	if got := decode(t, invoke(t, changed, "Hello", `{"path":"/"}`)); !strings.Contains(got["body"].(string), "BYE WORLD") {
