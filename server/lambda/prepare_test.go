@@ -78,3 +78,27 @@ func TestPendingWhileBuilding(t *testing.T) {
 		t.Errorf("make ran %d times, want once", strings.Count(string(b), "run"))
 	}
 }
+
+// TestFunctionsSharingSources: functions whose code is the same directory
+// are prepared side by side; one go build serves them all.
+func TestFunctionsSharingSources(t *testing.T) {
+	testenv.Need(t, "go")
+	var fns []*config.Function
+	var names []string
+	for i := range 6 {
+		fn := goFunction(t)
+		fn.Name = fmt.Sprintf("Fn%d", i)
+		fn.FunctionName = fn.Name
+		fns, names = append(fns, fn), append(names, fn.Name)
+	}
+	m := New(slog.New(slog.DiscardHandler), &config.Project{Functions: fns}, Options{CacheDir: t.TempDir()})
+	t.Cleanup(m.Close)
+	if err := m.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if res := invoke(t, m, name, `{"echo":"shared"}`); string(res.Payload) != `{"echo":"shared"}` {
+			t.Errorf("%s: %s", name, res.Payload)
+		}
+	}
+}

@@ -124,6 +124,11 @@ func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir strin
 	}
 	dir := filepath.Join(m.opts.CacheDir, "build", key[:24])
 	out := filepath.Join(dir, "bootstrap")
+	// Functions sharing their sources are prepared side by side: one
+	// builds, the others wait for it and find its binary.
+	mu := m.cacheLock("go/" + key)
+	mu.Lock()
+	defer mu.Unlock()
 	if isExecutable(out) {
 		return out, nil
 	}
@@ -133,7 +138,7 @@ func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir strin
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("function %s: %w", fn.Name, err)
 	}
-	tmp := out + ".tmp"
+	tmp := fmt.Sprintf("%s.tmp-%d", out, os.Getpid()) // another gatescope may build it too
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", tmp, ".")
