@@ -50,10 +50,12 @@ type Manager struct {
 
 	pools map[string]*pool // by logical name
 
-	mu     sync.Mutex
-	envs   map[*env]struct{}       // every started environment, for Close
-	preps  map[string]*preparation // by logical name
-	closed bool
+	mu    sync.Mutex
+	envs  map[*env]struct{}       // every started environment, for Close
+	preps map[string]*preparation // by logical name
+	// preparing bounds the preparations running at once (one per CPU).
+	preparing chan struct{}
+	closed    bool
 
 	cacheLocks map[string]*sync.Mutex // see cached
 
@@ -95,6 +97,7 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		pools:      make(map[string]*pool),
 		envs:       make(map[*env]struct{}),
 		preps:      make(map[string]*preparation),
+		preparing:  make(chan struct{}, runtime.NumCPU()),
 		probes:     make(map[string]probe),
 		cacheLocks: make(map[string]*sync.Mutex),
 		remote:     opts.Remote,

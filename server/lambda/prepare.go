@@ -38,7 +38,11 @@ func (m *Manager) startPrepare(fn *config.Function, again bool) *preparation {
 	p := &preparation{done: make(chan struct{})}
 	m.preps[fn.Name] = p
 	go func() {
+		// Builds use every core themselves: a few at a time is as fast as
+		// all at once, without the memory of all at once.
+		m.preparing <- struct{}{}
 		p.cmd, p.err = m.prepare(m.buildCtx, fn)
+		<-m.preparing
 		p.at = time.Now()
 		close(p.done)
 	}()
