@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatescope/gatescope/server/apigw"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda"
 )
 
 // checkReport is `gatescope check --json`, as DESIGN.md fixes it.
@@ -43,6 +44,7 @@ type checkFunction struct {
 	Runtime string `json:"runtime"`
 	CodeDir string `json:"codeDir"`
 	Local   bool   `json:"local"`
+	inline  bool
 }
 
 type checkFinding struct {
@@ -76,7 +78,7 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 // what would be served and what is not emulated. Exit status: 0 when
 // everything is emulated, 1 when something is listed, 2 when the template
 // cannot be loaded (or the flags are wrong).
-func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", "check [--template FILE] [--json]", stderr)
 	f := checkFlags{params: keyValues{}}
 	f.register(fs)
@@ -109,6 +111,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	project.Warnings = append(project.Warnings, shadowWarnings(project, router, f.apiAddr)...)
+	project.Warnings = append(project.Warnings, runtimeWarnings(ctx, project)...)
 	rep := newCheckReport(project, f.apiAddr)
 	if f.asJSON {
 		enc := json.NewEncoder(stdout)
@@ -160,7 +163,8 @@ func newCheckReport(p *config.Project, apiAddr string) *checkReport {
 		rep.APIs = append(rep.APIs, ca)
 	}
 	for _, f := range p.Functions {
-		rep.Functions = append(rep.Functions, checkFunction{Name: f.Name, Runtime: f.Runtime, CodeDir: f.CodeDir, Local: !f.Remote()})
+		rep.Functions = append(rep.Functions, checkFunction{Name: f.Name, Runtime: f.Runtime, CodeDir: f.CodeDir, Local: !f.Remote(),
+			inline: f.InlineCode != ""})
 	}
 	return rep
 }
@@ -173,6 +177,35 @@ func shadowWarnings(p *config.Project, r *apigw.Router, apiAddr string) []config
 		out = append(out, config.Warning{File: p.Path, Resource: sh.API.ID, Message: fmt.Sprintf(
 			"route %s is also declared by API %s, which answers it on the merged address; this API answers it at %s",
 			sh.Route.Key(), sh.By.ID, apiBaseURL(sh.API, apiAddr))})
+	}
+	return out
+}
+
+// runtimeWarnings says which local Node.js and Python functions would run
+// on another version than their runtime's here, or cannot run at all for
+// want of an interpreter (serve logs the same when it prepares them).
+func runtimeWarnings(ctx context.Context, p *config.Project) []config.Warning {
+	var out []config.Warning
+	seen := map[string]lambda.Interpreter{}
+	errs := map[string]error{}
+	for _, f := range p.Functions {
+		rt := strings.ToLower(f.Runtime)
+		if f.Remote() || !(strings.HasPrefix(rt, "nodejs") || strings.HasPrefix(rt, "python")) {
+			continue
+		}
+		in, ok := seen[rt]
+		err := errs[rt]
+		if !ok && err == nil {
+			in, err = lambda.LocalInterpreter(ctx, f.Runtime)
+			seen[rt], errs[rt] = in, err
+		}
+		msg := in.Warning
+		if err != nil {
+			msg = err.Error()
+		}
+		if msg != "" {
+			out = append(out, config.Warning{File: p.Path, Resource: f.Name, Property: "Runtime", Message: msg})
+		}
 	}
 	return out
 }
@@ -216,6 +249,8 @@ func printCheck(w io.Writer, p *config.Project, rep *checkReport) {
 		for _, f := range rep.Functions {
 			where := "remote"
 			switch {
+			case f.inline:
+				where = "code in the template"
 			case f.Local && f.CodeDir == "":
 				where = "no code to run (see below)"
 			case f.Local:

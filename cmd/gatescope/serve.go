@@ -26,6 +26,7 @@ import (
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/gateway"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/live"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
@@ -227,7 +228,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	gw := gateway.New(logger, router, a.manager, sink, sessionID).WithAccess(acc)
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
-	invokeAPI := lambda.NewInvokeAPI(logger, a.manager, func(n string) bool { return a.manager.Function(n) != nil },
+	lambdaAPI := lambdaapi.New(logger, a.manager,
 		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
 			a.pipeline.Submit(gateway.InvokeExchange(sess.ID, name, req.Payload, res, err, start, time.Now()))
 		})
@@ -241,8 +242,8 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		ReplayPages: replayui.New(logger, rp),
 		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
 			BaseURL: a.hosts.BaseURL(), Rules: share.WithAuthorizers(share.Rules{}, identityHeaders(project)...)}),
-		Lambda:      invokeAPI,
-		Policy:      lambda.NewPolicyAPI(logger, acc.Policies()),
+		Lambda:      lambdaAPI,
+		Policy:      lambdaapi.NewPolicyAPI(logger, acc.Policies()),
 		Issuer:      authz.WellKnown(issuer, a.hosts.BaseURL()),
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		Token:       a.token,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -200,10 +201,45 @@ func ExplainFunctionError(payload []byte) (exchange.Outcome, string) {
 	case "Function.ResponseSizeTooLarge":
 		return exchange.OutcomePayloadTooLarge, "Lambda rejected the function's response: " + msg
 	}
+	hint := sdkHint(msg)
+	if hint != "" {
+		// The module's name is in the first line; a require stack follows.
+		msg, _, _ = strings.Cut(msg, "\n")
+		msg = strings.TrimRight(msg, ". ") + ". " + hint
+	}
 	if e.ErrorType == "" {
 		return exchange.OutcomeFunctionError, "Function returned an error: " + msg
 	}
 	return exchange.OutcomeFunctionError, "Function returned an error: " + e.ErrorType + ": " + msg
+}
+
+// What Lambda's runtimes ship that a local interpreter lacks: the AWS SDK.
+var (
+	// Node.js: "Cannot find package '@aws-sdk/client-s3' imported from
+	// ..." (ES modules) or "Cannot find module 'aws-sdk'" (CommonJS).
+	missingNodeModule = regexp.MustCompile(`Cannot find (?:package|module) '((?:@aws-sdk/[^/']+)|aws-sdk)(?:/[^']*)?'`)
+	// Python: "No module named 'boto3'" (or 'botocore', 'botocore.x').
+	missingPythonModule = regexp.MustCompile(`No module named '(boto3|botocore)(?:\.[^']*)?'`)
+)
+
+// sdkHint says what to do when a function fails for want of the AWS SDK,
+// which Lambda's runtimes include and a local interpreter may not.
+func sdkHint(msg string) string {
+	if m := missingNodeModule.FindStringSubmatch(msg); m != nil {
+		if m[1] == "aws-sdk" {
+			return "Lambda's Node.js 18 and later runtimes do not include the AWS SDK for JavaScript v2 ('aws-sdk'), only v3 (@aws-sdk/*), " +
+				"so this fails deployed too: package aws-sdk with the function (npm install aws-sdk) or move to v3"
+		}
+		return fmt.Sprintf("Lambda's Node.js runtimes include the AWS SDK for JavaScript v3, so %s is there when deployed without being packaged; "+
+			"locally it must be installed: npm install --save-dev %s in the function's code directory or its project "+
+			"(a dev dependency stays out of the deployment package)", m[1], m[1])
+	}
+	if m := missingPythonModule.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("Lambda's Python runtimes include boto3 and botocore, so %s is there when deployed without being packaged; "+
+			"locally install it for the python3 that runs the function: python3 -m pip install boto3 "+
+			"(in a requirements-dev.txt, it stays out of the deployment package)", m[1])
+	}
+	return ""
 }
 
 // stripRequestID removes the "RequestId: <id> Error: " Lambda prefixes to

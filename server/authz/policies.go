@@ -39,8 +39,6 @@ type fnPolicy struct {
 	revision   string
 }
 
-var _ lambda.Policies = (*Policies)(nil)
-
 // NewPolicies builds the policies a project's template declares.
 func NewPolicies(p *config.Project) *Policies {
 	var pairs []string

@@ -34,7 +34,6 @@ type resourceSpec struct {
 const (
 	msgIAM         = "IAM is not enforced locally: functions call AWS with your own credentials"
 	msgTracing     = "X-Ray tracing is not emulated: no trace segments are recorded"
-	msgLayers      = "layers are not emulated yet: the function runs without the layer's /opt contents"
 	msgVPC         = "VPC networking is not emulated: the function uses this machine's network"
 	msgEFS         = "EFS file systems are not mounted locally"
 	msgAsync       = "asynchronous invocation settings (retries, destinations, dead-letter queues) are not emulated"
@@ -65,7 +64,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"Role": msgIAM, "Policies": msgIAM, "PermissionsBoundary": msgIAM, "RolePath": msgIAM,
 		"AssumeRolePolicyDocument": msgIAM,
 		"Tracing":                  msgTracing,
-		"Layers":                   msgLayers,
 		"VpcConfig":                msgVPC,
 		"FileSystemConfigs":        msgEFS,
 		"DeadLetterQueue":          msgAsync, "EventInvokeConfig": msgAsync,
@@ -80,7 +78,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"RuntimeManagementConfig": inert, "SnapStart": inert, "RecursiveLoop": inert, "EphemeralStorage": inert,
 		"Role":              msgIAM,
 		"TracingConfig":     msgTracing,
-		"Layers":            msgLayers,
 		"VpcConfig":         msgVPC,
 		"FileSystemConfigs": msgEFS,
 		"DeadLetterConfig":  msgAsync,
@@ -88,6 +85,15 @@ var resourceSpecs = map[string]resourceSpec{
 		"ImageConfig":       msgImage,
 		"TenancyConfig":     msgTenancy,
 		"DurableConfig":     msgDurable,
+	}},
+	// Layers (layer.go): their content is used; what describes them is inert.
+	"AWS::Serverless::LayerVersion": {props: map[string]string{
+		"LayerName": inert, "Description": inert, "CompatibleRuntimes": inert, "CompatibleArchitectures": inert,
+		"LicenseInfo": inert, "RetentionPolicy": inert, "PublishLambdaVersion": inert,
+	}},
+	"AWS::Lambda::LayerVersion": {props: map[string]string{
+		"LayerName": inert, "Description": inert, "CompatibleRuntimes": inert, "CompatibleArchitectures": inert,
+		"LicenseInfo": inert,
 	}},
 	"AWS::Serverless::Api": {props: map[string]string{
 		"Name": inert, "Description": inert, "Tags": inert, "PropagateTags": inert,
@@ -183,6 +189,7 @@ var resourceSpecs = map[string]resourceSpec{
 	"AWS::ApiGateway::UsagePlanKey": {props: map[string]string{}},
 
 	// Types that change nothing a request or a function sees locally.
+	"AWS::Lambda::LayerVersionPermission":   {inertType: "sharing a layer with other accounts changes nothing locally"},
 	"AWS::Logs::LogGroup":                   {inertType: "gatescope keeps every function's log itself"},
 	"AWS::CloudWatch::Alarm":                {inertType: "monitoring only"},
 	"AWS::CloudWatch::Dashboard":            {inertType: "monitoring only"},
@@ -199,8 +206,6 @@ var resourceSpecs = map[string]resourceSpec{
 var typeMessages = map[string]string{
 	"AWS::Serverless::Application":           "nested applications are not emulated: their functions and APIs are not served",
 	"AWS::CloudFormation::Stack":             "nested stacks are not emulated: their functions and APIs are not served",
-	"AWS::Serverless::LayerVersion":          msgLayers,
-	"AWS::Lambda::LayerVersion":              msgLayers,
 	"AWS::Serverless::StateMachine":          "Step Functions state machines are not emulated: nothing runs them locally",
 	"AWS::StepFunctions::StateMachine":       "Step Functions state machines are not emulated: nothing runs them locally",
 	"AWS::Lambda::EventSourceMapping":        "event source mappings are not emulated: nothing sends the function these events locally; use gatescope invoke",

@@ -36,6 +36,8 @@ var auditFixtures = map[string]struct{ props, around string }{
 	"AWS::ApiGateway::UsagePlan":    {props: "ApiStages: [{ApiId: !Ref Rest, Stage: Prod}]", around: auditRest},
 	"AWS::ApiGateway::UsagePlanKey": {props: "KeyId: !Ref Key\n      KeyType: API_KEY\n      UsagePlanId: !Ref Plan",
 		around: "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties: {Value: abcdefghijklmnopqrst, Enabled: true}\n  Plan:\n    Type: AWS::ApiGateway::UsagePlan\n"},
+	"AWS::Serverless::LayerVersion": {props: "ContentUri: layer/"},
+	"AWS::Lambda::LayerVersion":     {props: "Content: layer/"},
 }
 
 const (

@@ -19,6 +19,16 @@ const (
 	minMemory              = 128
 	maxMemory              = 10240
 
+	// Lambda's default account quotas, as GetAccountSettings reports them:
+	// concurrent executions, deployment package sizes (zipped, unzipped)
+	// and the storage for all functions and layers; and the /tmp size a
+	// function gets without EphemeralStorage.
+	AccountConcurrency = 1000
+	CodeSizeZipped     = 50 << 20
+	CodeSizeUnzipped   = 250 << 20
+	TotalCodeSize      = 75 << 30
+	DefaultEphemeralMB = 512
+
 	// API Gateway's integration timeouts when a route sets none: 29 s for
 	// REST APIs, 30 s (also the most allowed) for HTTP APIs.
 	defaultRESTTimeout = 29 * time.Second

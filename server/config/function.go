@@ -53,7 +53,11 @@ func (l *loader) function(r *resource) (*Function, error) {
 	f.ARN = arn
 	serverless := r.typ == "AWS::Serverless::Function"
 
-	if f.Runtime, _, err = p.str("Runtime"); err != nil {
+	if f.Description, _, err = p.str("Description"); err != nil {
+		return nil, err
+	}
+	var rtNode *yaml.Node
+	if f.Runtime, rtNode, err = p.str("Runtime"); err != nil {
 		return nil, err
 	}
 	if f.Handler, _, err = p.str("Handler"); err != nil {
@@ -74,17 +78,16 @@ func (l *loader) function(r *resource) (*Function, error) {
 		p.notEmulated(pn, "PackageType", msgImage+"; set Metadata.gatescope.arn to invoke the deployed function")
 		r.handled = true
 	default:
+		var inline *yaml.Node
 		if serverless {
-			f.CodeDir = l.codeURI(p)
+			f.CodeDir, inline = l.codeURI(p)
 		} else {
-			f.CodeDir = l.lambdaCode(r, p)
+			f.CodeDir, inline = l.lambdaCode(r, p)
 		}
-		if n := get(r.metadata, "BuildMethod"); n != nil {
-			f.BuildMethod, err = l.resolveScalar(n, loc{r.name, "Metadata.BuildMethod"})
-			if err != nil {
-				return nil, l.errorf(n, r.name, "Metadata.BuildMethod", "%v", err)
-			}
+		if f.Build, err = l.build(r); err != nil {
+			return nil, err
 		}
+		l.functionLayers(f, p)
 		const why = "required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"
 		if f.Runtime == "" {
 			return nil, p.errorf(p.raw("Runtime"), "Runtime", why)
@@ -92,12 +95,20 @@ func (l *loader) function(r *resource) (*Function, error) {
 		if f.Handler == "" {
 			return nil, p.errorf(p.raw("Handler"), "Handler", why)
 		}
+		if err := checkRuntime(f.Runtime); err != nil {
+			return nil, p.errorf(rtNode, "Runtime", "%v", err)
+		}
+		if inline != nil {
+			if f.InlineCode, err = l.inlineCode(inline, r.name, f.Runtime); err != nil {
+				return nil, err
+			}
+		}
 		if !runtimeEmulated(f.Runtime) {
 			p.notEmulated(p.raw("Runtime"), "Runtime", "runtime %s is not emulated: gatescope runs provided.*, go1.x, nodejs*.x and python3.* functions; set Metadata.gatescope.arn to invoke the deployed one", f.Runtime)
 		}
-		if f.BuildMethod != "" && !buildEmulated(f.BuildMethod, f.Runtime) {
+		if f.Build != nil && !f.Build.Done && !buildEmulated(f.Build.Method, f.Runtime) {
 			l.notEmulatedAt(get(r.metadata, "BuildMethod"), loc{r.name, "Metadata.BuildMethod"},
-				"BuildMethod %s is not emulated yet: gatescope runs the code directory as it is, unbuilt", f.BuildMethod)
+				"BuildMethod %s is not emulated yet: gatescope runs the code directory as it is, unbuilt", f.Build.Method)
 		}
 	}
 
@@ -142,58 +153,79 @@ func (l *loader) function(r *resource) (*Function, error) {
 	return f, nil
 }
 
-// codeURI returns the absolute code directory of a serverless function.
-// Without CodeUri, SAM uses the template's directory.
-func (l *loader) codeURI(p props) string {
+// codeURI returns the absolute code directory (or .zip) of a serverless
+// function, or its InlineCode node. Without either, SAM uses the
+// template's directory.
+func (l *loader) codeURI(p props) (string, *yaml.Node) {
 	raw := p.raw("CodeUri")
 	if raw == nil {
 		if n := p.raw("InlineCode"); n != nil {
-			p.notEmulated(n, "InlineCode", "InlineCode is not emulated yet: the function has no code to run locally; use CodeUri with a source directory")
-			return ""
+			return "", n
 		}
-		return l.dir
+		return l.dir, nil
 	}
 	n := p.get("CodeUri")
 	s, ok := scalar(n)
 	switch {
 	case n == nil:
-		return "" // unresolvable, already reported
+		return "", nil // unresolvable, already reported
 	case !ok:
 		p.notEmulated(n, "CodeUri", "code in S3 (Bucket/Key) cannot run locally; point CodeUri at the source directory")
-		return ""
+		return "", nil
 	case strings.HasPrefix(s, "s3://"):
 		p.notEmulated(n, "CodeUri", "code in S3 (%s) cannot run locally; point CodeUri at the source directory", s)
-		return ""
+		return "", nil
 	}
-	return l.localPath(s)
+	return l.localPath(s), nil
 }
 
-// lambdaCode returns the code directory of an AWS::Lambda::Function: Code
-// as a local path (before `aws cloudformation package`), or, in a CDK
-// assembly, the asset directory the CDK names in Metadata aws:asset:path
-// (relative to the template) while Code points at the uploaded copy.
-func (l *loader) lambdaCode(r *resource, p props) string {
+// inlineCode resolves a function's code written in the template, which
+// CloudFormation accepts only for Node.js and Python (it writes it as
+// index.js or index.py).
+func (l *loader) inlineCode(n *yaml.Node, res, runtime string) (string, error) {
+	prop := "InlineCode"
+	if deref(n).Kind == yaml.MappingNode {
+		prop, n = "Code.ZipFile", get(n, "ZipFile")
+	}
+	rt := strings.ToLower(runtime)
+	if !strings.HasPrefix(rt, "nodejs") && !strings.HasPrefix(rt, "python") {
+		return "", l.errorf(n, res, prop, "code written in the template runs only on Node.js and Python runtimes, not %s; CloudFormation would refuse it", runtime)
+	}
+	code, err := l.resolveScalar(n, loc{res, prop})
+	if err != nil {
+		return "", l.errorf(n, res, prop, "%v", err)
+	}
+	return code, nil
+}
+
+// lambdaCode returns the code directory (or .zip) of an
+// AWS::Lambda::Function: Code as a local path (before `aws cloudformation
+// package`), or, in a CDK assembly, the asset directory the CDK names in
+// Metadata aws:asset:path (relative to the template) while Code points at
+// the uploaded copy; or its Code node when the code is a ZipFile.
+func (l *loader) lambdaCode(r *resource, p props) (string, *yaml.Node) {
 	if asset, ok := scalar(get(r.metadata, "aws:asset:path")); ok {
 		prop, _ := scalar(get(r.metadata, "aws:asset:property"))
 		if prop == "" || prop == "Code" {
 			p.raw("Code") // the uploaded copy of the asset: read, not needed
-			return l.localPath(asset)
+			return l.localPath(asset), nil
 		}
+	}
+	if raw := p.raw("Code"); get(raw, "ZipFile") != nil {
+		return "", raw
 	}
 	n := p.get("Code")
 	if s, ok := scalar(n); ok {
-		return l.localPath(s)
+		return l.localPath(s), nil
 	}
 	switch {
 	case n == nil:
-	case get(n, "ZipFile") != nil:
-		p.notEmulated(n, "Code", "Code.ZipFile is not emulated yet: the function has no code to run locally")
 	case get(n, "ImageUri") != nil:
 		p.notEmulated(n, "Code", msgImage)
 	default:
 		p.notEmulated(n, "Code", "code in S3 cannot run locally; point Code at the source directory")
 	}
-	return ""
+	return "", nil
 }
 
 // collectEvents keeps the function's Api and HttpApi events for buildAPIs.
@@ -312,20 +344,12 @@ func isLambdaARN(s string) bool {
 	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function" && parts[6] != ""
 }
 
-// runtimeEmulated reports whether gatescope can run a function of runtime rt
-// (the families server/lambda starts). Checking exact runtime versions
-// against the local interpreters belongs here too.
-func runtimeEmulated(rt string) bool {
-	rt = strings.ToLower(rt)
-	return strings.HasPrefix(rt, "provided") || rt == "go1.x" ||
-		strings.HasPrefix(rt, "nodejs") || strings.HasPrefix(rt, "python")
-}
-
-// buildEmulated reports whether gatescope honours Metadata.BuildMethod m:
-// go1.x is built; a runtime's own name is SAM's default builder, which
-// only installs dependencies, so the source directory runs as it is. Other
-// builders (esbuild, makefile, ...) are hooks for later.
+// buildEmulated reports whether gatescope honours Metadata.BuildMethod m
+// as sam build does (server/lambda builds): go1.x and makefile are built,
+// and esbuild for Node.js; a runtime's own name is SAM's default builder,
+// which only installs dependencies, so the source directory runs as it is.
 func buildEmulated(m, runtime string) bool {
-	m = strings.ToLower(m)
-	return m == "go1.x" || m == strings.ToLower(runtime)
+	m, runtime = strings.ToLower(m), strings.ToLower(runtime)
+	return m == "go1.x" || m == "makefile" || m == runtime ||
+		(m == "esbuild" && strings.HasPrefix(runtime, "nodejs"))
 }

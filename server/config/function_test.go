@@ -54,11 +54,11 @@ func TestFunctions(t *testing.T) {
       Runtime: python3.12
       Handler: app.handler
 `,
-			want: func(string) *Project {
+			want: func(src string) *Project {
 				f := localFn("Hello", "provided.al2023", "bootstrap")
 				f.FunctionName = "hello-fn"
 				f.CodeDir = appDir + "/src/hello"
-				f.BuildMethod = "go1.x"
+				f.Build = &Build{Method: "go1.x", File: template, Line: lineOf(t, src, "BuildMethod", 1)}
 				f.Architecture = "arm64"
 				f.Timeout = 30 * time.Second
 				f.MemoryMB = 512
@@ -201,7 +201,7 @@ Resources:
 			},
 		},
 		{
-			name: "code that cannot run locally",
+			name: "code that cannot run locally, and code in the template",
 			src: `Resources:
   S3Uri:
     Type: AWS::Serverless::Function
@@ -250,8 +250,8 @@ Resources:
 					f.CodeDir = ""
 					fns = append(fns, f)
 				}
-				fns[2].Handler = "index.handler"
-				fns[3].Runtime, fns[3].Handler = "nodejs20.x", "index.handler"
+				fns[2].Handler, fns[2].InlineCode = "index.handler", "def handler(e, c): pass"
+				fns[3].Runtime, fns[3].Handler, fns[3].InlineCode = "nodejs20.x", "index.handler", "exports.handler = async () => 1"
 				img := localFn("Image", "", "")
 				img.CodeDir = ""
 				fns = append(fns, img)
@@ -261,8 +261,6 @@ Resources:
 					Routes: []*Route{route(HTTPAPI, "GET", "/img", "Image")}}}, NotEmulated: []Warning{
 					warning(lineOf(t, src, "s3://bucket", 1), "S3Uri", "CodeUri", "code in S3 (s3://bucket/code.zip) cannot run locally; point CodeUri at the source directory"),
 					warning(lineOf(t, src, "Bucket: bucket", 1), "S3Object", "CodeUri", "code in S3 (Bucket/Key) cannot run locally; point CodeUri at the source directory"),
-					warning(lineOf(t, src, "InlineCode:", 1), "Inline", "InlineCode", "InlineCode is not emulated yet: the function has no code to run locally; use CodeUri with a source directory"),
-					warning(lineOf(t, src, "ZipFile:", 1), "Zip", "Code", "Code.ZipFile is not emulated yet: the function has no code to run locally"),
 					warning(lineOf(t, src, "PackageType: Image", 1), "Image", "PackageType",
 						"container images cannot run locally; set Metadata.gatescope.arn to invoke the deployed function"),
 				}}

@@ -92,6 +92,8 @@ func Parse(path string, data []byte, opts Options) (*Project, error) {
 		fnNames:   map[string]string{},
 		fnARNs:    map[string]arnResult{},
 		busy:      map[string]bool{},
+		layers:    map[string]*Layer{},
+		built:     builtTemplate(filepath.Dir(abs)),
 	}
 	p, err := l.load(data)
 	if err != nil {
@@ -120,6 +122,8 @@ type loader struct {
 	busy    map[string]bool // memo keys being computed, to break cycles
 	steps   int             // resolve calls so far, see maxResolveSteps
 
+	built       bool              // the template is sam build's output
+	layers      map[string]*Layer // by logical id
 	functions   []*Function
 	events      []*event
 	implicit    []implicitProps // Globals sections that configured implicit APIs
@@ -211,6 +215,9 @@ func (l *loader) load(data []byte) (*Project, error) {
 		l.order = append(l.order, r)
 	}
 
+	if err := l.buildLayers(); err != nil {
+		return nil, err
+	}
 	if err := l.buildFunctions(); err != nil {
 		return nil, err
 	}

@@ -13,18 +13,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// contractWant is what the shared contract app must load to.
-func contractWant(dir string) *Project {
-	fn := func(name, runtime, handler, code, build string) *Function {
+// contractWant is what the shared contract app must load to; file is the
+// template's path as given to Load.
+func contractWant(dir, file string) *Project {
+	fn := func(name, runtime, handler, code string, build *Build) *Function {
 		return &Function{Name: name, FunctionName: name, Runtime: runtime, Handler: handler,
-			CodeDir: filepath.Join(dir, code), BuildMethod: build, Architecture: "x86_64",
+			CodeDir: filepath.Join(dir, code), Build: build, Architecture: "x86_64",
 			Timeout: 5 * time.Second, MemoryMB: 128}
 	}
 	return &Project{
 		Path: filepath.Join(dir, "template.yaml"),
 		Functions: []*Function{
-			fn("Hello", "provided.al2023", "bootstrap", "hello", "go1.x"),
-			fn("NodeHello", "nodejs20.x", "index.handler", "nodefn", ""),
+			fn("Hello", "provided.al2023", "bootstrap", "hello", &Build{Method: "go1.x", File: file, Line: 8}),
+			fn("NodeHello", "nodejs20.x", "index.handler", "nodefn", nil),
 		},
 		APIs: []*API{{ID: "ServerlessHttpApi", Type: HTTPAPI, Stage: "$default", Routes: []*Route{
 			route(HTTPAPI, "GET", "/hello", "Hello"),
@@ -50,7 +51,7 @@ func TestContractApp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			diffProject(t, contractWant(dir), p)
+			diffProject(t, contractWant(dir, path), p)
 		})
 	}
 }
@@ -89,6 +90,14 @@ func TestErrors(t *testing.T) {
 			"template.yaml:2: resource Hello: property Runtime: required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"},
 		{"no Handler", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n",
 			"template.yaml:2: resource Hello: property Handler: required for a local function (or set Metadata.gatescope.arn to invoke the deployed one)"},
+		{"unknown runtime", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: bootstrap\n      Runtime: provided.al2023023\n",
+			`template.yaml:6: resource Hello: property Runtime: "provided.al2023023" is not a Lambda runtime; CloudFormation would refuse it ` +
+				`(Value 'provided.al2023023' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set); did you mean provided.al2023?`},
+		{"unknown runtime from Globals", "Globals:\n  Function:\n    Runtime: nodejs22\n" + "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n",
+			`template.yaml:3: resource Hello: property Runtime: "nodejs22" is not a Lambda runtime; CloudFormation would refuse it ` +
+				`(Value 'nodejs22' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set); did you mean nodejs22.x?`},
+		{"InlineCode for Go", "Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: bootstrap\n      Runtime: provided.al2023\n      InlineCode: package main\n",
+			`template.yaml:7: resource Hello: property InlineCode: code written in the template runs only on Node.js and Python runtimes, not provided.al2023; CloudFormation would refuse it`},
 		{"Handler not a string", fn + "      Timeout: 3\n      MemorySize: [1]\n",
 			"template.yaml:8: resource Hello: property MemorySize: must be a string, got a list"},
 		{"Timeout zero", fn + "      Timeout: 0\n", "template.yaml:7: resource Hello: property Timeout: must be between 1 and 900 seconds, got 0"},
@@ -221,7 +230,7 @@ func TestAliasBomb(t *testing.T) {
 	for i := 1; i < 12; i++ {
 		fmt.Fprintf(&b, "  a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
 	}
-	b.WriteString("Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: x\n      Handler: y\n      Environment:\n        Variables:\n          V: *a11\n")
+	b.WriteString("Resources:\n  Hello:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: y\n      Environment:\n        Variables:\n          V: *a11\n")
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

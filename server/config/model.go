@@ -79,10 +79,18 @@ type Function struct {
 	// ARN, when set, makes the function remote: it is invoked through the AWS SDK.
 	ARN string
 
-	Runtime      string // e.g. "provided.al2023", "nodejs20.x", "python3.12"
-	Handler      string // e.g. "bootstrap", "index.handler", "app.lambda_handler"
-	CodeDir      string // absolute directory of CodeUri
-	BuildMethod  string // Metadata.BuildMethod, e.g. "go1.x"
+	Description string
+	Runtime     string // e.g. "provided.al2023", "nodejs20.x", "python3.12"
+	Handler     string // e.g. "bootstrap", "index.handler", "app.lambda_handler"
+	CodeDir     string // absolute directory (or .zip file) of CodeUri
+	// InlineCode is the function's code written in the template (SAM's
+	// InlineCode, CloudFormation's Code.ZipFile), for Node.js and Python.
+	InlineCode string
+	// Build is how sam build builds the code (Metadata.BuildMethod); nil
+	// when the code runs as it is.
+	Build *Build
+	// Layers are the function's layers, in order (Globals' first).
+	Layers       []*Layer
 	Architecture string // "x86_64" or "arm64"
 	Timeout      time.Duration
 	MemoryMB     int

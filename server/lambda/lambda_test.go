@@ -47,7 +47,7 @@ func testdata(t *testing.T, name string) string {
 func goFunction(t *testing.T) *config.Function {
 	return &config.Function{
 		Name: "GoFn", FunctionName: "go-fn", Runtime: "provided.al2023", Handler: "bootstrap",
-		CodeDir: testdata(t, "gofn"), BuildMethod: "go1.x", Timeout: 2 * time.Second, MemoryMB: 256,
+		CodeDir: testdata(t, "gofn"), Build: &config.Build{Method: "go1.x"}, Timeout: 2 * time.Second, MemoryMB: 256,
 		Env: map[string]string{"GREETING": "hi"},
 	}
 }
@@ -413,7 +413,7 @@ func TestPrepareErrorsNameTheFunction(t *testing.T) {
 		fn   *config.Function
 		want string
 	}{
-		{&config.Function{Name: "Broken", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, BuildMethod: "go1.x"},
+		{&config.Function{Name: "Broken", Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: broken, Build: &config.Build{Method: "go1.x"}},
 			"function Broken: go build in " + broken + " failed:\n# broken\n./main.go:3:15: undefined: undefinedCall"},
 		{&config.Function{Name: "NoBinary", Runtime: "provided.al2", Handler: "bootstrap", CodeDir: t.TempDir()},
 			"function NoBinary: "},

@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,11 +51,22 @@ type Manager struct {
 	pools map[string]*pool // by logical name
 	procs *procTracker
 
-	mu       sync.Mutex
-	envs     map[*env]struct{} // every started environment, for Close
-	commands map[string]command
-	prepErrs map[string]error
-	closed   bool
+	mu    sync.Mutex
+	envs  map[*env]struct{}       // every started environment, for Close
+	preps map[string]*preparation // by logical name
+	// preparing bounds the preparations running at once (one per CPU).
+	preparing chan struct{}
+	closed    bool
+
+	cacheLocks map[string]*sync.Mutex // see cached
+
+	probeMu sync.Mutex
+	probes  map[string]probe // interpreters asked their version, by name
+
+	// buildCtx bounds builds, which outlive the request that started
+	// them; Close cancels it.
+	buildCtx     context.Context
+	cancelBuilds context.CancelFunc
 
 	remoteOnce sync.Once
 	remote     Invoker
@@ -85,11 +97,14 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		opts:       opts,
 		pools:      make(map[string]*pool),
 		envs:       make(map[*env]struct{}),
-		commands:   make(map[string]command),
-		prepErrs:   make(map[string]error),
+		preps:      make(map[string]*preparation),
+		preparing:  make(chan struct{}, runtime.NumCPU()),
+		probes:     make(map[string]probe),
+		cacheLocks: make(map[string]*sync.Mutex),
 		remote:     opts.Remote,
 		stopReaper: make(chan struct{}),
 	}
+	m.buildCtx, m.cancelBuilds = context.WithCancel(context.Background())
 	// Functions are taken as config made them, defaults filled in.
 	for _, fn := range project.Functions {
 		m.pools[fn.Name] = newPool(m, fn)
@@ -119,25 +134,27 @@ func (m *Manager) accountID() string {
 }
 
 // Prepare builds what local functions need (Go bootstraps, shipped runtime
-// scripts) and checks their runtimes are installed. It returns every
-// problem, each naming its function; functions that prepared fine work even
-// when others did not.
+// scripts) and checks their runtimes are installed, and waits for it while
+// ctx lasts. It returns every problem, each naming its function; functions
+// that prepared fine work even when others did not. Invokes meanwhile wait
+// for their function's preparation rather than start another.
 func (m *Manager) Prepare(ctx context.Context) error {
-	var errs []error
+	var preps []*preparation
 	for _, fn := range m.project.Functions {
-		if fn.Remote() {
-			continue
+		if !fn.Remote() {
+			preps = append(preps, m.startPrepare(fn, true))
 		}
-		cmd, err := m.prepare(ctx, fn)
-		m.mu.Lock()
-		if err != nil {
-			m.prepErrs[fn.Name] = err
-			errs = append(errs, err)
-		} else {
-			m.commands[fn.Name] = cmd
-			delete(m.prepErrs, fn.Name)
+	}
+	var errs []error
+	for _, p := range preps {
+		select {
+		case <-p.done:
+			if p.err != nil {
+				errs = append(errs, p.err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		m.mu.Unlock()
 	}
 	return errors.Join(errs...)
 }
@@ -237,6 +254,7 @@ func (m *Manager) Close() {
 	}
 	m.mu.Unlock()
 	close(m.stopReaper)
+	m.cancelBuilds()
 	for _, p := range m.pools {
 		p.closeAll()
 	}
@@ -270,28 +288,18 @@ func (m *Manager) reapLoop() {
 	}
 }
 
-// startEnv starts a new execution environment for fn.
-func (m *Manager) startEnv(fn *config.Function) (*env, error) {
+// startEnv starts a new execution environment for fn, once its code is
+// prepared (waiting for that while ctx lasts).
+func (m *Manager) startEnv(ctx context.Context, fn *config.Function) (*env, error) {
 	m.mu.Lock()
-	cmd, ok := m.commands[fn.Name]
-	prepErr := m.prepErrs[fn.Name]
 	closed := m.closed
 	m.mu.Unlock()
 	if closed {
 		return nil, errors.New("shutting down")
 	}
-	if !ok {
-		if prepErr == nil {
-			var err error
-			if cmd, err = m.prepare(context.Background(), fn); err != nil {
-				return nil, err
-			}
-			m.mu.Lock()
-			m.commands[fn.Name] = cmd
-			m.mu.Unlock()
-		} else {
-			return nil, prepErr
-		}
+	cmd, err := m.prepared(ctx, fn)
+	if err != nil {
+		return nil, err
 	}
 	return startEnv(m.logger, m.procs, fn, cmd, m.environ(fn, cmd))
 }
@@ -327,7 +335,7 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		"AWS_REGION=" + m.region(),
 		"AWS_DEFAULT_REGION=" + m.region(),
 		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
-		"_HANDLER=" + fn.Handler,
+		"_HANDLER=" + cmp.Or(cmd.handler, fn.Handler),
 		"LAMBDA_TASK_ROOT=" + cmd.dir,
 		"LAMBDA_RUNTIME_DIR=" + cmd.runtimeDir,
 		"TZ=:UTC",
@@ -344,9 +352,14 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		// bytecode there; neither should it in the user's source tree.
 		env = append(env, "PYTHONDONTWRITEBYTECODE=1")
 	}
+	// Layers, and the code's own lib directory, where Lambda's runtimes
+	// look for them (before the template's variables, which may set
+	// these too, as in Lambda).
+	env = append(env, searchPaths(fn.Runtime, cmd, os.Getenv("PATH"), os.Getenv("LD_LIBRARY_PATH"))...)
 	for k, v := range fn.Env {
 		env = append(env, k+"="+v)
 	}
+	env = append(env, cmd.env...)
 	return env
 }
 

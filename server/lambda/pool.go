@@ -229,7 +229,7 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 // for its init. initErr is the init failure Lambda would report; err means
 // no environment (the slot is freed).
 func (p *pool) coldStart(ctx context.Context, res *Result) (e *env, initErr []byte, err error) {
-	e, err = p.m.startEnv(p.fn)
+	e, err = p.m.startEnv(ctx, p.fn)
 	if err != nil {
 		p.discard(nil)
 		return nil, nil, err

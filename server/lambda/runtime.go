@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,51 +27,83 @@ type command struct {
 	args       []string
 	dir        string // working directory and LAMBDA_TASK_ROOT
 	runtimeDir string // LAMBDA_RUNTIME_DIR
+	// handler replaces the template's Handler when the build moved the
+	// handler's file (an esbuild bundle is flat, as sam build's is).
+	handler string
+	// src is the code's source directory when dir is a build or an
+	// unpacked package in the cache.
+	src    string
+	layers []optLayer // in the function's layer order
+	// env is added after the template's variables (what sam build adds).
+	env []string
 }
 
-// prepare resolves how to run fn: a bootstrap executable for provided.* and
-// go1.x (built from source when BuildMethod is go1.x), or a shipped bootstrap
-// script for Node.js and Python.
+// prepare resolves how to run fn: its code (built, unpacked from a .zip or
+// written from the template when needed), its layers, and a bootstrap
+// executable for provided.* and go1.x (built from source when BuildMethod
+// is go1.x) or a shipped bootstrap script for Node.js and Python.
 func (m *Manager) prepare(ctx context.Context, fn *config.Function) (command, error) {
 	rt := strings.ToLower(fn.Runtime)
-	if fn.CodeDir == "" {
-		return command{}, fmt.Errorf("function %s: no CodeUri", fn.Name)
-	}
-	if st, err := os.Stat(fn.CodeDir); err != nil || !st.IsDir() {
-		return command{}, fmt.Errorf("function %s: CodeUri %s is not a directory", fn.Name, fn.CodeDir)
-	}
+	binary := strings.HasPrefix(rt, "provided") || rt == "go1.x"
+	script := strings.HasPrefix(rt, "nodejs") || strings.HasPrefix(rt, "python")
 	switch {
-	case strings.HasPrefix(rt, "provided") || rt == "go1.x":
-		return m.prepareBinary(ctx, fn)
-	case strings.HasPrefix(rt, "nodejs"), strings.HasPrefix(rt, "python"):
-		argv, err := bootstrap.Install(filepath.Join(m.opts.CacheDir, "runtimes"), rt)
-		if err != nil {
-			return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
-		}
-		// The interpreter on PATH runs whatever minor version the template
-		// names: version managers' shims for exact versions often fail.
-		interp := argv[0]
-		path, err := exec.LookPath(interp)
-		if err != nil {
-			return command{}, fmt.Errorf("function %s: runtime %s needs %s on PATH: %w", fn.Name, fn.Runtime, interp, err)
-		}
-		return command{path: path, args: argv[1:], dir: fn.CodeDir, runtimeDir: filepath.Dir(argv[1])}, nil
 	case rt == "":
 		return command{}, fmt.Errorf("function %s: no Runtime", fn.Name)
-	default:
+	case !binary && !script:
 		return command{}, fmt.Errorf("function %s: runtime %s is not supported (use provided.al2023, go1.x, nodejs*.x or python3.*)", fn.Name, fn.Runtime)
 	}
+	code, err := m.code(ctx, fn)
+	if err != nil {
+		return command{}, err
+	}
+	layers, err := m.prepareLayers(ctx, fn)
+	if err != nil {
+		return command{}, err
+	}
+	var cmd command
+	if binary {
+		cmd, err = m.prepareBinary(ctx, fn, code.dir)
+	} else {
+		cmd, err = m.prepareScript(ctx, fn, code.dir)
+	}
+	if err != nil {
+		return command{}, err
+	}
+	cmd.handler, cmd.layers, cmd.env = code.handler, layers, code.env
+	if code.dir != fn.CodeDir {
+		cmd.src = code.src
+	}
+	return cmd, nil
 }
 
-func (m *Manager) prepareBinary(ctx context.Context, fn *config.Function) (command, error) {
+// prepareScript runs a Node.js or Python function with gatescope's
+// bootstrap under the local interpreter closest to its runtime.
+func (m *Manager) prepareScript(ctx context.Context, fn *config.Function, dir string) (command, error) {
+	argv, err := bootstrap.Install(filepath.Join(m.opts.CacheDir, "runtimes"), fn.Runtime)
+	if err != nil {
+		return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	in, err := m.interpreter(ctx, fn.Runtime)
+	if err != nil {
+		return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
+	}
+	if in.Warning != "" {
+		m.logger.Warn("function "+fn.Name+": "+in.Warning, slog.String("function", fn.Name))
+	}
+	return command{path: in.Path, args: argv[1:], dir: dir, runtimeDir: filepath.Dir(argv[1])}, nil
+}
+
+// prepareBinary runs the bootstrap executable in dir (go1.x: the
+// executable the Handler names), built from Go sources when asked to.
+func (m *Manager) prepareBinary(ctx context.Context, fn *config.Function, dir string) (command, error) {
 	name := "bootstrap"
 	if strings.ToLower(fn.Runtime) == "go1.x" && fn.Handler != "" {
 		name = fn.Handler
 	}
-	exe := filepath.Join(fn.CodeDir, name)
-	build := fn.BuildMethod == "go1.x" || (!isExecutable(exe) && hasGoFiles(fn.CodeDir))
-	if build {
-		out, err := m.buildGo(ctx, fn)
+	exe := filepath.Join(dir, name)
+	goBuild := fn.Build.Is("go1.x") && !fn.Build.Done
+	if goBuild || (!isExecutable(exe) && hasGoFiles(dir)) {
+		out, err := m.buildGo(ctx, fn, dir)
 		if err != nil {
 			return command{}, err
 		}
@@ -83,13 +117,18 @@ func (m *Manager) prepareBinary(ctx context.Context, fn *config.Function) (comma
 // buildGo builds the Go program in fn.CodeDir into the cache, keyed by a
 // hash of its sources, and returns the binary's path. A cached build is
 // reused, so a restart with unchanged code starts at once.
-func (m *Manager) buildGo(ctx context.Context, fn *config.Function) (string, error) {
-	key, err := hashTree(fn.CodeDir)
+func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir string) (string, error) {
+	key, err := hashTree(srcDir)
 	if err != nil {
 		return "", fmt.Errorf("function %s: hash sources: %w", fn.Name, err)
 	}
 	dir := filepath.Join(m.opts.CacheDir, "build", key[:24])
 	out := filepath.Join(dir, "bootstrap")
+	// Functions sharing their sources are prepared side by side: one
+	// builds, the others wait for it and find its binary.
+	mu := m.cacheLock("go/" + key)
+	mu.Lock()
+	defer mu.Unlock()
 	if isExecutable(out) {
 		return out, nil
 	}
@@ -99,34 +138,39 @@ func (m *Manager) buildGo(ctx context.Context, fn *config.Function) (string, err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("function %s: %w", fn.Name, err)
 	}
-	tmp := out + ".tmp"
+	tmp := fmt.Sprintf("%s.tmp-%d", out, os.Getpid()) // another gatescope may build it too
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", tmp, ".")
-	cmd.Dir = fn.CodeDir
+	cmd.Dir = srcDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	start := time.Now()
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("function %s: go build in %s failed:\n%s", fn.Name, fn.CodeDir, strings.TrimSpace(string(b)))
+		return "", fmt.Errorf("function %s: go build in %s failed:\n%s", fn.Name, srcDir, strings.TrimSpace(string(b)))
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return "", fmt.Errorf("function %s: %w", fn.Name, err)
 	}
-	m.logger.Info("built function", "function", fn.Name, "dir", fn.CodeDir, "took", time.Since(start).Round(time.Millisecond))
+	m.logger.Info("built function", "function", fn.Name, "dir", srcDir, "took", time.Since(start).Round(time.Millisecond))
 	return out, nil
 }
 
 // hashTree hashes the names and contents of the files under dir, skipping
-// version control and build output, plus the platform the build targets.
+// version control, installed packages and build output, plus the platform
+// the build targets.
 func hashTree(dir string) (string, error) {
+	return hashTreeSkipping(dir, ".git", "node_modules", ".aws-sam", ".gatescope")
+}
+
+// hashTreeSkipping is hashTree skipping the directories named in skip.
+func hashTreeSkipping(dir string, skip ...string) (string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "node_modules", ".aws-sam", ".gatescope":
+			if p != dir && slices.Contains(skip, d.Name()) {
 				return filepath.SkipDir
 			}
 			return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/httpio"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replaytest"
 )
@@ -223,7 +224,7 @@ func TestReplayAgainstDeployed(t *testing.T) {
 	t.Cleanup(far.Close)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations",
-		lambda.NewInvokeAPI(replaytest.Logger(), far, func(n string) bool { return far.Function(n) != nil }, nil).Invoke)
+		lambdaapi.New(replaytest.Logger(), far, nil).Invoke)
 	invokeAPI := httptest.NewServer(mux)
 	t.Cleanup(invokeAPI.Close)
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", invokeAPI.URL)

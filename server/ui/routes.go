@@ -3,6 +3,8 @@ package ui
 import (
 	"net/http"
 
+	"github.com/gatescope/gatescope/server/lambdaapi"
+
 	"github.com/gatescope/gatescope/web"
 )
 
@@ -40,8 +42,21 @@ func routes(d Deps) *http.ServeMux {
 	mux.Handle("GET /api/live", d.Live)
 	handle("/api/", dash.APINotFound)
 
-	// Lambda's own API, so the AWS CLI and SDKs reach local functions.
-	handle("POST /2015-03-31/functions/{name}/invocations", d.Lambda.Invoke)
+	// Lambda's own API, so the AWS CLI and SDKs reach local functions: its
+	// paths start with API version dates, and whatever gatescope does not
+	// serve there answers in Lambda's error shape, never as a page. The
+	// SDKs write some paths with a trailing slash, some without.
+	lam := d.Lambda
+	handle("POST /2015-03-31/functions/{name}/invocations", lam.Invoke)
+	handle("GET /2016-08-19/account-settings", lam.GetAccountSettings)
+	handle("GET /2016-08-19/account-settings/{$}", lam.GetAccountSettings)
+	handle("GET /2015-03-31/functions", lam.ListFunctions)
+	handle("GET /2015-03-31/functions/{$}", lam.ListFunctions)
+	handle("GET /2015-03-31/functions/{name}", lam.GetFunction)
+	handle("GET /2015-03-31/functions/{name}/configuration", lam.GetFunctionConfiguration)
+	for _, prefix := range lambdaapi.Prefixes {
+		handle(prefix, lam.Unknown)
+	}
 	// Functions' resource-based policies: what the gateway may invoke.
 	if d.Policy != nil {
 		handle("GET /2015-03-31/functions/{name}/policy", d.Policy.GetPolicy)

@@ -68,6 +68,14 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/live", "", 503, plain}, // uitest's stand-in feed
 		{"GET", "/api/nope", "", 404, jsonType},
 		{"POST", "/2015-03-31/functions/Nope/invocations", "{}", 404, jsonType},
+		{"GET", "/2016-08-19/account-settings/", "", 200, jsonType},
+		{"GET", "/2016-08-19/account-settings", "", 200, jsonType},
+		{"GET", "/2015-03-31/functions/", "", 200, jsonType},
+		{"GET", "/2015-03-31/functions", "", 200, jsonType},
+		{"GET", "/2015-03-31/functions/Nope", "", 404, jsonType},
+		{"GET", "/2015-03-31/functions/Nope/configuration", "", 404, jsonType},
+		{"GET", "/2015-03-31/functions/Nope/aliases", "", 404, jsonType}, // ListAliases: not emulated
+		{"PUT", "/2019-09-30/anything", "", 404, jsonType},               // no such operation
 		{"GET", "/", "", 200, page},
 		{"GET", "/exchanges/" + x.ID, "", 200, page},
 		{"GET", "/exchanges/" + x.ID + "/body/response", "", 200, plain},

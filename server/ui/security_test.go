@@ -14,16 +14,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/ui"
 	"github.com/gatescope/gatescope/server/ui/uitest"
 	"github.com/gatescope/gatescope/store"
 )
 
-// invokes counts the functions run, standing in for lambda.Manager.
+// invokes counts the functions run, standing in for lambda.Manager (the
+// Lambda API's other reads are not called here).
 type invokes struct {
+	lambdaapi.Service
 	mu    sync.Mutex
 	names []string
 }
@@ -33,6 +37,14 @@ func (c *invokes) Invoke(_ context.Context, name string, _ lambda.Request) (*lam
 	defer c.mu.Unlock()
 	c.names = append(c.names, name)
 	return &lambda.Result{RequestID: "r1", Payload: []byte(`{"ok":true}`), Target: "local"}, nil
+}
+
+// Function knows one function, Echo, as the Lambda API looks it up.
+func (c *invokes) Function(name string) *config.Function {
+	if name == "Echo" {
+		return &config.Function{Name: "Echo"}
+	}
+	return nil
 }
 
 func (c *invokes) count() int {
@@ -74,7 +86,7 @@ func newRig(t *testing.T, token string) *rig {
 	logger := slog.New(slog.DiscardHandler)
 	rp := replay.New(db, nil, fn, func() string { return sess.ID }, nil)
 	srv := uitest.Server(t, db, rp, ui.Deps{Token: token,
-		Lambda: lambda.NewInvokeAPI(logger, fn, func(n string) bool { return n == "Echo" }, nil)})
+		Lambda: lambdaapi.New(logger, fn, nil)})
 	return &rig{srv: srv, db: db, fn: fn, x: x, session: sess.ID}
 }
 

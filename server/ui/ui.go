@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/dashboard"
-	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
@@ -25,10 +25,10 @@ type Deps struct {
 	Replay      *replay.Handlers
 	ReplayPages *replayui.Pages
 	Share       *share.Handlers
-	Lambda      *lambda.InvokeAPI
+	Lambda      *lambdaapi.API
 	// Policy serves Lambda's GetPolicy, AddPermission and RemovePermission
 	// (optional).
-	Policy *lambda.PolicyAPI
+	Policy *lambdaapi.PolicyAPI
 	// Issuer serves the local token issuer's /.well-known documents
 	// (authz.WellKnown; optional).
 	Issuer http.Handler

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/dashboard"
-	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
@@ -46,7 +46,7 @@ func handler(db *store.DB, rp *replay.Replayer, d ui.Deps, base string) http.Han
 		d.Share = share.New(d.Logger, db, share.Options{Version: "test", Now: time.Now, BaseURL: base})
 	}
 	if d.Lambda == nil {
-		d.Lambda = lambda.NewInvokeAPI(d.Logger, nil, func(string) bool { return false }, nil)
+		d.Lambda = lambdaapi.New(d.Logger, nil, nil)
 	}
 	if d.Live == nil {
 		d.Live = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -352,11 +352,45 @@ function invoke(handler, res) {
   }
 }
 
+// ---- ES modules from NODE_PATH ----
+
+// Lambda's Node.js runtimes let ES modules import packages from the
+// node_modules directories on NODE_PATH (layers' nodejs/node_modules, the
+// runtime's own AWS SDK), which Node's ES module resolution ignores. The
+// same rule as a resolve hook: a bare specifier found nowhere else is
+// looked up there, in NODE_PATH's order.
+const NODE_PATH_HOOK = `
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+let dirs = [];
+export async function initialize(data) { dirs = data; }
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || /^([./]|[a-z][a-z0-9+.-]*:)/i.test(specifier)) throw err;
+    for (const dir of dirs) {
+      // A parent beside the node_modules directory searches it first.
+      const parentURL = pathToFileURL(path.join(path.dirname(dir), 'index.mjs')).href;
+      try { return await next(specifier, { ...context, parentURL }); } catch {}
+    }
+    throw err;
+  }
+}`;
+
+async function resolveFromNodePath() {
+  const dirs = (env.NODE_PATH || '').split(path.delimiter).filter((d) => path.basename(d) === 'node_modules');
+  const { register } = await import('node:module');
+  if (dirs.length === 0 || typeof register !== 'function') return; // register: Node 18.19+
+  register('data:text/javascript,' + encodeURIComponent(NODE_PATH_HOOK), { data: dirs });
+}
+
 // ---- main ----
 
 patchConsole();
 let handler;
 try {
+  await resolveFromNodePath();
   handler = await loadHandler();
 } catch (err) {
   console.error('Uncaught Exception', toFormatted(err));

@@ -1,4 +1,4 @@
-package lambda
+package lambdaapi
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/gatescope/gatescope/server/awsid"
+	"github.com/gatescope/gatescope/server/lambda"
 )
 
 // Lambda's resource-based policy operations (2015-03-31) on the ui
@@ -21,24 +22,11 @@ import (
 //	DELETE /2015-03-31/functions/{name}/policy/{sid}  RemovePermission
 
 // Policies holds the functions' policies (authz.Policies). Its errors
-// are *ServiceError with Lambda's type, status and message.
+// are *lambda.ServiceError with Lambda's type, status and message.
 type Policies interface {
 	GetPolicy(function string) (policy, revisionID string, err error)
-	AddPermission(function string, in PermissionInput) (statement string, err error)
+	AddPermission(function string, in lambda.PermissionInput) (statement string, err error)
 	RemovePermission(function, statementID, revisionID string) error
-}
-
-// PermissionInput is AddPermission's request body.
-type PermissionInput struct {
-	StatementID         string `json:"StatementId"`
-	Action              string `json:"Action"`
-	Principal           string `json:"Principal"`
-	SourceArn           string `json:"SourceArn,omitempty"`
-	SourceAccount       string `json:"SourceAccount,omitempty"`
-	EventSourceToken    string `json:"EventSourceToken,omitempty"`
-	PrincipalOrgID      string `json:"PrincipalOrgID,omitempty"`
-	RevisionID          string `json:"RevisionId,omitempty"`
-	FunctionURLAuthType string `json:"FunctionUrlAuthType,omitempty"`
 }
 
 // PolicyAPI serves the policy operations.
@@ -60,19 +48,19 @@ func (a *PolicyAPI) GetPolicy(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"Policy": policy, "RevisionId": rev})
+	writeJSONStatus(w, http.StatusOK, map[string]string{"Policy": policy, "RevisionId": rev})
 }
 
 // AddPermission serves POST /2015-03-31/functions/{name}/policy.
 func (a *PolicyAPI) AddPermission(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-Requestid", awsid.NewUUID())
-	var in PermissionInput
+	var in lambda.PermissionInput
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err == nil {
 		err = json.Unmarshal(body, &in)
 	}
 	if err != nil {
-		writeServiceError(w, &ServiceError{Type: "InvalidRequestContentException", Status: http.StatusBadRequest,
+		writeError(w, &lambda.ServiceError{Type: "InvalidRequestContentException", Status: http.StatusBadRequest,
 			Message: "Could not parse request body into json: " + err.Error()})
 		return
 	}
@@ -81,7 +69,7 @@ func (a *PolicyAPI) AddPermission(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"Statement": stmt})
+	writeJSONStatus(w, http.StatusCreated, map[string]string{"Statement": stmt})
 }
 
 // RemovePermission serves DELETE /2015-03-31/functions/{name}/policy/{sid}.
@@ -96,16 +84,10 @@ func (a *PolicyAPI) RemovePermission(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *PolicyAPI) fail(w http.ResponseWriter, err error) {
-	var se *ServiceError
+	var se *lambda.ServiceError
 	if !errors.As(err, &se) {
 		a.logger.Error("policy operation", slog.Any("err", err))
-		se = &ServiceError{Type: "ServiceException", Status: http.StatusInternalServerError, Message: err.Error()}
+		se = &lambda.ServiceError{Type: "ServiceException", Status: http.StatusInternalServerError, Message: err.Error()}
 	}
-	writeServiceError(w, se)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	writeError(w, se)
 }

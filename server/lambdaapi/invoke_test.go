@@ -1,4 +1,4 @@
-package lambda
+package lambdaapi
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,20 +18,9 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/testenv"
 )
-
-// serveInvokeAPI serves m's Invoke API on 127.0.0.1 and returns its URL.
-// observe, when not nil, is the API's Observe hook.
-func serveInvokeAPI(t *testing.T, m *Manager, observe func(string, Request, *Result, error, time.Time)) string {
-	t.Helper()
-	api := NewInvokeAPI(slog.New(slog.NewTextHandler(io.Discard, nil)), m, func(n string) bool { return m.Function(n) != nil }, observe)
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", api.Invoke)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 func sdkClient(endpoint string) *awslambda.Client {
 	return awslambda.New(awslambda.Options{
@@ -49,11 +36,11 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 	fn.ReservedConcurrency = reserved(1)
 	m := newManager(t, fn)
 	type outcome struct {
-		res *Result
+		res *lambda.Result
 		err error
 	}
 	async := make(chan outcome, 1) // the one Event invoke, once it has finished
-	client := sdkClient(serveInvokeAPI(t, m, func(_ string, req Request, res *Result, err error, _ time.Time) {
+	client := sdkClient(serveAPI(t, m, func(_ string, req lambda.Request, res *lambda.Result, err error, _ time.Time) {
 		if string(req.Payload) == `{"echo":"async"}` {
 			async <- outcome{res, err}
 		}
@@ -150,37 +137,37 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 // Manager's Invoke API, as a deployed function would be reached.
 func TestRemoteFunction(t *testing.T) {
 	local := newManager(t, goFunction(t))
-	endpoint := serveInvokeAPI(t, local, nil)
+	endpoint := serveAPI(t, local, nil)
 
-	r, err := NewRemote(context.Background(), RemoteOptions{Region: "us-east-1", Endpoint: endpoint})
+	r, err := lambda.NewRemote(context.Background(), lambda.RemoteOptions{Region: "us-east-1", Endpoint: endpoint})
 	if err != nil {
 		t.Fatal(err)
 	}
 	arn := "arn:aws:lambda:us-east-1:210987654321:function:GoFn"
-	remote := New(slog.New(slog.NewTextHandler(io.Discard, nil)),
-		&config.Project{Functions: []*config.Function{{Name: "Deployed", ARN: arn}}}, Options{Remote: r})
+	// An ARN in another account that the template does not declare is
+	// remote too, even when a local function (GoFn) has the same name.
+	remote := lambda.New(slog.New(slog.NewTextHandler(io.Discard, nil)),
+		&config.Project{Functions: []*config.Function{{Name: "Deployed", ARN: arn}, {Name: "GoFn", Runtime: "java21"}}},
+		lambda.Options{Remote: r})
 	t.Cleanup(remote.Close)
 
-	res, err := remote.Invoke(context.Background(), "Deployed", Request{Payload: []byte(`{"echo":"far","print":"remote log"}`)})
+	res, err := remote.Invoke(context.Background(), "Deployed", lambda.Request{Payload: []byte(`{"echo":"far","print":"remote log"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(res.Payload) != `{"echo":"far"}` || res.Target != arn || !strings.Contains(res.Log, "remote log") || res.RequestID == "" {
 		t.Fatalf("remote result: %+v", res)
 	}
-	res, err = remote.Invoke(context.Background(), "Deployed", Request{Payload: []byte(`{"fail":"far away"}`)})
+	res, err = remote.Invoke(context.Background(), "Deployed", lambda.Request{Payload: []byte(`{"fail":"far away"}`)})
 	if err != nil || res.FunctionError != "Unhandled" {
 		t.Fatalf("remote function error: %v %+v", err, res)
 	}
-	// An ARN in another account that the template does not declare is remote
-	// too, even when a local function has the same name.
-	remote.project.Functions = append(remote.project.Functions, &config.Function{Name: "GoFn", Runtime: "java21"})
-	res, err = remote.Invoke(context.Background(), arn, Request{Payload: []byte(`{"echo":"by arn"}`)})
+	res, err = remote.Invoke(context.Background(), arn, lambda.Request{Payload: []byte(`{"echo":"by arn"}`)})
 	if err != nil || string(res.Payload) != `{"echo":"by arn"}` || res.Target != arn {
 		t.Fatalf("invoke by ARN: %v %+v", err, res)
 	}
 
-	if _, err := NewRemote(context.Background(), RemoteOptions{Endpoint: endpoint, Self: strings.TrimPrefix(endpoint, "http://")}); err == nil {
+	if _, err := lambda.NewRemote(context.Background(), lambda.RemoteOptions{Endpoint: endpoint, Self: strings.TrimPrefix(endpoint, "http://")}); err == nil {
 		t.Error("a remote endpoint that is our own Invoke API must be refused")
 	}
 }
@@ -189,7 +176,7 @@ func TestRemoteFunction(t *testing.T) {
 func TestInvokeAPIWithAWSCLI(t *testing.T) {
 	testenv.Need(t, "aws")
 	m := newManager(t, goFunction(t))
-	endpoint := serveInvokeAPI(t, m, nil)
+	endpoint := serveAPI(t, m, nil)
 	out := filepath.Join(t.TempDir(), "out.json")
 	args := []string{"lambda", "invoke", "--endpoint-url", endpoint, "--region", "us-east-1",
 		"--function-name", "GoFn", "--payload", `{"echo":"cli"}`, out}

@@ -1,4 +1,4 @@
-package lambda
+package lambdaapi
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gatescope/gatescope/server/lambda"
 )
 
 // fakePolicies holds one function's statements, as JSON strings.
@@ -24,7 +26,7 @@ func (f *fakePolicies) GetPolicy(fn string) (string, string, error) {
 	return `{"Statement":[` + strings.Join(parts, ",") + `]}`, "rev-1", nil
 }
 
-func (f *fakePolicies) AddPermission(fn string, in PermissionInput) (string, error) {
+func (f *fakePolicies) AddPermission(fn string, in lambda.PermissionInput) (string, error) {
 	if _, ok := f.stmts[in.StatementID]; ok {
 		return "", &ServiceError{Type: "ResourceConflictException", Status: 409, Message: "exists"}
 	}

@@ -1,0 +1,74 @@
+package lambda
+
+import (
+	"time"
+
+	"github.com/gatescope/gatescope/server/config"
+)
+
+// What the Lambda control plane (lambdaapi) reports of local functions.
+
+// State is a function's state as Lambda's GetFunction reports it.
+type State string
+
+// The states a local function goes through.
+const (
+	// StateInactive: nothing prepared it yet; the first invoke will.
+	StateInactive State = "Inactive"
+	// StatePending: gatescope is building or unpacking its code.
+	StatePending State = "Pending"
+	// StateActive: ready to run.
+	StateActive State = "Active"
+	// StateFailed: its code cannot run (Code.Err says why).
+	StateFailed State = "Failed"
+)
+
+// Code is how a local function's code stands.
+type Code struct {
+	State State
+	// Err is why the function Failed.
+	Err error
+	// Dir is the directory that runs: the code directory, or its build,
+	// unpacked archive or inline code in the cache. "" until Active.
+	Dir string
+	// LayerDirs are the layers' contents (what Lambda extracts into /opt),
+	// in the function's layer order. nil until Active.
+	LayerDirs []string
+	// Updated is when the code was last prepared.
+	Updated time.Time
+}
+
+// Functions are the project's functions, local and remote, in template order.
+func (m *Manager) Functions() []*config.Function { return m.project.Functions }
+
+// Code reports how the local function name (logical name, physical name or
+// ARN) stands. A remote or unknown function is Inactive with no code.
+func (m *Manager) Code(name string) Code {
+	fn := m.Function(name)
+	if fn == nil || fn.Remote() {
+		return Code{State: StateInactive}
+	}
+	m.mu.Lock()
+	p := m.preps[fn.Name]
+	m.mu.Unlock()
+	if p == nil {
+		return Code{State: StateInactive}
+	}
+	select {
+	case <-p.done:
+	default:
+		return Code{State: StatePending}
+	}
+	if p.err != nil {
+		return Code{State: StateFailed, Err: p.err, Updated: p.at}
+	}
+	var layers []string
+	for _, l := range p.cmd.layers {
+		layers = append(layers, l.dir)
+	}
+	return Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at}
+}
+
+// ARN is the function's ARN: its remote ARN, or the local one GetFunction
+// and the Runtime API name it by.
+func (m *Manager) ARN(fn *config.Function) string { return m.arn(fn) }
