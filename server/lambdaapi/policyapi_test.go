@@ -17,7 +17,7 @@ type fakePolicies struct{ stmts map[string]string }
 
 func (f *fakePolicies) GetPolicy(fn string) (string, string, error) {
 	if fn != "Fn" {
-		return "", "", &ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + fn}
+		return "", "", &lambda.ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Function not found: " + fn}
 	}
 	var parts []string
 	for _, s := range f.stmts {
@@ -28,7 +28,7 @@ func (f *fakePolicies) GetPolicy(fn string) (string, string, error) {
 
 func (f *fakePolicies) AddPermission(fn string, in lambda.PermissionInput) (string, error) {
 	if _, ok := f.stmts[in.StatementID]; ok {
-		return "", &ServiceError{Type: "ResourceConflictException", Status: 409, Message: "exists"}
+		return "", &lambda.ServiceError{Type: "ResourceConflictException", Status: 409, Message: "exists"}
 	}
 	s := `{"Sid":"` + in.StatementID + `","Principal":"` + in.Principal + `","SourceArn":"` + in.SourceArn + `"}`
 	f.stmts[in.StatementID] = s
@@ -37,7 +37,7 @@ func (f *fakePolicies) AddPermission(fn string, in lambda.PermissionInput) (stri
 
 func (f *fakePolicies) RemovePermission(fn, sid, rev string) error {
 	if _, ok := f.stmts[sid]; !ok {
-		return &ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Statement " + sid + " is not found in resource policy."}
+		return &lambda.ServiceError{Type: "ResourceNotFoundException", Status: 404, Message: "Statement " + sid + " is not found in resource policy."}
 	}
 	delete(f.stmts, sid)
 	return nil

@@ -26,7 +26,11 @@ type place struct {
 	key    string // its key in its object; "" in arrays and at the top
 	parent string // the key of the object or array holding it
 	secret bool   // under a secret name or a user path: every scalar goes
-	paths  []pathState
+	// declared: under a name the rules list (a credential header such as
+	// Authorization, an authorizer's identity source, a user path), whose
+	// values are scrubbed wherever they echo, even plain words.
+	declared bool
+	paths    []pathState
 }
 
 // pathState is a user JSON path partly matched: segs[:i] are behind.
@@ -77,7 +81,7 @@ func (p *docPass) value(at place) {
 		// A user path names this value: all of it goes (while
 		// collecting, every string under it is a secret).
 		if p.rd.collecting || p.peekRedacted() {
-			at.secret = true
+			at.secret, at.declared = true, true
 		} else {
 			p.skip()
 			p.replaced()
@@ -99,7 +103,7 @@ func (p *docPass) value(at place) {
 			p.writeByte(':')
 			k := unquote(kt)
 			p.value(place{key: k, parent: at.key, secret: at.secret || p.rd.secretKey(at.key, k),
-				paths: advance(at.paths, k, -1)})
+				declared: at.declared || p.rd.headers[strings.ToLower(k)], paths: advance(at.paths, k, -1)})
 		}
 		p.t.Next()
 		p.writeByte('}')
@@ -110,7 +114,7 @@ func (p *docPass) value(at place) {
 				p.t.Next() // ','
 				p.writeByte(',')
 			}
-			p.value(place{parent: at.key, secret: at.secret, paths: advance(at.paths, "", i)})
+			p.value(place{parent: at.key, secret: at.secret, declared: at.declared, paths: advance(at.paths, "", i)})
 		}
 		p.t.Next()
 		p.writeByte(']')
@@ -118,6 +122,9 @@ func (p *docPass) value(at place) {
 		s := unquote(tok)
 		var ns string
 		if at.secret {
+			if at.declared && p.rd.collecting {
+				p.rd.addDeclared(s)
+			}
 			ns = p.rd.replace(s)
 		} else {
 			ns = p.rd.valueText(at.key, s)

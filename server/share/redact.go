@@ -348,12 +348,20 @@ func (rd *Redactor) replace(v string) string {
 	return Redacted
 }
 
-func (rd *Redactor) addSecret(v string) {
+func (rd *Redactor) addSecret(v string) { rd.collect(v, false) }
+
+// addDeclared collects a value found under a name the rules list as a
+// credential (Authorization, an authorizer's identity source, ...): it is
+// scrubbed wherever it echoes even when it is a plain word.
+func (rd *Redactor) addDeclared(v string) { rd.collect(v, true) }
+
+func (rd *Redactor) collect(v string, declared bool) {
 	add := func(s string) {
 		s = strings.TrimSpace(s)
-		// Short or common values would replace innocent text everywhere.
+		// Short or common values would replace innocent text everywhere;
+		// a plain word counts only where the rules declare a credential.
 		if len(s) < 6 || len(s) > maxSecretLen || strings.Contains(Redacted, s) ||
-			len(s) < 12 && strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'z' || ('Z' < r && r < 'a') }) < 0 {
+			!declared && len(s) < 12 && strings.IndexFunc(s, func(r rune) bool { return r < 'A' || r > 'z' || ('Z' < r && r < 'a') }) < 0 {
 			return
 		}
 		rd.secrets[s] = true
@@ -376,7 +384,11 @@ func (rd *Redactor) addSecret(v string) {
 func (rd *Redactor) headerValues(h map[string][]string) {
 	for k, vs := range h {
 		secret := rd.headerName(k)
+		declared := rd.headers[strings.ToLower(k)]
 		for i, v := range vs {
+			if declared && rd.collecting {
+				rd.addDeclared(v)
+			}
 			if secret {
 				vs[i] = rd.replace(v)
 			} else {

@@ -194,3 +194,35 @@ func TestRedactKeepsUntouchedJSON(t *testing.T) {
 		t.Errorf("event = %s, want %s (key order and HTML kept)", got.Event, want)
 	}
 }
+
+// TestDeclaredCredentialsEchoes: a value under a name the rules declare a
+// credential (here an authorizer's identity source) is scrubbed wherever it
+// echoes, even a plain word such as "letmein", which the echo rule skips
+// for names that merely look secret.
+func TestDeclaredCredentialsEchoes(t *testing.T) {
+	rd, err := NewRedactor(WithAuthorizers(Rules{}, "X-Token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &exchange.Exchange{
+		Request: exchange.HTTPRequest{Method: "GET", URL: "/a", Headers: map[string][]string{
+			"X-Token": {"letmein"}, "X-Session-Hint": {"plainword"}}},
+		Event: json.RawMessage(`{"requestContext":{"authorizer":{"lambda":{"source":["letmein"],"hint":"plainword"}}}}`),
+		Authorizer: &exchange.Authorizer{
+			Output: json.RawMessage(`{"isAuthorized":true,"context":{"source":["letmein"]}}`),
+			Logs:   "checking letmein",
+		},
+		Logs: "token letmein accepted",
+	}
+	got := rd.Exchange(x)
+	b, _ := json.Marshal(got)
+	if strings.Contains(string(b), "letmein") {
+		t.Errorf("the declared credential echoes on: %s", b)
+	}
+	if !strings.Contains(string(got.Event), "plainword") {
+		t.Errorf("a plain word under a name that only looks secret must not be scrubbed everywhere: %s", got.Event)
+	}
+	if x.Request.Headers["X-Token"][0] != "letmein" {
+		t.Error("redaction changed the stored exchange")
+	}
+}
