@@ -254,7 +254,7 @@ func TestRawHTTPAPIs(t *testing.T) {
 	items.PayloadVersion, items.Timeout, items.Authorizer = "1.0", 6*time.Second, "Jwt"
 	send := route(HTTPAPI, "POST", "/send", "")
 	send.Integration = Integration{Kind: CustomIntegration, Type: "AWS_PROXY SQS-SendMessage"}
-	connect := &Route{Path: "$connect", Function: "Fn", PayloadVersion: "1.0", Timeout: 30 * time.Second}
+	connect := &Route{Path: "$connect", Function: "Fn", PayloadVersion: "1.0", Timeout: 29 * time.Second}
 	want := &Project{
 		Path:      template,
 		Functions: []*Function{fn},
@@ -262,14 +262,15 @@ func TestRawHTTPAPIs(t *testing.T) {
 			{ID: "Quick", Type: HTTPAPI, Stage: "$default", Cors: &Cors{AllowOrigins: []string{"*"}},
 				Routes: []*Route{route(HTTPAPI, "ANY", "$default", "Fn")}},
 			{ID: "Http", Type: HTTPAPI, Stage: "dev", StageVariables: map[string]string{"Env": "dev"}, Routes: []*Route{items, send}},
-			{ID: "Ws", Type: WSAPI, Stage: "$default", Routes: []*Route{connect}},
+			{ID: "Ws", Type: WSAPI, Stage: "Prod", RouteSelection: "$request.body.action", Routes: []*Route{connect}},
 		},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${ToSqs}", 1), "Send", "Target",
 				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Jwt:", 1), "Jwt", "", typeMessages["AWS::ApiGatewayV2::Authorizer"]),
-			warning(lineOf(t, src, "ProtocolType: WEBSOCKET", 1), "Ws", "ProtocolType", msgWebSocket),
 		},
+		Warnings: []Warning{warning(lineOf(t, src, "Ws:", 1), "Ws", "",
+			"no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage Prod")},
 	}
 	diffProject(t, want, p)
 }
