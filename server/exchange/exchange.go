@@ -32,6 +32,10 @@ type Exchange struct {
 	Timings     Timings         `json:"timings"`
 	Logs        string          `json:"logs"`
 	ReplayOf    string          `json:"replayOf,omitempty"`
+	// ConnectionID and Frames are set on exchanges of WebSocket APIs
+	// (websocket.go).
+	ConnectionID string  `json:"connectionId,omitempty"`
+	Frames       []Frame `json:"frames,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`
