@@ -29,8 +29,8 @@ type Filter struct {
 	ReplayOf    string // only replays of this exchange id, in any session
 	// Connection selects one WebSocket connection's exchanges, in any session.
 	Connection string
-	Since       time.Time
-	Until       time.Time // exclusive
+	Since      time.Time
+	Until      time.Time // exclusive
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,
