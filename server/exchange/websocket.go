@@ -7,6 +7,10 @@ import "time"
 // lists the frames it carried (Frames), from which a connection's timeline
 // and a HAR's _webSocketMessages are built.
 
+// WebSocketAPI is APIRef.Type of a WebSocket API's exchanges, in lower case
+// as DESIGN.md's contract writes it.
+const WebSocketAPI = "websocket"
+
 // Frame directions, from the API's side as AWS's messageDirection says:
 // in is client → API, out is API → client.
 const (
