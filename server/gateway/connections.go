@@ -130,7 +130,17 @@ func pickAPI(apis []*config.API, stage string) *config.API {
 // PostToConnection sends data to connection id through the @connections
 // API, as a function's SDK call would (the dashboard's "post as the
 // server"); the call is captured like one.
-func (g *Gateway) PostToConnection(_ context.Context, id string, data []byte) (*exchange.Exchange, error) {
+func (g *Gateway) PostToConnection(ctx context.Context, id string, data []byte) (*exchange.Exchange, error) {
+	return g.postTo(ctx, id, data, true)
+}
+
+// ReplayPost posts data to connection id again (a replay of a captured
+// @connections POST). The replay is returned, not captured.
+func (g *Gateway) ReplayPost(ctx context.Context, id string, data []byte) (*exchange.Exchange, error) {
+	return g.postTo(ctx, id, data, false)
+}
+
+func (g *Gateway) postTo(_ context.Context, id string, data []byte, submit bool) (*exchange.Exchange, error) {
 	c := g.ws.get(id)
 	if c == nil {
 		return nil, fmt.Errorf("connection %s: %w", id, ErrGone)
@@ -140,7 +150,12 @@ func (g *Gateway) PostToConnection(_ context.Context, id string, data []byte) (*
 		Host: c.info.Host, Header: http.Header{"Content-Type": {"application/octet-stream"}, "User-Agent": {"gatescope dashboard"}},
 		Body: data, SourceIP: "127.0.0.1", Time: start}
 	resp, x := g.manage(req, len(data))
-	g.submitWS(x, start)
+	if submit {
+		g.submitWS(x, start)
+	} else {
+		x.Timings.SentMs = ms(g.now().Sub(start))
+		x.DurationMs = x.Timings.SentMs
+	}
 	if resp.Status != http.StatusOK {
 		return x, errors.New(x.Explanation)
 	}

@@ -555,21 +555,11 @@ func (g *Gateway) Inject(ctx context.Context, id string, data []byte) (*exchange
 	return g.inject(ctx, id, data, true)
 }
 
-// ReplayMessage replays a captured message into its connection, if it is
-// still open, as if its client sent it again. The replay is returned, not
-// captured: the replayer stores it.
-func (g *Gateway) ReplayMessage(ctx context.Context, orig *exchange.Exchange) (*exchange.Exchange, error) {
-	var data []byte
-	for _, f := range orig.Frames {
-		if f.Dir == exchange.FrameIn && f.Opcode == exchange.OpText {
-			data = []byte(f.Data)
-			break
-		}
-	}
-	if data == nil {
-		return nil, fmt.Errorf("exchange %s carried no message from the client", orig.ID)
-	}
-	return g.inject(ctx, orig.ConnectionID, data, false)
+// ReplayMessage sends data into connection id, if it is still open, as if
+// its client sent it (a replay of a captured message). The replay is
+// returned, not captured: the replayer stores it.
+func (g *Gateway) ReplayMessage(ctx context.Context, id string, data []byte) (*exchange.Exchange, error) {
+	return g.inject(ctx, id, data, false)
 }
 
 func (g *Gateway) inject(ctx context.Context, id string, data []byte, submit bool) (*exchange.Exchange, error) {
