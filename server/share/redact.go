@@ -188,6 +188,9 @@ func (rd *Redactor) Exchange(x *exchange.Exchange) *exchange.Exchange {
 	}
 	c.Request.Body = rd.body(c.Request.Body, c.Request.IsBase64)
 	c.Response.Body = rd.body(c.Response.Body, c.Response.IsBase64)
+	for i := range c.Frames { // a WebSocket frame holds what a body holds
+		c.Frames[i].Data = rd.body(c.Frames[i].Data, false)
+	}
 	c.Request.URL = rd.Text(c.Request.URL)
 	c.Logs = rd.Text(c.Logs)
 	c.Explanation = rd.Text(c.Explanation)
@@ -208,6 +211,7 @@ func clone(x *exchange.Exchange) *exchange.Exchange {
 	c.Response.Headers = cloneHeaders(x.Response.Headers)
 	c.Event = slices.Clone(x.Event)
 	c.Function.RawResponse = slices.Clone(x.Function.RawResponse)
+	c.Frames = slices.Clone(x.Frames)
 	if x.Function.Error != nil {
 		e := *x.Function.Error
 		e.StackTrace = slices.Clone(e.StackTrace)
