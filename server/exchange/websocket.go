@@ -1,6 +1,13 @@
 package exchange
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrConnectionGone is what sending to a WebSocket connection that is not
+// open returns (the @connections API's GoneException).
+var ErrConnectionGone = errors.New("no open WebSocket connection has this id")
 
 // WebSocket APIs: every $connect, message, @connections call and
 // $disconnect is an Exchange that names its connection (ConnectionID) and

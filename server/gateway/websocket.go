@@ -546,7 +546,7 @@ func (g *Gateway) Connections() []exchange.Connection {
 }
 
 // ErrGone is what sending to a connection that is not open returns.
-var ErrGone = errors.New("no open WebSocket connection has this id")
+var ErrGone = exchange.ErrConnectionGone
 
 // Inject handles data as a message the client of connection id sent (the
 // dashboard's "send as the client"): routed, invoked and answered as one.

@@ -33,6 +33,12 @@ func routes(d Deps) *http.ServeMux {
 	handle("POST /api/sessions/{id}/share", sh.CreateShare)
 	handle("DELETE /api/shares/{token}", sh.RevokeShare)
 	handle("POST /api/import", sh.ImportFile)
+	// WebSocket connections: the open ones; sending to one as its client
+	// or through the @connections API.
+	handle("GET /api/connections", dash.ListConnections)
+	handle("GET /api/connections/{id}", dash.GetConnection)
+	handle("POST /api/connections/{id}/messages", dash.SendMessage)
+	handle("POST /api/connections/{id}/posts", dash.PostMessage)
 	mux.Handle("GET /api/live", d.Live)
 	handle("/api/", dash.APINotFound)
 
@@ -46,6 +52,8 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /exchanges/{id}/event.json", dash.ExchangeEvent)
 	handle("GET /exchanges/{id}/edit", pages.EditPage)
 	handle("GET /exchanges/{id}/diff/{replayId}", pages.DiffPage)
+	handle("GET /connections", dash.ConnectionsPage)
+	handle("GET /connections/{id}", dash.ConnectionPage)
 	handle("GET /s/{token}", sh.SharePage)
 	handle("GET /s/{token}/exchanges/{id}", sh.ShareExchangePage)
 	handle("/s/", sh.ShareOther)
