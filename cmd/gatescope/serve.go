@@ -235,7 +235,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Logger: logger,
 		Dashboard: dashboard.New(logger, dashboard.Options{
 			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
-			NotEmulated: notEmulatedNotices(project.NotEmulated),
+			NotEmulated: notEmulatedNotices(project.NotEmulated), Connections: gw,
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
