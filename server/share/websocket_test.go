@@ -20,7 +20,7 @@ func wsSample(session string) []*exchange.Exchange {
 	const conn = "L0SM9cOFvHcCIhw="
 	mk := func(ms int, route, method, url string, status int, frames ...exchange.Frame) *exchange.Exchange {
 		return &exchange.Exchange{ID: exchange.NewID(at(ms)), Session: session, API: api, RouteKey: route, StartedAt: at(ms),
-			Request: exchange.HTTPRequest{Method: method, URL: url, Headers: map[string][]string{"Host": {"localhost:3000"}}},
+			Request:  exchange.HTTPRequest{Method: method, URL: url, Headers: map[string][]string{"Host": {"localhost:3000"}}},
 			Response: exchange.HTTPResponse{Status: status}, Outcome: exchange.OutcomeOK, ConnectionID: conn, Frames: frames}
 	}
 	hello := `{"action":"sendmessage","token":"s3cr3t-t0ken-value"}`
