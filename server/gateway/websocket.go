@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -118,7 +119,10 @@ type wsConn struct {
 	closeCode   int    // set before closed is closed
 	closeReason string // set before closed is closed
 	closed      chan struct{}
-	idle, life  *time.Timer
+	// idle and life are the connection's timers; ended stops checkIdle
+	// from arming idle again once the connection is over.
+	idle, life *time.Timer
+	ended      atomic.Bool
 }
 
 // newID is an id in API Gateway's short shape: connection, request and
@@ -213,8 +217,8 @@ func (g *Gateway) serveConnect(w http.ResponseWriter, r *http.Request, api *conf
 	}
 	conn, err := upgrader.Upgrade(limitWriter{ResponseWriter: w, max: g.ws.limits.FrameBytes}, r, h)
 	if err != nil {
-		// $connect accepted but the client is gone: as a connection that
-		// closed at once, its $disconnect runs.
+		// $connect accepted, but the client went away before the
+		// upgrade: no connection was made, so there is no $disconnect.
 		g.logger.Debug("websocket upgrade", slog.Any("err", err))
 		x.Response.Status = http.StatusBadRequest
 		x.Explanation = "The handshake failed after $connect accepted it: " + err.Error()
@@ -341,7 +345,10 @@ func (s *wsState) remove(id string) {
 func (c *wsConn) run() {
 	lim := c.g.ws.limits
 	c.conn.SetReadLimit(int64(lim.MessageBytes))
-	c.idle = time.AfterFunc(lim.Idle, c.checkIdle)
+	// Made stopped, then started: checkIdle reads c.idle, which must be
+	// set before the timer can fire.
+	c.idle = time.AfterFunc(time.Duration(math.MaxInt64), c.checkIdle)
+	c.idle.Reset(lim.Idle)
 	c.life = time.AfterFunc(lim.Lifetime, func() { c.close(apigw.CloseGoingAway, apigw.CloseReason(apigw.CloseGoingAway)) })
 	clientCode, clientReason := apigw.CloseAbnormal, apigw.CloseReason(apigw.CloseAbnormal)
 	for {
@@ -379,6 +386,7 @@ func (c *wsConn) run() {
 			c.message(context.Background(), data, at, true)
 		}()
 	}
+	c.ended.Store(true)
 	c.idle.Stop()
 	c.life.Stop()
 	c.g.ws.remove(c.info.ID)
@@ -399,6 +407,9 @@ func (c *wsConn) touch(t time.Time) { c.lastActive.Store(t.UnixNano()) }
 // the rest of it. Activity only stores a time, so a busy connection costs
 // no timer resets.
 func (c *wsConn) checkIdle() {
+	if c.ended.Load() {
+		return
+	}
 	idle := c.g.ws.limits.Idle
 	left := time.Until(time.Unix(0, c.lastActive.Load()).Add(idle))
 	if left > 0 {
