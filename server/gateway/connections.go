@@ -151,7 +151,7 @@ func (g *Gateway) postTo(_ context.Context, id string, data []byte, submit bool)
 		Body: data, SourceIP: "127.0.0.1", Time: start}
 	resp, x := g.manage(req, len(data))
 	if submit {
-		g.submitWS(x, start)
+		x = g.submitWS(x, start)
 	} else {
 		x.Timings.SentMs = ms(g.now().Sub(start))
 		x.DurationMs = x.Timings.SentMs

@@ -294,17 +294,21 @@ func (g *Gateway) invokeRoute(ctx context.Context, api *config.API, route *confi
 	return inv
 }
 
-// submitWS finishes and captures a WebSocket exchange.
-func (g *Gateway) submitWS(x *exchange.Exchange, start time.Time) {
+// submitWS finishes and captures a WebSocket exchange. It returns a copy
+// for the caller to keep: the store fills in the submitted one's session
+// id on its own goroutine.
+func (g *Gateway) submitWS(x *exchange.Exchange, start time.Time) *exchange.Exchange {
 	if x.Outcome == "" {
 		x.Outcome = exchange.OutcomeOK
 	}
 	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
 	x.Timings.SentMs = x.Timings.ResponseMappedMs
 	x.DurationMs = x.Timings.SentMs
+	kept := *x
 	if !g.sink.Submit(x) {
 		g.logger.Debug("capture queue full: exchange dropped", slog.String("id", x.ID))
 	}
+	return &kept
 }
 
 // add registers an open connection; false once the gateway is closing.
@@ -494,13 +498,12 @@ func (c *wsConn) message(ctx context.Context, data []byte, at time.Time, submit 
 		}
 	}
 	if submit {
-		g.submitWS(x, at)
-	} else {
-		x.Timings.SentMs = ms(g.now().Sub(at))
-		x.DurationMs = x.Timings.SentMs
-		if x.Outcome == "" {
-			x.Outcome = exchange.OutcomeOK
-		}
+		return g.submitWS(x, at)
+	}
+	x.Timings.SentMs = ms(g.now().Sub(at))
+	x.DurationMs = x.Timings.SentMs
+	if x.Outcome == "" {
+		x.Outcome = exchange.OutcomeOK
 	}
 	return x
 }
