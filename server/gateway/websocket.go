@@ -240,8 +240,13 @@ func (g *Gateway) serveConnect(w http.ResponseWriter, r *http.Request, api *conf
 		return
 	}
 	g.submitWS(x, start)
-	defer g.ws.wg.Done()
-	c.run()
+	// The connection runs on a goroutine of its own and the handler
+	// returns: the HTTP server's buffers and this deep stack are freed,
+	// so an idle connection holds little more than gorilla's read buffer.
+	go func() {
+		defer g.ws.wg.Done()
+		c.run()
+	}()
 }
 
 // connectAnswer runs $connect, when the API has one, and decides the
