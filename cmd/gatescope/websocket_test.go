@@ -223,3 +223,33 @@ func TestDemoChat(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckWebSocketAPI: check --json describes a WebSocket API as
+// DESIGN.md's contract says: type websocket, its ws:// base URL on its own
+// host, route keys as API Gateway writes them ($connect, action names).
+func TestCheckWebSocketAPI(t *testing.T) {
+	tpl, err := examples.ExtractDemo(filepath.Join(t.TempDir(), "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCheckArgs(t, "--json", "-t", tpl, "--api-addr", "127.0.0.1:4567")
+	if code != 1 { // the chat's IAM policy is listed: IAM is not enforced locally
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	ws := rep.APIs[0]
+	var keys []string
+	for _, r := range ws.Routes {
+		keys = append(keys, r.RouteKey+"→"+r.Function+"/"+r.Integration)
+	}
+	if ws.ID != "ChatApi" || ws.Type != "websocket" || ws.Stage != "demo" || ws.BaseURL != "ws://chatapi.localhost:4567/demo" ||
+		strings.Join(keys, " ") != "$connect→Chat/proxy $disconnect→Chat/proxy sendmessage→Chat/proxy $default→Chat/proxy" {
+		t.Errorf("api %+v routes %v", ws, keys)
+	}
+	if len(rep.NotEmulated) != 1 || rep.NotEmulated[0].Property != "Policies" {
+		t.Errorf("not emulated: %+v", rep.NotEmulated)
+	}
+}
