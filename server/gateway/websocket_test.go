@@ -341,6 +341,16 @@ func TestWebSocket(t *testing.T) {
 		}
 	})
 
+	t.Run("wss:// on the same port", func(t *testing.T) {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(env.tls.CAPEM())
+		c := dialWith(t, &websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}}, "wss://"+addr+"/production")
+		send(t, c, `{"action":"echo"}`)
+		if r := read(t, c); !strings.Contains(r, `"route":"echo"`) {
+			t.Errorf("reply %s", r)
+		}
+	})
+
 	t.Run("each API answers on its own host, at its root too", func(t *testing.T) {
 		d := &websocket.Dialer{NetDial: func(network, _ string) (net.Conn, error) { return net.Dial(network, addr) }}
 		_, port, _ := net.SplitHostPort(addr)
