@@ -32,6 +32,8 @@ type Filter struct {
 	// StoredBefore, when not 0, keeps only exchanges stored before this
 	// store position: a share link's snapshot (Share.Before).
 	StoredBefore int64
+	// Connection selects one WebSocket connection's exchanges, in any session.
+	Connection string
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,
@@ -82,6 +84,10 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, st
 	if f.ReplayOf != "" {
 		// The second term lets SQLite use the partial replay_of index.
 		add(`e.replay_of = ? AND e.replay_of <> ''`, f.ReplayOf)
+	}
+	if f.Connection != "" {
+		// The second term lets SQLite use the partial connection index.
+		add(`e.connection_id = ? AND e.connection_id <> ''`, f.Connection)
 	}
 	if f.Outcome != "" {
 		add(`e.outcome = ?`, f.Outcome)
@@ -186,7 +192,9 @@ func textMatch(q string) (string, []any) {
 	phrase := `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
 	// One IN over a UNION lets SQLite look the matches up by rowid; an OR of
 	// the two conditions made it scan every row (600 ms at 100k exchanges).
+	// A WebSocket connection id finds its connection's exchanges, by index.
 	return `e.seq IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?
-		UNION ALL SELECT e.seq FROM exchanges e WHERE e.seq > (SELECT indexed_seq FROM fts_state) AND ` + like + `)`,
-		append([]any{phrase}, args...)
+		UNION ALL SELECT e.seq FROM exchanges e WHERE e.seq > (SELECT indexed_seq FROM fts_state) AND ` + like + `
+		UNION ALL SELECT seq FROM exchanges WHERE connection_id = ? AND connection_id <> '')`,
+		append(append([]any{phrase}, args...), q)
 }

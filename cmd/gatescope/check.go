@@ -219,9 +219,14 @@ func findings(ws []config.Warning) []checkFinding {
 }
 
 // apiBaseURL is the URL that addresses one API alone: its own host on the
-// api address's port, with the stage path for a named stage.
+// api address's port, with the stage path for a named stage (ws:// for a
+// WebSocket API).
 func apiBaseURL(a *config.API, apiAddr string) string {
-	u := "http://" + a.Host()
+	scheme := "http://"
+	if a.Type == config.WSAPI {
+		scheme = "ws://"
+	}
+	u := scheme + a.Host()
 	if _, port, err := net.SplitHostPort(apiAddr); err == nil && port != "80" {
 		u += ":" + port
 	}
@@ -338,4 +343,21 @@ func groupNotEmulated(list []config.Warning) []notEmulatedGroup {
 		}
 	}
 	return groups
+}
+
+// printWebSocketRoutes prints a WebSocket API's URL on the merged address,
+// where its @connections API is, and its routes.
+func printWebSocketRoutes(w io.Writer, a *config.API, apiAddr string) {
+	merged := browsable(apiAddr) + "/" + a.Stage
+	fmt.Fprintf(w, "    connect ws://%s   @connections: https://%s/@connections/{id}\n", merged, merged)
+	for _, r := range a.Routes {
+		if !r.Emulated() {
+			continue
+		}
+		note := ""
+		if r.TwoWay {
+			note = "  (two-way)"
+		}
+		fmt.Fprintf(w, "    %-15s → %s%s\n", r.Key(), r.Function, note)
+	}
 }

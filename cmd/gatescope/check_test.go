@@ -67,9 +67,10 @@ func TestCheckListsEveryNotEmulatedFeature(t *testing.T) {
 	if len(want) < 20 {
 		t.Fatalf("only %d marked lines: the template lost its markers", len(want))
 	}
-	// What is served is still served, with its authorizer named.
-	if len(rep.APIs) != 1 || len(rep.APIs[0].Routes) != 1 {
-		t.Fatalf("apis = %+v, want the one REST API with its one proxy route", rep.APIs)
+	// What is served is still served, with its authorizer named (and the
+	// WebSocket API, which declares no routes).
+	if len(rep.APIs) != 2 || len(rep.APIs[0].Routes) != 1 || rep.APIs[1].Type != "websocket" {
+		t.Fatalf("apis = %+v, want the REST API with its one proxy route and the WebSocket API", rep.APIs)
 	}
 	r := rep.APIs[0].Routes[0]
 	if r.RouteKey != "GET /hello" || r.Function != "Hello" || r.Integration != "proxy" || r.Authorizer == nil || *r.Authorizer != "TokenAuth" {

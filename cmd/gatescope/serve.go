@@ -123,6 +123,8 @@ type app struct {
 	manager  *lambda.Manager
 	pipeline *capture.Pipeline
 	hub      *live.Hub
+	gw       *gateway.Gateway
+	caDir    string // the CA bundle functions trust, removed at shutdown
 	apiSrv   *http.Server
 	uiSrv    *http.Server
 	apiLn    net.Listener
@@ -196,8 +198,14 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		return fail(fmt.Errorf("%w: %v", errUsage, err))
 	}
 
+	apiTLS, fnEnv, caDir, err := webSocketTLS(project, a.apiLn.Addr())
+	if err != nil {
+		return fail(err)
+	}
+	a.caDir = caDir
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
+		Env: fnEnv,
 	})
 	issuer := issuerLoader(f.access.issuerKey)
 	acc, err := newAccess(logger, project, a.manager, f.access, issuer)
@@ -227,6 +235,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		sink = discard{}
 	}
 	gw := gateway.New(logger, router, a.manager, sink, sessionID).WithAccess(acc)
+	a.gw = gw
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
 	lambdaAPI := lambdaapi.New(logger, a.manager,
 		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
@@ -236,7 +245,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Logger: logger,
 		Dashboard: dashboard.New(logger, dashboard.Options{
 			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
-			NotEmulated: notEmulatedNotices(project.NotEmulated),
+			NotEmulated: notEmulatedNotices(project.NotEmulated), Connections: gw,
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
@@ -258,7 +267,11 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		ConnContext: gateway.HeaderNamesContext, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	a.uiSrv = &http.Server{Handler: uiHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
-	go a.serve(a.apiSrv, gateway.RecordHeaderNames(a.apiLn))
+	apiLn := a.apiLn
+	if apiTLS != nil {
+		apiLn = apiTLS.Listener(apiLn) // HTTPS beside HTTP, for @connections
+	}
+	go a.serve(a.apiSrv, gateway.RecordHeaderNames(apiLn))
 	go a.serve(a.uiSrv, a.uiLn)
 	return a, nil
 }
@@ -333,6 +346,11 @@ func (a *app) shutdown(ctx context.Context) error {
 	if err := a.apiSrv.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("stop API server: %w", err))
 	}
+	// Shutdown does not wait for hijacked connections: WebSocket clients
+	// are closed (1001) here, and their $disconnect runs and is captured.
+	if err := a.gw.CloseWebSockets(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	// Shutdown does not wait for hijacked connections (the live feed's
 	// websockets); a.cancel below stops the hub, which closes them.
 	if err := a.uiSrv.Shutdown(ctx); err != nil {
@@ -346,6 +364,9 @@ func (a *app) shutdown(ctx context.Context) error {
 	a.bg.Wait()
 	if err := a.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	if a.caDir != "" {
+		os.RemoveAll(a.caDir)
 	}
 	return errors.Join(errs...)
 }
@@ -380,6 +401,10 @@ func (a *app) printBanner(w io.Writer) {
 			continue // in the not-emulated list
 		}
 		fmt.Fprintf(w, "  %s API %s  %s  (stage %s)\n", api.Type, api.ID, apiBaseURL(api, apiAddr), api.Stage)
+		if api.Type == config.WSAPI {
+			printWebSocketRoutes(w, api, apiAddr)
+			continue
+		}
 		for _, r := range api.Routes {
 			if !r.Emulated() {
 				continue

@@ -21,6 +21,9 @@ type Router struct {
 	hosts map[string]*Router
 	// scope is the API a view serves; "" for the merged address.
 	scope string
+	// ws are the WebSocket APIs, which answer handshakes by stage
+	// (websocket.go), not HTTP routes.
+	ws []*config.API
 }
 
 type compiledAPI struct {
@@ -87,13 +90,18 @@ var validMethods = map[string]bool{
 	"HEAD": true, "OPTIONS": true, "ANY": true,
 }
 
-// NewRouter compiles the routes of apis. WebSocket APIs are skipped: they are
-// not routed by HTTP path. It fails on routes API Gateway would reject,
-// naming the API and route.
+// NewRouter compiles the routes of apis. WebSocket APIs are kept aside:
+// they are not routed by HTTP path (see WebSocket). It fails on routes API
+// Gateway would reject, naming the API and route.
 func NewRouter(apis []*config.API) (*Router, error) {
 	r := &Router{hosts: map[string]*Router{}}
 	for _, api := range apis {
 		if !api.Emulated() {
+			continue
+		}
+		if api.Type == config.WSAPI {
+			r.ws = append(r.ws, api)
+			r.hosts[api.Host()] = &Router{ws: []*config.API{api}, scope: api.ID}
 			continue
 		}
 		ca, err := compileAPI(api)

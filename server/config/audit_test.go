@@ -26,9 +26,11 @@ var auditFixtures = map[string]struct{ props, around string }{
 	"AWS::ApiGatewayV2::Integration": {props: "ApiId: !Ref Http\n      IntegrationType: AWS_PROXY\n      IntegrationUri: !GetAtt Fn.Arn\n      PayloadFormatVersion: '2.0'", around: auditHTTP + auditFn},
 	"AWS::ApiGatewayV2::Stage":       {props: "ApiId: !Ref Http\n      StageName: $default", around: auditHTTP},
 	"AWS::ApiGatewayV2::Deployment":  {props: "ApiId: !Ref Http", around: auditHTTP},
-	"AWS::Lambda::Version":           {props: "FunctionName: !Ref Fn", around: auditFn},
-	"AWS::Lambda::Alias":             {props: "FunctionName: !Ref Fn\n      FunctionVersion: $LATEST\n      Name: live", around: auditFn},
-	"AWS::Lambda::Permission":        {props: "FunctionName: !Ref Fn\n      Action: lambda:InvokeFunction\n      Principal: apigateway.amazonaws.com", around: auditFn},
+	"AWS::ApiGatewayV2::RouteResponse": {props: "ApiId: !Ref Ws\n      RouteId: !Ref WsRoute\n      RouteResponseKey: $default",
+		around: auditWS + auditFn},
+	"AWS::Lambda::Version":    {props: "FunctionName: !Ref Fn", around: auditFn},
+	"AWS::Lambda::Alias":      {props: "FunctionName: !Ref Fn\n      FunctionVersion: $LATEST\n      Name: live", around: auditFn},
+	"AWS::Lambda::Permission": {props: "FunctionName: !Ref Fn\n      Action: lambda:InvokeFunction\n      Principal: apigateway.amazonaws.com", around: auditFn},
 	"AWS::ApiGateway::Authorizer": {props: "RestApiId: !Ref Rest\n      Type: TOKEN\n      IdentitySource: method.request.header.Authorization\n      AuthorizerUri: !GetAtt Fn.Arn",
 		around: auditRest + auditFn},
 	"AWS::ApiGatewayV2::Authorizer": {props: "ApiId: !Ref Http\n      AuthorizerType: JWT\n      JwtConfiguration: {Issuer: https://i.example.com}", around: auditHTTP},
@@ -45,6 +47,10 @@ const (
 	auditHTTP  = "  Http:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {ProtocolType: HTTP}\n"
 	auditInteg = "  Integ:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties: {ApiId: !Ref Http, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn, PayloadFormatVersion: '2.0'}\n"
 	auditFn    = "  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: app.handler}\n"
+	auditWS    = "  Ws:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}\n" +
+		"  WsInteg:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties: {ApiId: !Ref Ws, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn}\n" +
+		"  WsRoute:\n    Type: AWS::ApiGatewayV2::Route\n    Properties: {ApiId: !Ref Ws, RouteKey: $default, RouteResponseSelectionExpression: $default, Target: !Sub 'integrations/${WsInteg}'}\n" +
+		"  WsStage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: {ApiId: !Ref Ws, StageName: prod}\n"
 )
 
 // TestAuditListsWhatNothingReads walks every resource type and event the

@@ -30,15 +30,17 @@ const (
 	DefaultEphemeralMB = 512
 
 	// API Gateway's integration timeouts when a route sets none: 29 s for
-	// REST APIs, 30 s (also the most allowed) for HTTP APIs.
+	// REST and WebSocket APIs (WebSocket's is also the most allowed), 30 s
+	// (also the most allowed) for HTTP APIs.
 	defaultRESTTimeout = 29 * time.Second
 	defaultHTTPTimeout = 30 * time.Second
+	maxWSTimeoutMs     = 29000
 )
 
 // DefaultIntegrationTimeout is API Gateway's integration timeout for an API
 // type when the route sets none.
 func DefaultIntegrationTimeout(t APIType) time.Duration {
-	if t == RESTAPI {
+	if t == RESTAPI || t == WSAPI {
 		return defaultRESTTimeout
 	}
 	return defaultHTTPTimeout

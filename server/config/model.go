@@ -129,7 +129,10 @@ type API struct {
 	// BinaryMediaTypes for REST APIs, with SAM's "~1" already turned into "/".
 	BinaryMediaTypes []string
 	Cors             *Cors
-	Routes           []*Route
+	// RouteSelection is a WebSocket API's RouteSelectionExpression, e.g.
+	// "$request.body.action": what picks a message's route.
+	RouteSelection string
+	Routes         []*Route
 	// Authorizers are the API's authorizers, by the name routes use.
 	Authorizers []*Authorizer
 	// APIKeySource is where a REST API reads API keys: HEADER (x-api-key,
@@ -151,9 +154,11 @@ func (a *API) Authorizer(name string) *Authorizer {
 // logical id under localhost, which browsers and curl resolve to loopback.
 func (a *API) Host() string { return strings.ToLower(a.ID) + ".localhost" }
 
-// Emulated reports whether gatescope serves the API's type. WebSocket APIs
-// are loaded, with their routes, but not served yet.
-func (a *API) Emulated() bool { return a.Type == HTTPAPI || a.Type == RESTAPI }
+// Emulated reports whether gatescope serves the API's type: HTTP, REST and
+// WebSocket APIs all are.
+func (a *API) Emulated() bool {
+	return a.Type == HTTPAPI || a.Type == RESTAPI || a.Type == WSAPI
+}
 
 // Route is one route key and its integration.
 type Route struct {
@@ -184,6 +189,10 @@ type Route struct {
 	PayloadVersion string
 	// Timeout is the integration timeout (HTTP API TimeoutInMillis; 30 s / 29 s default).
 	Timeout time.Duration
+	// TwoWay marks a WebSocket route whose function's answer goes back to
+	// the client: it has a $default RouteResponse and the route's
+	// RouteResponseSelectionExpression is $default. Other routes are one-way.
+	TwoWay bool
 }
 
 // Emulated reports whether gatescope serves the route: only Lambda proxy

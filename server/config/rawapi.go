@@ -16,8 +16,6 @@ import (
 // Target or built from Route, Integration and Stage). Child resources name
 // their API and each other by Ref, which resolves to logical ids.
 
-const msgWebSocket = "WebSocket APIs are not emulated yet: the API's routes are not served"
-
 // rawAPI reads an AWS::ApiGateway::RestApi or AWS::ApiGatewayV2::Api; its
 // child resources are read by rawChildren once every API exists.
 func (l *loader) rawAPI(s *apiSet, r *resource) (*API, error) {
@@ -35,8 +33,9 @@ func (l *loader) rawAPI(s *apiSet, r *resource) (*API, error) {
 			a.Type = HTTPAPI
 		case "WEBSOCKET":
 			a.Type = WSAPI
-			p.notEmulated(n, "ProtocolType", msgWebSocket)
-			p.raw("RouteSelectionExpression")
+			if err := l.wsAPI(a, p); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, p.errorf(nodeOr(n, p.raw("ProtocolType")), "ProtocolType", "must be HTTP or WEBSOCKET, got %q", proto)
 		}
@@ -136,7 +135,7 @@ func (l *loader) quickCreate(a *API, p props) error {
 // Methods, Deployments and Stages; HTTP API Integrations, Routes and Stages.
 func (l *loader) rawChildren(s *apiSet) error {
 	rc := &rawChildren{l: l, s: s, resources: map[string]*restResource{}, integrations: map[string]*rawIntegration{},
-		stages: map[*API][]stage{}, quick: map[*API]bool{}}
+		stages: map[*API][]stage{}, quick: map[*API]bool{}, wsRoutes: map[string]*wsRoute{}}
 	for _, a := range s.explicit {
 		if a.Stage != "" {
 			rc.quick[a] = true // a quick-created HTTP API has its $default stage
@@ -178,6 +177,14 @@ func (l *loader) rawChildren(s *apiSet) error {
 			return err
 		}
 	}
+	for _, r := range l.order {
+		if l.included(r) && r.typ == "AWS::ApiGatewayV2::RouteResponse" {
+			if err := rc.routeResponse(r); err != nil {
+				return err
+			}
+		}
+	}
+	rc.checkTwoWay()
 	for _, a := range s.explicit {
 		if _, ok := s.raw[a.ID]; ok {
 			rc.pickStage(a)
@@ -193,6 +200,10 @@ type rawChildren struct {
 	integrations map[string]*rawIntegration
 	stages       map[*API][]stage
 	quick        map[*API]bool
+	// wsRoutes are the WebSocket routes by logical id, for their
+	// RouteResponses.
+	wsRoutes map[string]*wsRoute
+	wsOrder  []*wsRoute
 }
 
 // restResource is an AWS::ApiGateway::Resource: one path segment under its
@@ -415,8 +426,34 @@ func (rc *rawChildren) integration(r *resource) error {
 	l.integrate(&probe, typ, subtype, uri)
 	ri := &rawIntegration{api: a.ID, in: probe.Integration, function: probe.Function, payload: "2.0", timeout: defaultHTTPTimeout}
 	if a.Type == WSAPI {
-		ri.payload = "1.0"
+		if err := rc.l.wsIntegration(ri, p); err != nil {
+			return err
+		}
+	} else if err := rc.httpIntegration(ri, p); err != nil {
+		return err
 	}
+	if ri.in.Kind == ProxyIntegration && a.Type == HTTPAPI {
+		for _, key := range []string{"RequestParameters", "ResponseParameters"} {
+			if n := p.raw(key); n != nil {
+				p.notEmulated(n, key, "parameter mapping is not emulated: requests and responses pass unchanged")
+			}
+		}
+	}
+	if ct, n, _ := p.str("ConnectionType"); strings.EqualFold(ct, "VPC_LINK") {
+		p.notEmulated(n, "ConnectionType", "VPC links are not emulated: their integrations are not served")
+		p.raw("ConnectionId")
+	}
+	if ri.in.Kind != ProxyIntegration {
+		// The route is listed; the rest of the integration has nothing to add.
+		r.handled = true
+	}
+	rc.integrations[r.name] = ri
+	return nil
+}
+
+// httpIntegration reads an HTTP API integration's payload version and
+// timeout.
+func (rc *rawChildren) httpIntegration(ri *rawIntegration, p props) error {
 	v, vn, err := p.str("PayloadFormatVersion")
 	if err != nil {
 		return err
@@ -431,32 +468,11 @@ func (rc *rawChildren) integration(r *resource) error {
 	if ms, ok, n, err := p.integer("TimeoutInMillis"); err != nil {
 		return err
 	} else if ok {
-		typ := a.Type
-		if typ == WSAPI {
-			typ = RESTAPI // WebSocket integrations may wait 29 s; only the minimum is checked
-		}
-		if err := checkRouteTimeout(typ, ms); err != nil {
+		if err := checkRouteTimeout(HTTPAPI, ms); err != nil {
 			return p.errorf(n, "TimeoutInMillis", "%v", err)
 		}
 		ri.timeout = time.Duration(ms) * time.Millisecond
 	}
-	if ri.in.Kind == ProxyIntegration && a.Type == HTTPAPI {
-		for _, key := range []string{"RequestParameters", "ResponseParameters"} {
-			if n := p.raw(key); n != nil {
-				p.notEmulated(n, key, "parameter mapping is not emulated: requests and responses pass unchanged")
-			}
-		}
-	}
-	if ct, n, _ := p.str("ConnectionType"); strings.EqualFold(ct, "VPC_LINK") {
-		p.notEmulated(n, "ConnectionType", "VPC links are not emulated: their integrations are not served")
-		p.raw("ConnectionId")
-	}
-	if ri.in.Kind != ProxyIntegration || a.Type == WSAPI {
-		// The route is listed (or its API is); the rest of the integration
-		// has nothing to add.
-		r.handled = true
-	}
-	rc.integrations[r.name] = ri
 	return nil
 }
 
@@ -499,6 +515,11 @@ func (rc *rawChildren) route(r *resource) error {
 	if truthy(p.get("ApiKeyRequired")) && a.Type == HTTPAPI {
 		p.notEmulated(p.raw("ApiKeyRequired"), "ApiKeyRequired", "API keys are a REST API feature: an HTTP API ignores ApiKeyRequired")
 	}
+	if a.Type == WSAPI {
+		if err := rc.wsRoute(r, a, rt, p); err != nil {
+			return err
+		}
+	}
 	target, tn, err := p.str("Target")
 	if err != nil {
 		return err
@@ -513,11 +534,7 @@ func (rc *rawChildren) route(r *resource) error {
 		return p.errorf(tn, "Target", "must be integrations/<an AWS::ApiGatewayV2::Integration of %s>, got %q", a.ID, target)
 	}
 	rt.Integration, rt.Function, rt.PayloadVersion, rt.Timeout = ri.in, ri.function, ri.payload, ri.timeout
-	if a.Type == HTTPAPI {
-		l.listIntegration(rt, tn, p.at("Target"))
-	} else {
-		r.handled = true // the WebSocket API is listed as a whole
-	}
+	l.listIntegration(rt, tn, p.at("Target"))
 	l.addRoute(a, rt, kn, p.at("RouteKey"))
 	return nil
 }
@@ -612,12 +629,10 @@ func (rc *rawChildren) pickStage(a *API) {
 	}
 	if len(sts) == 0 {
 		a.Stage = defaultHTTPStage
-		if a.Type == RESTAPI {
-			a.Stage = defaultRESTStage
+		if a.Type != HTTPAPI {
+			a.Stage = defaultRESTStage // a WebSocket API has no $default stage either
 		}
-		if a.Type != WSAPI {
-			rc.l.warn(Warning{Line: rc.line(a), Resource: a.ID, Message: fmt.Sprintf("no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage %s", a.Stage)})
-		}
+		rc.l.warn(Warning{Line: rc.line(a), Resource: a.ID, Message: fmt.Sprintf("no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage %s", a.Stage)})
 		return
 	}
 	a.Stage, a.StageVariables = sts[0].name, sts[0].vars

@@ -263,7 +263,7 @@ func TestRawHTTPAPIs(t *testing.T) {
 	items.PayloadVersion, items.Timeout, items.Authorizer = "1.0", 6*time.Second, "Jwt"
 	send := route(HTTPAPI, "POST", "/send", "")
 	send.Integration = Integration{Kind: CustomIntegration, Type: "AWS_PROXY SQS-SendMessage"}
-	connect := &Route{Path: "$connect", Function: "Fn", PayloadVersion: "1.0", Timeout: 30 * time.Second}
+	connect := &Route{Path: "$connect", Function: "Fn", PayloadVersion: "1.0", Timeout: 29 * time.Second}
 	want := &Project{
 		Path:      template,
 		Functions: []*Function{fn},
@@ -274,13 +274,14 @@ func TestRawHTTPAPIs(t *testing.T) {
 				Authorizers: []*Authorizer{{Name: "Jwt", Type: JWTAuthorizer, Issuer: "https://issuer.example.com", Audiences: []string{"api"},
 					IdentitySources: []IdentitySource{{Kind: "header", Name: "Authorization", Expr: "$request.header.Authorization"}},
 					Line:            lineOf(t, src, "Jwt:", 1)}}},
-			{ID: "Ws", Type: WSAPI, Stage: "$default", Routes: []*Route{connect}},
+			{ID: "Ws", Type: WSAPI, Stage: "Prod", RouteSelection: "$request.body.action", Routes: []*Route{connect}},
 		},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${ToSqs}", 1), "Send", "Target",
 				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
-			warning(lineOf(t, src, "ProtocolType: WEBSOCKET", 1), "Ws", "ProtocolType", msgWebSocket),
 		},
+		Warnings: []Warning{warning(lineOf(t, src, "Ws:", 1), "Ws", "",
+			"no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage Prod")},
 	}
 	diffProject(t, want, p)
 }

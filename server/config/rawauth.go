@@ -13,6 +13,10 @@ import (
 // authorizer reads an AWS::ApiGateway::Authorizer or
 // AWS::ApiGatewayV2::Authorizer into its API's authorizers, named by its
 // logical id.
+
+// msgWebSocketAuthorizer lists an authorizer of a WebSocket API.
+const msgWebSocketAuthorizer = "authorizers of WebSocket APIs are not emulated yet: $connect would not be authorized"
+
 func (rc *rawChildren) authorizer(r *resource) error {
 	l := rc.l
 	p := l.props(r)
@@ -30,7 +34,7 @@ func (rc *rawChildren) authorizer(r *resource) error {
 		// Listed on its own, so that serving WebSocket APIs later cannot
 		// leave their $connect unauthorized without a word.
 		r.handled = true
-		l.notEmulatedAt(&yaml.Node{Line: r.line}, loc{res: r.name}, "authorizers of WebSocket APIs are not emulated yet: $connect would not be authorized")
+		l.notEmulatedAt(&yaml.Node{Line: r.line}, loc{res: r.name}, msgWebSocketAuthorizer)
 		return nil
 	}
 	az := &Authorizer{Name: r.name, Line: r.line}

@@ -58,6 +58,9 @@ type Options struct {
 	// NotEmulated is what the template declares and gatescope does not
 	// emulate, grouped by feature; the list page shows it.
 	NotEmulated []Notice
+	// Connections are the open WebSocket connections (connections.go);
+	// nil when there are none to show or send to.
+	Connections Connections
 }
 
 // Notice is one feature the template declares that gatescope does not

@@ -34,7 +34,9 @@ func parseQuery(v url.Values, defaultLimit int) (query, error) {
 			Query:   strings.TrimSpace(v.Get("q")),
 			Before:  strings.TrimSpace(v.Get("before")),
 			After:   strings.TrimSpace(v.Get("after")),
-			Limit:   defaultLimit,
+			// One WebSocket connection's exchanges (its connection page).
+			Connection: strings.TrimSpace(v.Get("connection")),
+			Limit:      defaultLimit,
 		},
 	}
 	q.Form = web.Filter{Session: q.Session, Route: q.Route, Method: q.Method, Outcome: q.Outcome, Q: q.Query,

@@ -39,6 +39,10 @@ type Exchange struct {
 	// authorization); nil when the route has none.
 	Authorizer *Authorizer `json:"authorizer,omitempty"`
 	ReplayOf   string      `json:"replayOf,omitempty"`
+	// ConnectionID and Frames are set on exchanges of WebSocket APIs
+	// (websocket.go).
+	ConnectionID string  `json:"connectionId,omitempty"`
+	Frames       []Frame `json:"frames,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`

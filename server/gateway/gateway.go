@@ -58,13 +58,19 @@ type Gateway struct {
 	sink    Sink
 	session func() string
 	now     func() time.Time
-	access  Access // nil: every caller is let in
+	access  Access  // nil: every caller is let in
+	ws      wsState // WebSocket connections (websocket.go)
 }
 
 // New returns a Gateway. session returns the id of the session new
 // exchanges belong to.
-func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, session func() string) *Gateway {
-	return &Gateway{logger: logger, router: router, invoker: invoker, sink: sink, session: session, now: time.Now}
+func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, session func() string, opts ...Option) *Gateway {
+	g := &Gateway{logger: logger, router: router, invoker: invoker, sink: sink, session: session, now: time.Now}
+	g.ws.limits = WSLimits{}.withDefaults()
+	for _, o := range opts {
+		o(g)
+	}
+	return g
 }
 
 // WithAccess makes the gateway enforce access control (authorizers, IAM,
@@ -76,6 +82,9 @@ func (g *Gateway) WithAccess(a Access) *Gateway {
 
 // ServeHTTP answers one request as API Gateway would, then captures it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.serveWebSocket(w, r) {
+		return
+	}
 	start := g.now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, apigw.MaxRequestBytes+1))
 	if err != nil {

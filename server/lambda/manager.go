@@ -33,6 +33,10 @@ type Options struct {
 	Remote Invoker
 	// Self is the address of our own Invoke API, which Remote must refuse.
 	Self string
+	// Env is added to every local function's environment before the
+	// function's own variables: the @connections endpoint and the CA
+	// bundle that trusts the API listener's HTTPS (gateway.TLS).
+	Env []string
 }
 
 // DefaultMaxEnvironments is eight environments per CPU. Lambda functions
@@ -347,6 +351,8 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 			env = append(env, k+"="+v)
 		}
 	}
+	env = append(env, credentials()...)
+	env = append(env, m.opts.Env...)
 	if strings.HasPrefix(fn.Runtime, "python") {
 		// Lambda's code directory is read-only, so Python writes no
 		// bytecode there; neither should it in the user's source tree.

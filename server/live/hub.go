@@ -50,6 +50,9 @@ type Summary struct {
 	Cold        bool    `json:"cold"`
 	Function    string  `json:"function"`
 	Explanation string  `json:"explanation"`
+	// ConnectionID names a WebSocket exchange's connection: its
+	// connection page follows the feed by it.
+	ConnectionID string `json:"connectionId,omitempty"`
 }
 
 // Summarize returns the Summary of x.
@@ -58,7 +61,7 @@ func Summarize(x *exchange.Exchange) Summary {
 		ID: x.ID, Session: x.Session, StartedAt: x.StartedAt,
 		Method: x.Request.Method, URL: x.Request.URL, RouteKey: x.RouteKey,
 		Status: x.Response.Status, Outcome: string(x.Outcome), Failed: x.Failed(), DurationMs: x.DurationMs,
-		Cold: x.Function.Cold, Function: x.Function.Name, Explanation: x.Explanation,
+		Cold: x.Function.Cold, Function: x.Function.Name, Explanation: x.Explanation, ConnectionID: x.ConnectionID,
 	}
 }
 

@@ -141,9 +141,12 @@ func (r *Replayer) replay(ctx context.Context, orig *exchange.Exchange, e Edit) 
 	id := orig.ID
 	var err error
 	var x *exchange.Exchange
-	if e.Event != nil || orig.RouteKey == "" {
+	switch {
+	case orig.ConnectionID != "" && e.Event == nil: // websocket.go
+		x, err = r.replayWebSocket(ctx, orig, e)
+	case e.Event != nil || orig.RouteKey == "":
 		x, err = r.invokeDirect(ctx, orig, e)
-	} else {
+	default:
 		x, err = r.resend(ctx, orig, e)
 	}
 	if err != nil {

@@ -51,6 +51,20 @@ type HAREntry struct {
 	Timings         HARTimings  `json:"timings"`
 	Comment         string      `json:"comment,omitempty"`
 	Gatescope       *EntryExt   `json:"_gatescope,omitempty"`
+	// ResourceType and WebSocketMessages are Chrome's: a WebSocket
+	// handshake's entry lists its connection's messages.
+	ResourceType      string                `json:"_resourceType,omitempty"`
+	WebSocketMessages []HARWebSocketMessage `json:"_webSocketMessages,omitempty"`
+}
+
+// HARWebSocketMessage is one message of a WebSocket connection as Chrome
+// writes it: send (client to server) or receive, time in Unix seconds,
+// opcode 1 for text.
+type HARWebSocketMessage struct {
+	Type   string  `json:"type"`
+	Time   float64 `json:"time"`
+	Opcode int     `json:"opcode"`
+	Data   string  `json:"data"`
 }
 
 // HARRequest is an entry's request.
@@ -153,6 +167,9 @@ type EntryExt struct {
 	ReplayOf      string `json:"replayOf,omitempty"`
 	Starred       bool   `json:"starred,omitempty"`
 	Note          string `json:"note,omitempty"`
+	// ConnectionID and Frames are a WebSocket exchange's.
+	ConnectionID string           `json:"connectionId,omitempty"`
+	Frames       []exchange.Frame `json:"frames,omitempty"`
 }
 
 // BodyExt keeps what HAR loses about a body.
@@ -179,7 +196,41 @@ func toHAR(xs []*exchange.Exchange, s NativeSession, version, apiAddr string, re
 	for _, x := range xs {
 		h.Log.Entries = append(h.Log.Entries, entryOf(x, apiAddr))
 	}
+	webSocketMessages(h.Log.Entries, xs)
 	return h
+}
+
+// webSocketMessages gives each WebSocket handshake's entry its
+// connection's text frames, from every exchange of the connection in the
+// export, as Chrome's _webSocketMessages (entries[i] is xs[i]'s).
+func webSocketMessages(entries []HAREntry, xs []*exchange.Exchange) {
+	byConn := map[string][]exchange.Frame{}
+	for _, x := range xs {
+		for _, f := range x.Frames {
+			if x.ConnectionID != "" && f.Opcode == exchange.OpText {
+				byConn[x.ConnectionID] = append(byConn[x.ConnectionID], f)
+			}
+		}
+	}
+	for i, x := range xs {
+		if x.ConnectionID == "" || x.RouteKey != "$connect" || x.Response.Status != http.StatusSwitchingProtocols {
+			continue
+		}
+		e := &entries[i]
+		e.ResourceType = "websocket"
+		e.Request.URL = "ws" + strings.TrimPrefix(e.Request.URL, "http")
+		frames := byConn[x.ConnectionID]
+		slices.SortStableFunc(frames, func(a, b exchange.Frame) int { return a.At.Compare(b.At) })
+		e.WebSocketMessages = []HARWebSocketMessage{}
+		for _, f := range frames {
+			typ := "receive"
+			if f.Dir == exchange.FrameIn {
+				typ = "send"
+			}
+			e.WebSocketMessages = append(e.WebSocketMessages, HARWebSocketMessage{Type: typ,
+				Time: float64(f.At.UnixMicro()) / 1e6, Opcode: f.Opcode, Data: f.Data})
+		}
+	}
 }
 
 func entryOf(x *exchange.Exchange, apiAddr string) HAREntry {
@@ -220,6 +271,7 @@ func entryOf(x *exchange.Exchange, apiAddr string) HAREntry {
 			Response: BodyExt{IsBase64: x.Response.IsBase64, Truncated: x.Response.Truncated},
 			Event:    x.Event, Function: x.Function, Outcome: x.Outcome, Explanation: x.Explanation,
 			Timings: x.Timings, Logs: x.Logs, LogsTruncated: x.LogsTruncated, ReplayOf: x.ReplayOf, Starred: x.Starred, Note: x.Note,
+			ConnectionID: x.ConnectionID, Frames: x.Frames,
 		},
 	}
 	if x.Response.IsBase64 {

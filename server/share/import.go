@@ -374,6 +374,7 @@ func entryExchange(path string, raw json.RawMessage) (*exchange.Exchange, *Probl
 	x.Event, x.Function, x.Outcome, x.Explanation = g.Event, g.Function, g.Outcome, g.Explanation
 	x.Timings, x.Logs, x.ReplayOf, x.Starred, x.Note = g.Timings, g.Logs, g.ReplayOf, g.Starred, g.Note
 	x.LogsTruncated = max(g.LogsTruncated, 0)
+	x.ConnectionID, x.Frames = g.ConnectionID, g.Frames
 	return x, nil
 }
 

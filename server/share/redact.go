@@ -275,6 +275,9 @@ func (rd *Redactor) exchange(c *exchange.Exchange) {
 	reqForm := isForm(c.Request.Headers)
 	c.Request.Body = rd.body(c.Request.Body, c.Request.IsBase64, reqForm)
 	c.Response.Body = rd.body(c.Response.Body, c.Response.IsBase64, isForm(c.Response.Headers))
+	for i := range c.Frames { // a WebSocket frame holds what a body holds
+		c.Frames[i].Data = rd.body(c.Frames[i].Data, false, false)
+	}
 	c.Request.URL = rd.url(c.Request.URL)
 	c.Logs = rd.Text(c.Logs)
 	c.Explanation = rd.Text(c.Explanation)
@@ -296,6 +299,7 @@ func clone(x *exchange.Exchange) *exchange.Exchange {
 	c.Event = slices.Clone(x.Event)
 	c.Function.RawResponse = slices.Clone(x.Function.RawResponse)
 	c.Authorizer = cloneAuthorizer(x.Authorizer)
+	c.Frames = slices.Clone(x.Frames)
 	if x.Function.Error != nil {
 		e := *x.Function.Error
 		e.StackTrace = slices.Clone(e.StackTrace)

@@ -39,6 +39,12 @@ func routes(d Deps) *http.ServeMux {
 	handle("DELETE /api/sessions/{id}/shares/{shareId}", sh.RevokeShareID)
 	handle("DELETE /api/shares/{token}", sh.RevokeShare)
 	handle("POST /api/import", sh.ImportFile)
+	// WebSocket connections: the open ones; sending to one as its client
+	// or through the @connections API.
+	handle("GET /api/connections", dash.ListConnections)
+	handle("GET /api/connections/{id}", dash.GetConnection)
+	handle("POST /api/connections/{id}/messages", dash.SendMessage)
+	handle("POST /api/connections/{id}/posts", dash.PostMessage)
 	mux.Handle("GET /api/live", d.Live)
 	handle("/api/", dash.APINotFound)
 
@@ -77,6 +83,8 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /exchanges/{id}/logs", dash.ExchangeLogs)
 	handle("GET /exchanges/{id}/edit", pages.EditPage)
 	handle("GET /exchanges/{id}/diff/{replayId}", pages.DiffPage)
+	handle("GET /connections", dash.ConnectionsPage)
+	handle("GET /connections/{id}", dash.ConnectionPage)
 	handle("GET /s/{token}", sh.SharePage)
 	handle("GET /s/{token}/exchanges/{id}", sh.ShareExchangePage)
 	handle("GET /s/{token}/exchanges/{id}/raw/{part}", sh.ShareRaw)

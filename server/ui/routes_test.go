@@ -91,6 +91,12 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/s/nope", "", 405, plain},
 		{"GET", "/static/app.css?v=1", "", 200, "text/css; charset=utf-8"},
 		{"GET", "/nowhere", "", 404, page},
+		{"GET", "/api/connections", "", 200, jsonType},
+		{"GET", "/api/connections/nope", "", 410, jsonType},
+		{"POST", "/api/connections/nope/messages", `{"data":"x"}`, 410, jsonType},
+		{"POST", "/api/connections/nope/posts", `{"data":"x"}`, 410, jsonType},
+		{"GET", "/connections", "", 200, page},
+		{"GET", "/connections/nope", "", 404, page},
 		{"DELETE", "/api/sessions/" + sess, "", 204, ""},
 	}
 	for _, tt := range tests {

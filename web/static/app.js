@@ -2,6 +2,7 @@
 // page needs (body data-page); the modules do the work, and the replay pages
 // load replay.js as well. No dependencies and no build step: the browser
 // loads these ES modules as they are.
+import { initConnection, initConnections } from './connections.js';
 import { initInspector } from './inspector.js';
 import { initList } from './list.js';
 import { initSessionBar } from './session.js';
@@ -13,3 +14,5 @@ if (page === 'list') {
   initSessionBar();
 }
 if (page === 'inspector') initInspector();
+if (page === 'connections') initConnections();
+if (page === 'connection') initConnection();

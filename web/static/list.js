@@ -332,7 +332,7 @@ export class Catchup {
 
 // Feed is the live websocket. It reconnects after any close with jittered
 // exponential backoff, so a restarting server is not stampeded.
-class Feed {
+export class Feed {
   constructor(path, on) {
     this.path = path; // () → '/api/live?after=…'
     this.on = on; // open(), frame(message), lost(wasConnected)
