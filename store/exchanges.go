@@ -127,7 +127,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
 		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer, connection_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return err
