@@ -33,7 +33,6 @@ type resourceSpec struct {
 // done and what the user sees instead.
 const (
 	msgIAM         = "IAM is not enforced locally: functions call AWS with your own credentials"
-	msgTracing     = "X-Ray tracing is not emulated: no trace segments are recorded"
 	msgLayers      = "layers are not emulated yet: the function runs without the layer's /opt contents"
 	msgVPC         = "VPC networking is not emulated: the function uses this machine's network"
 	msgEFS         = "EFS file systems are not mounted locally"
@@ -64,7 +63,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"SnapStart": inert, "RecursiveLoop": inert, "SourceKMSKeyArn": inert, "EphemeralStorage": inert,
 		"Role": msgIAM, "Policies": msgIAM, "PermissionsBoundary": msgIAM, "RolePath": msgIAM,
 		"AssumeRolePolicyDocument": msgIAM,
-		"Tracing":                  msgTracing,
 		"Layers":                   msgLayers,
 		"VpcConfig":                msgVPC,
 		"FileSystemConfigs":        msgEFS,
@@ -79,7 +77,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"Description": inert, "Tags": inert, "KmsKeyArn": inert, "CodeSigningConfigArn": inert,
 		"RuntimeManagementConfig": inert, "SnapStart": inert, "RecursiveLoop": inert, "EphemeralStorage": inert,
 		"Role":              msgIAM,
-		"TracingConfig":     msgTracing,
 		"Layers":            msgLayers,
 		"VpcConfig":         msgVPC,
 		"FileSystemConfigs": msgEFS,
@@ -94,7 +91,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"EndpointConfiguration": inert, "OpenApiVersion": inert, "AccessLogSetting": inert,
 		"DisableExecuteApiEndpoint": inert, "FailOnWarnings": inert, "Mode": inert, "AlwaysDeploy": inert,
 		"MergeDefinitions": inert, "Models": inert,
-		"TracingEnabled":         msgTracing,
 		"GatewayResponses":       msgGatewayResp,
 		"MinimumCompressionSize": msgCompression,
 		"Domain":                 msgDomain,
@@ -135,7 +131,6 @@ var resourceSpecs = map[string]resourceSpec{
 	}},
 	"AWS::ApiGateway::Stage": {props: map[string]string{
 		"Description": inert, "Tags": inert, "AccessLogSetting": inert, "DocumentationVersion": inert,
-		"TracingEnabled":      msgTracing,
 		"CacheClusterEnabled": msgThrottle, "CacheClusterSize": msgThrottle,
 		"CanarySetting":       msgCanary,
 		"ClientCertificateId": "client certificates for backend calls are not emulated",
