@@ -1,0 +1,36 @@
+-- X-Ray traces. gatescope's own segments of an exchange (API Gateway's
+-- stage, Lambda's service and function) are written with it, in one row;
+-- they go with their exchange by cascade. trace_id is X-Ray's ("1-…"),
+-- which the documents functions send are filed by.
+CREATE TABLE exchange_traces (
+	exchange_id TEXT PRIMARY KEY REFERENCES exchanges(id) ON DELETE CASCADE,
+	trace_id    TEXT NOT NULL,
+	segments    BLOB NOT NULL,            -- JSON array of segment documents
+	log_times   BLOB NOT NULL DEFAULT '[]' -- JSON [[byte offset in logs, unix µs], …]
+);
+CREATE INDEX exchange_traces_trace ON exchange_traces(trace_id);
+
+-- Documents functions sent: X-Ray segments and subsegments (the daemon's
+-- UDP) and OTLP spans made documents. A complete document replaces an
+-- in-progress one with the same id. They are pruned when no exchange has
+-- their trace any more (and after a while when none ever had).
+CREATE TABLE trace_segments (
+	trace_id    TEXT NOT NULL,
+	id          TEXT NOT NULL,
+	parent_id   TEXT NOT NULL DEFAULT '',
+	in_progress INTEGER NOT NULL DEFAULT 0,
+	source      TEXT NOT NULL,   -- xray | otlp
+	received_at INTEGER NOT NULL, -- unix nanoseconds
+	doc         BLOB NOT NULL,
+	PRIMARY KEY (trace_id, id)
+) WITHOUT ROWID;
+CREATE INDEX trace_segments_received ON trace_segments(received_at);
+
+-- The downstream services (AWS services, HTTP hosts, databases) a trace
+-- called, so the live list can show the exchanges that reached one.
+CREATE TABLE trace_nodes (
+	trace_id TEXT NOT NULL,
+	node     TEXT NOT NULL,
+	PRIMARY KEY (node, trace_id)
+) WITHOUT ROWID;
+CREATE INDEX trace_nodes_trace ON trace_nodes(trace_id);
