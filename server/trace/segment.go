@@ -241,3 +241,19 @@ func (s *Segment) DecodeCause() *Cause {
 	}
 	return &c
 }
+
+// DownstreamKey is the service map node a subsegment calls: "aws:<name>"
+// for an AWS service (namespace aws), "remote:<name>" for an HTTP host or
+// a database (namespace remote); "" for anything else.
+func DownstreamKey(s *Segment) string {
+	if s.Name == "" {
+		return ""
+	}
+	switch s.Namespace {
+	case "aws":
+		return "aws:" + s.Name
+	case "remote":
+		return "remote:" + s.Name
+	}
+	return ""
+}
