@@ -30,9 +30,9 @@ type Filter struct {
 	// Node is a service map node: "api:<api id>", "fn:<function>" or a
 	// downstream service its trace called ("aws:DynamoDB",
 	// "remote:api.example.com").
-	Node string
-	Since       time.Time
-	Until       time.Time // exclusive
+	Node  string
+	Since time.Time
+	Until time.Time // exclusive
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,

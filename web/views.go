@@ -140,15 +140,6 @@ type LogLine struct {
 	Text, Kind string
 }
 
-// Step is one bar of the timeline waterfall; Left and Width are percents of
-// the whole exchange.
-type Step struct {
-	Name        string
-	Start, Took string
-	Left, Width float64
-	Kind        string
-}
-
 // Fact is one label/value pair of the summary grid.
 type Fact struct {
 	Label, Value, Href string
@@ -178,7 +169,7 @@ type InspectorView struct {
 	LogLines    int       // lines in the whole stored log
 	LogsURL     string    // set when Logs is only the start: the whole log as text
 	LogsCut     string    // how much of the function's output gatescope did not keep, "" for none
-	Timeline    []Step
+	Trace       TraceView
 	Curl        string
 	EventFile   string // the event as a SAM event file (pretty JSON)
 	EventURL    string // download of the event file

@@ -29,6 +29,7 @@ import (
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
+	"github.com/gatescope/gatescope/server/trace/collect"
 	"github.com/gatescope/gatescope/server/ui"
 	"github.com/gatescope/gatescope/store"
 )
@@ -45,6 +46,7 @@ type serveFlags struct {
 	retainFor, idleTimeout time.Duration
 	bodyTimeout            time.Duration
 	capture                bool
+	xrayAddr               string
 	params                 keyValues
 	allowedHosts           stringList
 }
@@ -72,6 +74,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.allowedHosts, "allowed-host", "also answer the dashboard at `HOST` or HOST:PORT, e.g. a reverse proxy's name (repeatable, or comma separated); "+
 		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
+	fs.StringVar(&f.xrayAddr, "xray-addr", "127.0.0.1:0", "UDP `address` of gatescope's X-Ray daemon, which functions get as AWS_XRAY_DAEMON_ADDRESS (default: a free port)")
 	fs.StringVar(&f.envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format: {\"Function\":{\"VAR\":\"v\"},\"Parameters\":{\"VAR\":\"v\"}}")
 }
 
@@ -118,6 +121,8 @@ type app struct {
 	session  *store.Session
 	manager  *lambda.Manager
 	pipeline *capture.Pipeline
+	traces   *collect.Collector
+	daemon   *collect.Daemon
 	hub      *live.Hub
 	apiSrv   *http.Server
 	uiSrv    *http.Server
@@ -192,11 +197,23 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		return fail(fmt.Errorf("%w: %v", errUsage, err))
 	}
 
+	a.traces = collect.New(logger, db, collect.Options{})
+	if a.daemon, err = a.traces.ListenDaemon(f.xrayAddr); err != nil {
+		return fail(fmt.Errorf("--xray-addr: %w", err))
+	}
+	otlpHeaders := ""
+	if a.token != "" {
+		otlpHeaders = "Authorization=Bearer%20" + a.token
+	}
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
+		XRayDaemon: browsable(a.daemon.Addr().String()), OTLPEndpoint: "http://" + browsable(a.uiLn.Addr().String()),
+		OTLPHeaders: otlpHeaders,
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	go a.daemon.Serve()
+	a.goBG(func() { a.traces.Run(runCtx) })
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
 	a.hub = live.NewHub(logger,
 		live.WithCheckOrigin(a.hosts.CheckOrigin),
@@ -234,6 +251,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 			BaseURL: a.hosts.BaseURL()}),
 		Lambda:      invokeAPI,
 		Live:        http.HandlerFunc(a.hub.ServeWS),
+		OTLP:        http.HandlerFunc(a.traces.ServeOTLP),
 		Token:       a.token,
 		Hosts:       a.hosts,
 		BodyTimeout: f.bodyTimeout,
@@ -305,6 +323,11 @@ func (a *app) retain(ctx context.Context, keep int, age time.Duration) {
 		} else if n > 0 {
 			a.logger.Debug("pruned exchanges", slog.Int("count", n))
 		}
+		if n, err := a.store.PruneTraces(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("prune trace documents", slog.Any("err", err))
+		} else if n > 0 {
+			a.logger.Debug("pruned trace documents", slog.Int("count", n))
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -329,8 +352,9 @@ func (a *app) shutdown(ctx context.Context) error {
 	if err := a.pipeline.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush captures: %w", err))
 	}
-	a.cancel()
+	a.cancel() // the trace collector stores what it holds, then stops
 	a.manager.Close()
+	a.daemon.Close()
 	a.bg.Wait()
 	if err := a.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
@@ -343,6 +367,9 @@ func (a *app) closeListeners() {
 		if ln != nil {
 			ln.Close()
 		}
+	}
+	if a.daemon != nil {
+		a.daemon.Close()
 	}
 }
 
@@ -386,6 +413,8 @@ func (a *app) printBanner(w io.Writer) {
 	}
 	printNotEmulated(w, a.project.NotEmulated)
 	fmt.Fprintf(w, "  API   %s  (every API; each also on its own host above)\n  UI    %s\n", merged, ui)
+	fmt.Fprintf(w, "  Traces  X-Ray daemon udp %s, OTLP %s/v1/traces\n", browsable(a.daemon.Addr().String()),
+		"http://"+browsable(a.uiLn.Addr().String()))
 }
 
 // browsable turns a listener address into one a browser can open: an

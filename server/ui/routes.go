@@ -24,6 +24,7 @@ func routes(d Deps) *http.ServeMux {
 	handle("POST /api/exchanges/{id}/replay", rp.ReplayExchange)
 	handle("GET /api/exchanges/{id}/replays", rp.ListReplays)
 	handle("GET /api/exchanges/{id}/diff", rp.GetDiff)
+	handle("GET /api/exchanges/{id}/trace", dash.GetTrace)
 	// Sessions: list, rename, delete, replay, export, share; import.
 	handle("GET /api/sessions", dash.ListSessions)
 	handle("PATCH /api/sessions/{id}", dash.UpdateSession)
@@ -38,6 +39,8 @@ func routes(d Deps) *http.ServeMux {
 
 	// Lambda's own API, so the AWS CLI and SDKs reach local functions.
 	handle("POST /2015-03-31/functions/{name}/invocations", d.Lambda.Invoke)
+	// OTLP/HTTP: functions' OpenTelemetry exporters send spans here.
+	mux.Handle("POST /v1/traces", d.otlp())
 
 	// Pages.
 	handle("GET /{$}", dash.ListPage)

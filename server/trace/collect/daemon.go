@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync/atomic"
 
 	"github.com/gatescope/gatescope/server/trace"
 )
@@ -14,9 +15,10 @@ import (
 // AWS_XRAY_DAEMON_ADDRESS). The real daemon's TCP side, a proxy for
 // sampling rules, is not emulated: SDKs fall back to their local rules.
 type Daemon struct {
-	c    *Collector
-	conn net.PacketConn
-	done chan struct{}
+	c       *Collector
+	conn    net.PacketConn
+	done    chan struct{}
+	serving atomic.Bool
 }
 
 // ListenDaemon listens for datagrams on addr (udp, "127.0.0.1:0" for any
@@ -38,6 +40,7 @@ func (d *Daemon) Addr() *net.UDPAddr { return d.conn.LocalAddr().(*net.UDPAddr) 
 
 // Serve reads datagrams until Close.
 func (d *Daemon) Serve() {
+	d.serving.Store(true)
 	defer close(d.done)
 	buf := make([]byte, trace.MaxDatagram+1)
 	for {
@@ -53,10 +56,12 @@ func (d *Daemon) Serve() {
 	}
 }
 
-// Close stops Serve and waits for it.
+// Close stops Serve and waits for it (when it ran).
 func (d *Daemon) Close() error {
 	err := d.conn.Close()
-	<-d.done
+	if d.serving.Load() {
+		<-d.done
+	}
 	return err
 }
 
