@@ -79,13 +79,8 @@ func Assemble(traceID string, docs []json.RawMessage) *Trace {
 		if p == nil || p == s || contains(s, p) {
 			continue
 		}
-		if p.Origin == "AWS::Lambda::Function" {
-			for _, c := range p.Subsegments {
-				if c != nil && c.Name == "Invocation" {
-					p = c
-					break
-				}
-			}
+		if inv := invocationOf(p); inv != nil {
+			p = inv
 		}
 		p.Subsegments = append(p.Subsegments, s)
 		attached[s] = true
@@ -113,6 +108,19 @@ func Assemble(traceID string, docs []json.RawMessage) *Trace {
 	}
 	slices.SortStableFunc(t.Segments, byStart)
 	return t
+}
+
+// invocationOf is the Invocation subsegment of a function segment, or nil.
+func invocationOf(p *Segment) *Segment {
+	if p.Origin != "AWS::Lambda::Function" {
+		return nil
+	}
+	for _, c := range p.Subsegments {
+		if c != nil && c.Name == "Invocation" {
+			return c
+		}
+	}
+	return nil
 }
 
 // contains reports whether p is s or below it.
@@ -153,6 +161,9 @@ func (t *Trace) Rows() []Row {
 		if s.ParentID == "" || p == nil || contains(s, p) {
 			roots = append(roots, s)
 			continue
+		}
+		if inv := invocationOf(p); inv != nil && s.Origin == "" {
+			p = inv // a function's own segment (OpenTelemetry's server span) is its Invocation's work
 		}
 		children[p] = append(children[p], s)
 	}
