@@ -68,7 +68,7 @@ func traceWaterfall(v TraceView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</code></span> <span class=\"legend\"><span class=\"sw ok\"></span> OK <span class=\"sw error\"></span> Error (4xx) <span class=\"sw fault\"></span> Fault (5xx) <span class=\"sw throttle\"></span> Throttle (429) <span class=\"sw pending\"></span> In progress</span> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</code></span> <span class=\"legend\"><span class=\"sw sw-ok\"></span> OK <span class=\"sw sw-error\"></span> Error (4xx) <span class=\"sw sw-fault\"></span> Fault (5xx) <span class=\"sw sw-throttle\"></span> Throttle (429) <span class=\"sw sw-pending\"></span> In progress</span> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

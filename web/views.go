@@ -26,6 +26,9 @@ type Option struct {
 // Filter is the list filter as the URL query and the form carry it.
 type Filter struct {
 	Session, Route, Method, Status, Outcome, Q string
+	// Node is a service map node ("fn:Orders", "aws:DynamoDB"): the
+	// exchanges whose trace reached it.
+	Node string
 }
 
 // Active reports whether any filter is set.

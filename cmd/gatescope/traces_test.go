@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/gatescope/gatescope/server/testenv"
 	"github.com/gatescope/gatescope/server/trace"
 )
@@ -244,6 +246,47 @@ func TestTracesFromInstrumentedFunctions(t *testing.T) {
 		}
 	})
 
+	t.Run("service map", func(t *testing.T) {
+		var m struct {
+			Nodes []trace.MapNode
+			Edges []trace.MapEdge
+		}
+		getJSONInto(t, ui+"/api/map?session=traces", &m)
+		nodes := map[string]trace.MapNode{}
+		for _, n := range m.Nodes {
+			nodes[n.Key] = n
+		}
+		for _, k := range []string{"client", "api:Shop", "api:ServerlessHttpApi", "fn:GoTraced", "fn:OtelFn",
+			"remote:orders-db", "aws:DynamoDB", "remote:inventory.example"} {
+			if _, ok := nodes[k]; !ok {
+				t.Errorf("no node %s in %v", k, m.Nodes)
+			}
+		}
+		if n := nodes["fn:GoTraced"]; n.Faults < 1 || n.Count < 4 || n.P99Ms < n.P50Ms {
+			t.Errorf("GoTraced node: %+v", n)
+		}
+		// GoTraced called through the Invoke API by itself (/call) is part
+		// of its caller's trace, not a request of the client's.
+		if n := nodes["client"]; n.Count != 5 {
+			t.Errorf("client made %d requests, want 5 (the Invoke API call was a function's)", n.Count)
+		}
+		edges := map[string]trace.MapEdge{}
+		for _, e := range m.Edges {
+			edges[e.From+">"+e.To] = e
+		}
+		for _, k := range []string{"client>api:Shop", "api:Shop>fn:GoTraced", "fn:OtelFn>aws:DynamoDB", "fn:GoTraced>remote:orders-db"} {
+			if _, ok := edges[k]; !ok {
+				t.Errorf("no edge %s in %v", k, m.Edges)
+			}
+		}
+		// The node filter lists the exchanges whose trace reached it.
+		var res struct{ Exchanges []map[string]any }
+		getJSONInto(t, ui+"/api/exchanges?node=aws:DynamoDB", &res)
+		if len(res.Exchanges) != 1 {
+			t.Errorf("node=aws:DynamoDB lists %d exchanges, want the /otel one", len(res.Exchanges))
+		}
+	})
+
 	t.Run("exports", func(t *testing.T) {
 		x := waitStored(t, ui, "/Prod/go")
 		code, h, body := fetch(t, ui+"/api/exchanges/"+x.ID+"/trace?format=otlp")
@@ -260,4 +303,87 @@ func TestTracesFromInstrumentedFunctions(t *testing.T) {
 			t.Errorf("X-Ray export: %v %s", err, body)
 		}
 	})
+}
+
+// TestBrowserTraceAndMap draws real traces: the inspector's waterfall of a
+// failed REST request (nesting, colours, the cause on click, log ticks)
+// and the service map, whose node opens the list filtered to it.
+func TestBrowserTraceAndMap(t *testing.T) {
+	_, api, ui := startTracedApp(t)
+	for _, p := range []string{"/Prod/go", "/Prod/go/fail", "/otel", "/Prod/call", "/Prod/go/fail", "/slow"} {
+		fetch(t, api+p)
+	}
+	slow := waitStored(t, ui, "/slow")
+	x := waitStored(t, ui, "/Prod/go/fail")
+	waitTrace(t, ui, x.ID, "the failing subsegment arrives", func(tr *trace.Trace) bool { return find(tr, "charge-card") != nil })
+	otel := waitStored(t, ui, "/otel")
+	waitTrace(t, ui, otel.ID, "the spans arrive", func(tr *trace.Trace) bool { return find(tr, "inventory.example") != nil })
+	call := waitStored(t, ui, "/Prod/call")
+	waitTrace(t, ui, call.ID, "the callee arrives", func(tr *trace.Trace) bool { return find(tr, "orders-db") != nil })
+
+	tab := testenv.Browser(t, chromedp.WindowSize(1400, 1000))
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	run("open the failed exchange's trace", chromedp.Navigate(ui+"/exchanges/"+x.ID+"#trace"))
+	testenv.WaitJS(t, tab, "the waterfall", `document.querySelectorAll('[data-testid=trace-row]').length >= 7`)
+	rows, err := chromedp.Run(tab, chromedp.Evaluate[[]map[string]string](`[...document.querySelectorAll('[data-testid=trace-row]')].map(r => ({name: r.dataset.name, depth: r.dataset.depth, status: r.dataset.status, visible: String(r.offsetParent !== null)}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r["depth"]+" "+r["name"]+" "+r["status"])
+		if r["visible"] != "true" {
+			t.Errorf("row %s is not visible", r["name"])
+		}
+	}
+	for _, want := range []string{"0 Shop/Prod fault", "2 GoTraced ok", "3 GoTraced fault", "4 Invocation fault", "5 charge-card fault"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("waterfall lacks %q: %q", want, got)
+		}
+	}
+	color, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('[data-testid=trace-row][data-name="charge-card"] .tbar')).backgroundColor`))
+	if err != nil || color != "rgb(207, 34, 46)" {
+		t.Errorf("a fault's bar is %q (%v), want X-Ray's red", color, err)
+	}
+	run("open charge-card", chromedp.Click(chromedp.CSS(`[data-testid=trace-row][data-name="charge-card"] summary`)))
+	testenv.WaitJS(t, tab, "its exception and annotation", `(() => { const r = document.querySelector('[data-testid=trace-row][data-name="charge-card"]');
+		return r.open && r.querySelector('[data-testid=trace-exception]').innerText.includes('card declined') && r.querySelector('[data-testid=trace-annotations]').innerText.includes('c-42'); })()`)
+	testenv.WaitJS(t, tab, "log lines as ticks", `[...document.querySelectorAll('[data-testid=trace-log-tick]')].some(l => l.title.includes('ERROR the card was declined') && l.classList.contains('err'))`)
+	screenshot(t, tab, "trace-fault.png")
+
+	run("a timed-out function", chromedp.Navigate(ui+"/exchanges/"+slow.ID+"#trace"))
+	testenv.WaitJS(t, tab, "the timeout marker at the function's end", `(() => {
+		const m = document.querySelector('[data-testid=trace-timeout]');
+		const fn = [...document.querySelectorAll('[data-testid=trace-row]')].find(r => r.dataset.name === 'Slow' && r.dataset.status === 'fault');
+		return m && fn && m.title.includes('times out 1.00 s after');
+	})()`)
+	screenshot(t, tab, "trace-timeout.png")
+
+	run("the OpenTelemetry trace", chromedp.Navigate(ui+"/exchanges/"+otel.ID+"#trace"))
+	testenv.WaitJS(t, tab, "the spans drawn", `[...document.querySelectorAll('[data-testid=trace-row]')].some(r => r.dataset.name === 'inventory.example' && r.dataset.status === 'fault')`)
+	run("open the HTTP call", chromedp.Click(chromedp.CSS(`[data-testid=trace-row][data-name="inventory.example"] summary`)))
+	testenv.WaitJS(t, tab, "its HTTP details", `document.querySelector('[data-testid=trace-row][data-name="inventory.example"] [data-testid=trace-http]').innerText.includes('https://inventory.example/stock/7')`)
+	screenshot(t, tab, "trace-otel.png")
+
+	run("a function calling a function", chromedp.Navigate(ui+"/exchanges/"+call.ID+"#trace"))
+	testenv.WaitJS(t, tab, "the callee nested", `document.querySelectorAll('[data-testid=trace-row][data-name="GoTraced"]').length === 4`)
+	screenshot(t, tab, "trace-call.png")
+
+	run("the service map", chromedp.Navigate(ui+"/map?session=traces"))
+	testenv.WaitJS(t, tab, "the map's nodes", `document.querySelectorAll('[data-testid=map-node]').length >= 6`)
+	status, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector('[data-testid=map-node][data-key="fn:GoTraced"]').dataset.status`))
+	if err != nil || status != "fault" {
+		t.Errorf("GoTraced node status %q (%v), want fault", status, err)
+	}
+	screenshot(t, tab, "service-map.png")
+	run("click DynamoDB", chromedp.Click(chromedp.CSS(`[data-testid=map-node][data-key="aws:DynamoDB"]`)))
+	testenv.WaitJS(t, tab, "the list filtered to the node", `location.pathname === '/' && location.search.includes('node=aws') && document.querySelectorAll('#rows tr[data-id]').length === 1`)
+	screenshot(t, tab, "map-node-list.png")
 }

@@ -25,6 +25,7 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /api/exchanges/{id}/replays", rp.ListReplays)
 	handle("GET /api/exchanges/{id}/diff", rp.GetDiff)
 	handle("GET /api/exchanges/{id}/trace", dash.GetTrace)
+	handle("GET /api/map", dash.MapAPI)
 	// Sessions: list, rename, delete, replay, export, share; import.
 	handle("GET /api/sessions", dash.ListSessions)
 	handle("PATCH /api/sessions/{id}", dash.UpdateSession)
@@ -45,6 +46,7 @@ func routes(d Deps) *http.ServeMux {
 	// Pages.
 	handle("GET /{$}", dash.ListPage)
 	handle("GET /exchanges/{id}", dash.ExchangePage)
+	handle("GET /map", dash.MapPage)
 	handle("GET /exchanges/{id}/body/{part}", dash.ExchangeBody)
 	handle("GET /exchanges/{id}/event.json", dash.ExchangeEvent)
 	handle("GET /exchanges/{id}/logs", dash.ExchangeLogs)

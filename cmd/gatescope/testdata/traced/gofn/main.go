@@ -5,6 +5,7 @@
 //	/go       an X-Ray subsegment with an annotation, metadata and a SQL call
 //	/go/fail  an X-Ray subsegment that fails, then the handler fails (error cause)
 //	/otel     OpenTelemetry spans sent over OTLP/HTTP (protobuf)
+//	/slow     runs past its timeout
 //	/call     invokes the GoTraced function through the Lambda Invoke API (SDK v2, X-Ray instrumented)
 package main
 
@@ -42,11 +43,17 @@ func handle(ctx context.Context, ev json.RawMessage) (map[string]any, error) {
 	json.Unmarshal(ev, &e)
 	path := e.Path + e.RawPath
 	switch {
+	case strings.HasSuffix(path, "/slow"):
+		fmt.Println("waiting for a slow dependency")
+		time.Sleep(3 * time.Second)
+		return map[string]any{"statusCode": 200, "body": "too late"}, nil
 	case strings.HasSuffix(path, "/go/fail"):
+		fmt.Println("charging card for customer c-42")
 		err := xray.Capture(ctx, "charge-card", func(ctx context.Context) error {
 			xray.AddAnnotation(ctx, "customer", "c-42")
 			return errors.New("card declined")
 		})
+		fmt.Println("ERROR the card was declined")
 		return nil, fmt.Errorf("payment failed: %w", err)
 	case strings.HasSuffix(path, "/go"):
 		err := xray.Capture(ctx, "load-order", func(ctx context.Context) error {
