@@ -15,6 +15,10 @@ CREATE INDEX exchange_traces_trace ON exchange_traces(trace_id);
 -- in-progress one with the same id. They are pruned when no exchange has
 -- their trace any more (and after a while when none ever had).
 CREATE TABLE trace_segments (
+	-- A rowid table: documents are hundreds of bytes, and appending them in
+	-- arrival order (rather than into a tree keyed by random ids) keeps
+	-- ingest cheap; the unique index is what upserts by.
+	seq         INTEGER PRIMARY KEY,
 	trace_id    TEXT NOT NULL,
 	id          TEXT NOT NULL,
 	parent_id   TEXT NOT NULL DEFAULT '',
@@ -22,8 +26,8 @@ CREATE TABLE trace_segments (
 	source      TEXT NOT NULL,   -- xray | otlp
 	received_at INTEGER NOT NULL, -- unix nanoseconds
 	doc         BLOB NOT NULL,
-	PRIMARY KEY (trace_id, id)
-) WITHOUT ROWID;
+	UNIQUE (trace_id, id)
+);
 CREATE INDEX trace_segments_received ON trace_segments(received_at);
 
 -- The downstream services (AWS services, HTTP hosts, databases) a trace

@@ -115,13 +115,17 @@ func (db *DB) insertTraceDocs(ctx context.Context, docs []TraceDoc) error {
 	}
 	defer node.Close()
 	now := db.now().UnixNano()
+	nodes := map[[2]string]bool{} // a trace's documents mostly name the same nodes
 	for _, d := range docs {
 		if _, err := ins.ExecContext(ctx, d.TraceID, d.ID, d.ParentID, d.InProgress, d.Source, now, []byte(validUTF8(d.Body))); err != nil {
 			return fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		for _, n := range d.Nodes {
-			if _, err := node.ExecContext(ctx, d.TraceID, n); err != nil {
-				return fmt.Errorf("document %s: %w", d.ID, err)
+			if k := [2]string{d.TraceID, n}; !nodes[k] {
+				nodes[k] = true
+				if _, err := node.ExecContext(ctx, d.TraceID, n); err != nil {
+					return fmt.Errorf("document %s: %w", d.ID, err)
+				}
 			}
 		}
 	}
@@ -219,9 +223,9 @@ func (db *DB) traceDocs(ctx context.Context, ids []string, out map[string][]json
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.r.QueryContext(ctx, `SELECT trace_id, doc FROM (SELECT trace_id, doc, received_at,
-		row_number() OVER (PARTITION BY trace_id ORDER BY received_at) AS n FROM trace_segments WHERE trace_id IN (`+in+`))
-		WHERE n <= `+fmt.Sprint(MaxTraceDocs)+` ORDER BY received_at`, args...)
+	rows, err = db.r.QueryContext(ctx, `SELECT trace_id, doc FROM (SELECT trace_id, doc, seq,
+		row_number() OVER (PARTITION BY trace_id ORDER BY seq) AS n FROM trace_segments WHERE trace_id IN (`+in+`))
+		WHERE n <= `+fmt.Sprint(MaxTraceDocs)+` ORDER BY seq`, args...)
 	if err != nil {
 		return err
 	}
@@ -248,12 +252,12 @@ func (db *DB) PruneTraces(ctx context.Context) (int, error) {
 		sql  string
 		args []any
 	}{
-		{`DELETE FROM trace_segments WHERE (trace_id, id) IN (SELECT trace_id, id FROM trace_segments s
+		{`DELETE FROM trace_segments WHERE seq IN (SELECT seq FROM trace_segments s
 			WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM exchange_traces t WHERE t.trace_id = s.trace_id) LIMIT ?)`,
 			[]any{cutoff, pruneChunk}},
-		{`DELETE FROM trace_segments WHERE (trace_id, id) IN (SELECT trace_id, id FROM trace_segments
-			WHERE received_at <= (SELECT received_at FROM trace_segments ORDER BY received_at DESC LIMIT 1 OFFSET ?)
-			ORDER BY received_at LIMIT ?)`, []any{maxStoredTraceDocs, pruneChunk}},
+		{`DELETE FROM trace_segments WHERE seq IN (SELECT seq FROM trace_segments
+			WHERE seq <= (SELECT seq FROM trace_segments ORDER BY seq DESC LIMIT 1 OFFSET ?)
+			ORDER BY seq LIMIT ?)`, []any{maxStoredTraceDocs, pruneChunk}},
 	} {
 		for {
 			res, err := db.w.ExecContext(ctx, q.sql, q.args...)

@@ -183,3 +183,21 @@ func TestExports(t *testing.T) {
 		t.Error("cause not exported as an exception event")
 	}
 }
+
+// BenchmarkOwnSegments is what gatescope's own segments cost each request:
+// a REST stage's and Lambda's two, built and encoded.
+func BenchmarkOwnSegments(b *testing.B) {
+	t0 := time.Unix(1795978993, 0)
+	inv := &Invocation{TraceID: "1-5759e988-bd862e3fe1be46a994272793", Caller: "aaaaaaaaaaaaaaaa", Sampled: true,
+		ServiceID: "bbbbbbbbbbbbbbbb", FunctionID: "53995c3f42cd8ad8", Function: "fn",
+		ARN: "arn:aws:lambda:us-east-1:123456789012:function:fn", Account: "123456789012", RequestID: "r",
+		Start: t0, InvokeStart: t0.Add(100 * time.Millisecond), ResponseAt: t0.Add(200 * time.Millisecond),
+		OverheadEnd: t0.Add(201 * time.Millisecond), End: t0.Add(202 * time.Millisecond), Timeout: 3 * time.Second}
+	st := &Stage{TraceID: inv.TraceID, ID: "g", InvokeID: "c", APIID: "Api", Stage: "Prod", Region: "us-east-1",
+		Account: "123456789012", Status: 200, Start: t0, End: t0.Add(time.Second), Function: "fn", FunctionARN: "arn",
+		InvokeStart: t0, InvokeEnd: t0.Add(time.Second), InvokeStatus: 200, URL: "http://localhost:3000/Prod/x", Method: "GET"}
+	b.ReportAllocs()
+	for b.Loop() {
+		Encode(append([]*Segment{StageSegment(st)}, LambdaSegments(inv)...))
+	}
+}

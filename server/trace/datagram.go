@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ type Doc struct {
 	// (spans over UDP or HTTP, converted).
 	Source string
 	Body   json.RawMessage
+	// Nodes are the downstream services the document's subsegments called
+	// (DownstreamKey), read while parsing so nothing decodes it again.
+	Nodes []string
 }
 
 // Sources of documents.
@@ -82,12 +86,7 @@ func ParseDatagram(b []byte) ([]Doc, error) {
 // the daemon does not validate documents either, and the reader of a
 // trace skips what it cannot use.
 func ParseDocument(body []byte) (Doc, error) {
-	var s struct {
-		TraceID    string `json:"trace_id"`
-		ID         string `json:"id"`
-		ParentID   string `json:"parent_id"`
-		InProgress bool   `json:"in_progress"`
-	}
+	var s docHead
 	if len(body) == 0 || body[0] != '{' {
 		return Doc{}, ErrDocument
 	}
@@ -97,8 +96,37 @@ func ParseDocument(body []byte) (Doc, error) {
 	if !validID(s.ID, 64) || !validID(s.TraceID, 64) || len(s.ParentID) > 64 {
 		return Doc{}, fmt.Errorf("%w: it needs an id and a trace_id", ErrDocument)
 	}
-	return Doc{TraceID: s.TraceID, ID: s.ID, ParentID: s.ParentID, InProgress: s.InProgress,
-		Body: json.RawMessage(bytes.Clone(body))}, nil
+	d := Doc{TraceID: s.TraceID, ID: s.ID, ParentID: s.ParentID, InProgress: s.InProgress,
+		Body: json.RawMessage(bytes.Clone(body))}
+	s.nodes(&d.Nodes, 0)
+	return d, nil
+}
+
+// docHead is what the daemon reads of a document: how to file it, and the
+// names and namespaces of its (sub)segments for the service map's nodes.
+type docHead struct {
+	TraceID     string    `json:"trace_id"`
+	ID          string    `json:"id"`
+	ParentID    string    `json:"parent_id"`
+	InProgress  bool      `json:"in_progress"`
+	Name        string    `json:"name"`
+	Namespace   string    `json:"namespace"`
+	Subsegments []docHead `json:"subsegments"`
+}
+
+// maxDocNodes bounds the nodes one document files.
+const maxDocNodes = 32
+
+func (h *docHead) nodes(out *[]string, depth int) {
+	if depth > 64 || len(*out) >= maxDocNodes {
+		return
+	}
+	if k := DownstreamKey(&Segment{Name: h.Name, Namespace: h.Namespace}); k != "" && !slices.Contains(*out, k) {
+		*out = append(*out, k)
+	}
+	for i := range h.Subsegments {
+		h.Subsegments[i].nodes(out, depth+1)
+	}
 }
 
 func validID(s string, max int) bool {

@@ -74,7 +74,11 @@ func SpansToDocs(td *tracepb.TracesData) []Doc {
 				if err != nil {
 					continue
 				}
-				docs = append(docs, Doc{TraceID: seg.TraceID, ID: seg.ID, ParentID: seg.ParentID, Source: SourceOTLP, Body: body})
+				d := Doc{TraceID: seg.TraceID, ID: seg.ID, ParentID: seg.ParentID, Source: SourceOTLP, Body: body}
+				if k := DownstreamKey(seg); k != "" {
+					d.Nodes = []string{k}
+				}
+				docs = append(docs, d)
 			}
 		}
 	}

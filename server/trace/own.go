@@ -58,7 +58,7 @@ func LambdaSegments(inv *Invocation) []*Segment {
 		StartTime: Seconds(inv.Start), EndTime: Seconds(inv.End),
 		Origin: "AWS::Lambda", ResourceARN: arn,
 		HTTP: &HTTP{Response: &HTTPResponse{Status: 200}},
-		AWS:  mustJSON(map[string]any{"request_id": inv.RequestID}),
+		AWS:  mustJSON(lambdaAWS{RequestID: inv.RequestID}),
 	}
 	fnStart := inv.InvokeStart
 	if !inv.InitStart.IsZero() {
@@ -72,23 +72,23 @@ func LambdaSegments(inv *Invocation) []*Segment {
 		Name: inv.Function, ID: inv.FunctionID, TraceID: inv.TraceID, ParentID: inv.ServiceID,
 		StartTime: Seconds(fnStart), EndTime: Seconds(end),
 		Origin: "AWS::Lambda::Function", ResourceARN: arn,
-		AWS: mustJSON(map[string]any{"account_id": inv.Account, "function_arn": arn, "resource_names": []string{inv.Function}}),
+		AWS: mustJSON(lambdaAWS{AccountID: inv.Account, FunctionARN: arn, ResourceNames: []string{inv.Function}}),
 	}
-	meta := map[string]any{"timeout_ms": inv.Timeout.Milliseconds(), "cold": !inv.InitStart.IsZero(), "sampled": inv.Sampled}
-	fn.Metadata = mustJSON(map[string]any{"gatescope": meta})
+	var meta gatescopeMeta
+	meta.Gatescope.TimeoutMs, meta.Gatescope.Cold, meta.Gatescope.Sampled = inv.Timeout.Milliseconds(), !inv.InitStart.IsZero(), inv.Sampled
+	fn.Metadata = mustJSON(meta)
+	arnOnly := mustJSON(lambdaAWS{FunctionARN: arn})
 	if !inv.InitStart.IsZero() {
 		fn.Subsegments = append(fn.Subsegments, &Segment{Name: "Initialization", ID: NewID(),
-			StartTime: Seconds(inv.InitStart), EndTime: Seconds(inv.InitEnd), Fault: inv.InitFailed,
-			AWS: mustJSON(map[string]any{"function_arn": arn})})
+			StartTime: Seconds(inv.InitStart), EndTime: Seconds(inv.InitEnd), Fault: inv.InitFailed, AWS: arnOnly})
 	}
 	if !inv.InvokeStart.IsZero() {
 		fn.Subsegments = append(fn.Subsegments, &Segment{Name: "Invocation", ID: NewID(),
 			StartTime: Seconds(inv.InvokeStart), EndTime: Seconds(inv.ResponseAt), Fault: inv.FunctionError && !inv.InitFailed,
-			AWS: mustJSON(map[string]any{"function_arn": arn, "resource_names": []string{inv.Function}})})
+			AWS: mustJSON(lambdaAWS{FunctionARN: arn, ResourceNames: []string{inv.Function}})})
 		if !inv.OverheadEnd.IsZero() && inv.OverheadEnd.After(inv.ResponseAt) {
 			fn.Subsegments = append(fn.Subsegments, &Segment{Name: "Overhead", ID: NewID(),
-				StartTime: Seconds(inv.ResponseAt), EndTime: Seconds(inv.OverheadEnd),
-				AWS: mustJSON(map[string]any{"function_arn": arn})})
+				StartTime: Seconds(inv.ResponseAt), EndTime: Seconds(inv.OverheadEnd), AWS: arnOnly})
 		}
 	}
 	if inv.FunctionError {
@@ -99,6 +99,24 @@ func LambdaSegments(inv *Invocation) []*Segment {
 		}
 	}
 	return []*Segment{svc, fn}
+}
+
+// lambdaAWS is the aws object of Lambda's segments.
+type lambdaAWS struct {
+	AccountID     string   `json:"account_id,omitempty"`
+	FunctionARN   string   `json:"function_arn,omitempty"`
+	ResourceNames []string `json:"resource_names,omitempty"`
+	RequestID     string   `json:"request_id,omitempty"`
+}
+
+// gatescopeMeta is gatescope's own namespace in a function segment's
+// metadata: what it knows that X-Ray's documents have no field for.
+type gatescopeMeta struct {
+	Gatescope struct {
+		TimeoutMs int64 `json:"timeout_ms"`
+		Cold      bool  `json:"cold"`
+		Sampled   bool  `json:"sampled"`
+	} `json:"gatescope"`
 }
 
 // causeFromPayload makes a cause of a function error's JSON, for runtimes
@@ -170,13 +188,15 @@ func StageSegment(st *Stage) *Segment {
 			Request:  &HTTPRequest{Method: st.Method, URL: st.URL, ClientIP: st.ClientIP, UserAgent: st.UA, XForwardedFor: st.XForwardedFor},
 			Response: &HTTPResponse{Status: st.Status, ContentLength: mustJSON(st.ContentLength)},
 		},
-		AWS: mustJSON(map[string]any{
-			"xray":        map[string]any{"sampling_rule_name": "Default"},
-			"api_gateway": map[string]any{"account_id": st.Account, "rest_api_id": st.APIID, "stage": st.Stage, "request_id": st.RequestID},
-		}),
-		Annotations: mustJSON(map[string]any{"aws:api_id": st.APIID, "aws:api_stage": st.Stage}),
-		Metadata:    mustJSON(map[string]any{"default": map[string]any{"extended_request_id": st.ExtendedRequestID, "request_id": st.RequestID}}),
 	}
+	var aws stageAWS
+	aws.XRay.SamplingRuleName = "Default"
+	aws.APIGateway.AccountID, aws.APIGateway.RestAPIID, aws.APIGateway.Stage, aws.APIGateway.RequestID = st.Account, st.APIID, st.Stage, st.RequestID
+	seg.AWS = mustJSON(aws)
+	seg.Annotations = mustJSON(stageAnnotations{APIID: st.APIID, Stage: st.Stage})
+	var meta stageMeta
+	meta.Default.ExtendedRequestID, meta.Default.RequestID = st.ExtendedRequestID, st.RequestID
+	seg.Metadata = mustJSON(meta)
 	setHTTPStatus(seg, st.Status)
 	if !st.InvokeStart.IsZero() {
 		call := &Segment{
@@ -184,8 +204,7 @@ func StageSegment(st *Stage) *Segment {
 			StartTime: Seconds(st.InvokeStart), EndTime: Seconds(st.InvokeEnd),
 			HTTP: &HTTP{Request: &HTTPRequest{Method: "POST",
 				URL: fmt.Sprintf("https://lambda.%s.amazonaws.com/2015-03-31/functions/%s/invocations", st.Region, st.FunctionARN)}},
-			AWS: mustJSON(map[string]any{"function_name": st.Function, "region": st.Region, "operation": "Invoke",
-				"resource_names": []string{st.Function}}),
+			AWS: mustJSON(callAWS{FunctionName: st.Function, Region: st.Region, Operation: "Invoke", ResourceNames: []string{st.Function}}),
 		}
 		if st.InvokeStatus != 0 {
 			call.HTTP.Response = &HTTPResponse{Status: st.InvokeStatus}
@@ -197,6 +216,37 @@ func StageSegment(st *Stage) *Segment {
 	}
 	return seg
 }
+
+// The objects of API Gateway's segments, typed: encoding maps costs more.
+type (
+	stageAWS struct {
+		XRay struct {
+			SamplingRuleName string `json:"sampling_rule_name"`
+		} `json:"xray"`
+		APIGateway struct {
+			AccountID string `json:"account_id"`
+			RestAPIID string `json:"rest_api_id"`
+			Stage     string `json:"stage"`
+			RequestID string `json:"request_id"`
+		} `json:"api_gateway"`
+	}
+	stageAnnotations struct {
+		APIID string `json:"aws:api_id"`
+		Stage string `json:"aws:api_stage"`
+	}
+	stageMeta struct {
+		Default struct {
+			ExtendedRequestID string `json:"extended_request_id"`
+			RequestID         string `json:"request_id"`
+		} `json:"default"`
+	}
+	callAWS struct {
+		FunctionName  string   `json:"function_name"`
+		Region        string   `json:"region"`
+		Operation     string   `json:"operation"`
+		ResourceNames []string `json:"resource_names"`
+	}
+)
 
 // setHTTPStatus marks a segment by its HTTP status as X-Ray does: 429
 // throttle (and error), other 4xx error, 5xx fault.
@@ -223,12 +273,8 @@ func mustJSON(v any) json.RawMessage {
 func Encode(segs []*Segment) []json.RawMessage {
 	out := make([]json.RawMessage, 0, len(segs))
 	for _, s := range segs {
-		if s == nil {
-			continue
-		}
-		b, err := json.Marshal(s)
-		if err == nil {
-			out = append(out, b)
+		if s != nil {
+			out = append(out, s.AppendJSON(make([]byte, 0, 1024)))
 		}
 	}
 	return out

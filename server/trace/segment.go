@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -99,31 +98,6 @@ func (s *Segment) UnmarshalJSON(b []byte) error {
 		s.Rest = nil
 	}
 	return nil
-}
-
-// MarshalJSON encodes the document with Rest's keys after the known ones,
-// in key order.
-func (s *Segment) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal((*plainSegment)(s))
-	if err != nil || len(s.Rest) == 0 {
-		return b, err
-	}
-	keys := make([]string, 0, len(s.Rest))
-	for k := range s.Rest {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var buf bytes.Buffer
-	buf.Write(b[:len(b)-1])
-	for _, k := range keys {
-		kb, _ := json.Marshal(k)
-		buf.WriteByte(',')
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(s.Rest[k])
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
 }
 
 // IsSubsegment reports whether the document is a subsegment sent alone.

@@ -8,7 +8,6 @@ package collect
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -32,8 +31,12 @@ type Options struct {
 	// request at 500 requests a second). Past it, datagrams are dropped
 	// before they are parsed.
 	Rate int
-	// QueueSize bounds the documents waiting for the writer (default 8192).
-	QueueSize int
+	// QueueSize bounds the documents waiting for the writer (default
+	// 65536), and QueueBytes their size (default 16 MiB): enough to ride
+	// out the store's pauses (a WAL checkpoint, the capture writer's turn)
+	// at a few thousand documents a second, never more memory than that.
+	QueueSize  int
+	QueueBytes int64
 	// BatchSize and FlushInterval shape the writer's transactions
 	// (default 500 documents or 20 ms).
 	BatchSize     int
@@ -48,6 +51,7 @@ type Counts struct {
 	Received uint64 `json:"received"` // documents accepted into the queue
 	Stored   uint64 `json:"stored"`
 	Dropped  uint64 `json:"dropped"` // over the rate, the queue full, or a failed write
+	OverRate uint64 `json:"overRate"` // of Dropped: over the rate
 	Invalid  uint64 `json:"invalid"` // datagrams or requests that were not traces
 }
 
@@ -64,7 +68,8 @@ type Collector struct {
 	closed bool
 	done   chan struct{}
 
-	received, stored, dropped, invalid atomic.Uint64
+	received, stored, dropped, invalid, overRate atomic.Uint64
+	queued                                       atomic.Int64 // bytes of documents in the queue
 }
 
 // New returns a collector writing to st. Call Run to start its writer.
@@ -73,7 +78,10 @@ func New(logger *slog.Logger, st Store, opts Options) *Collector {
 		opts.Rate = 5000
 	}
 	if opts.QueueSize <= 0 {
-		opts.QueueSize = 8192
+		opts.QueueSize = 1 << 16
+	}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = 16 << 20
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
@@ -90,7 +98,8 @@ func New(logger *slog.Logger, st Store, opts Options) *Collector {
 
 // Counts returns the collector's counters.
 func (c *Collector) Counts() Counts {
-	return Counts{Received: c.received.Load(), Stored: c.stored.Load(), Dropped: c.dropped.Load(), Invalid: c.invalid.Load()}
+	return Counts{Received: c.received.Load(), Stored: c.stored.Load(), Dropped: c.dropped.Load(), Invalid: c.invalid.Load(),
+		OverRate: c.overRate.Load()}
 }
 
 // admit takes n documents' worth of the rate; false (and n counted as
@@ -100,6 +109,7 @@ func (c *Collector) admit(n int) bool {
 		return true
 	}
 	c.dropped.Add(uint64(n))
+	c.overRate.Add(uint64(n))
 	return false
 }
 
@@ -113,10 +123,16 @@ func (c *Collector) offer(docs []trace.Doc) int {
 		if c.closed {
 			break
 		}
+		size := int64(len(d.Body))
+		if c.queued.Add(size) > c.opts.QueueBytes {
+			c.queued.Add(-size)
+			continue
+		}
 		select {
 		case c.queue <- d:
 			n++
 		default:
+			c.queued.Add(-size)
 		}
 	}
 	c.received.Add(uint64(n))
@@ -174,9 +190,12 @@ func (c *Collector) Done() <-chan struct{} { return c.done }
 
 func (c *Collector) write(ctx context.Context, batch []trace.Doc) {
 	docs := make([]store.TraceDoc, len(batch))
+	var size int64
+	defer func() { c.queued.Add(-size) }()
 	for i, d := range batch {
+		size += int64(len(d.Body))
 		docs[i] = store.TraceDoc{TraceID: d.TraceID, ID: d.ID, ParentID: d.ParentID, InProgress: d.InProgress,
-			Source: d.Source, Body: d.Body, Nodes: downstream(d.Body)}
+			Source: d.Source, Body: d.Body, Nodes: d.Nodes}
 	}
 	if err := c.st.InsertTraceDocs(ctx, docs); err != nil {
 		c.dropped.Add(uint64(len(docs)))
@@ -184,24 +203,6 @@ func (c *Collector) write(ctx context.Context, batch []trace.Doc) {
 		return
 	}
 	c.stored.Add(uint64(len(docs)))
-}
-
-// downstream are the service map nodes a document names: the AWS services
-// and remote hosts its subsegments called.
-func downstream(body json.RawMessage) []string {
-	var s trace.Segment
-	if json.Unmarshal(body, &s) != nil {
-		return nil
-	}
-	var out []string
-	seen := map[string]bool{}
-	s.Walk(func(seg, _ *trace.Segment, _ int) {
-		if k := trace.DownstreamKey(seg); k != "" && !seen[k] && len(out) < 32 {
-			seen[k] = true
-			out = append(out, k)
-		}
-	})
-	return out
 }
 
 // bucket is a token bucket: rate tokens a second, at most rate held.

@@ -128,6 +128,13 @@ func TestRateAndQueueBounds(t *testing.T) {
 	if n.Received != 4 || n.Dropped != 96 {
 		t.Errorf("counts = %+v, want 4 received, 96 dropped", n)
 	}
+	// The queue's byte budget bounds it too.
+	small := New(slog.New(slog.DiscardHandler), st, Options{QueueBytes: int64(len(doc))})
+	small.Datagram(doc)
+	small.Datagram(doc)
+	if n := small.Counts(); n.Received != 1 || n.Dropped != 1 {
+		t.Errorf("byte budget: %+v", n)
+	}
 	big := append([]byte(nodeHeader), bytes.Repeat([]byte(" "), trace.MaxDatagram)...)
 	c.Datagram(big)
 	if c.Counts().Invalid != 1 {
@@ -226,7 +233,6 @@ func FuzzDatagram(f *testing.F) {
 				t.Fatalf("queued a document it cannot file: %+v", d)
 			}
 			raws = append(raws, d.Body)
-			downstream(d.Body)
 		}
 		tr := trace.Assemble(root, raws)
 		tr.Rows()
