@@ -50,9 +50,9 @@ type Options struct {
 type Counts struct {
 	Received uint64 `json:"received"` // documents accepted into the queue
 	Stored   uint64 `json:"stored"`
-	Dropped  uint64 `json:"dropped"` // over the rate, the queue full, or a failed write
+	Dropped  uint64 `json:"dropped"`  // over the rate, the queue full, or a failed write
 	OverRate uint64 `json:"overRate"` // of Dropped: over the rate
-	Invalid  uint64 `json:"invalid"` // datagrams or requests that were not traces
+	Invalid  uint64 `json:"invalid"`  // datagrams or requests that were not traces
 }
 
 // Collector takes documents off their senders and stores them.
