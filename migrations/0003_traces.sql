@@ -11,23 +11,21 @@ CREATE TABLE exchange_traces (
 CREATE INDEX exchange_traces_trace ON exchange_traces(trace_id);
 
 -- Documents functions sent: X-Ray segments and subsegments (the daemon's
--- UDP) and OTLP spans made documents. A complete document replaces an
--- in-progress one with the same id. They are pruned when no exchange has
--- their trace any more (and after a while when none ever had).
+-- UDP) and OTLP spans made documents. One row holds what one batch of the
+-- writer had of one trace (a JSON array, in arrival order): a trace's
+-- documents mostly arrive together, and a row per document made ingest
+-- cost more than the requests it traced. A complete document wins over an
+-- in-progress one with the same id when the trace is read. Rows are pruned
+-- when no exchange has their trace any more (and after a while when none
+-- ever had).
 CREATE TABLE trace_segments (
-	-- A rowid table: documents are hundreds of bytes, and appending them in
-	-- arrival order (rather than into a tree keyed by random ids) keeps
-	-- ingest cheap; the unique index is what upserts by.
 	seq         INTEGER PRIMARY KEY,
 	trace_id    TEXT NOT NULL,
-	id          TEXT NOT NULL,
-	parent_id   TEXT NOT NULL DEFAULT '',
-	in_progress INTEGER NOT NULL DEFAULT 0,
-	source      TEXT NOT NULL,   -- xray | otlp
 	received_at INTEGER NOT NULL, -- unix nanoseconds
-	doc         BLOB NOT NULL,
-	UNIQUE (trace_id, id)
+	n           INTEGER NOT NULL, -- documents in docs
+	docs        BLOB NOT NULL     -- JSON array of documents
 );
+CREATE INDEX trace_segments_trace ON trace_segments(trace_id);
 CREATE INDEX trace_segments_received ON trace_segments(received_at);
 
 -- The downstream services (AWS services, HTTP hosts, databases) a trace

@@ -31,9 +31,9 @@ const (
 	// MaxTraceDocs is the most documents functions sent that a trace
 	// returns (X-Ray itself stops a trace at 500 KB).
 	MaxTraceDocs = 5000
-	// maxStoredTraceDocs bounds the documents kept in all: past it the
-	// oldest go first.
-	maxStoredTraceDocs = 200_000
+	// maxStoredTraceRows bounds the rows of documents kept in all (each a
+	// batch's documents of one trace): past it the oldest go first.
+	maxStoredTraceRows = 100_000
 	// orphanAge is how long documents whose trace no exchange has are
 	// kept: an exchange may be written after its function's segments.
 	orphanAge = 10 * time.Minute
@@ -81,9 +81,9 @@ func insertTraceTx(ctx context.Context, tx *sql.Tx, x *exchange.Exchange) error 
 	return err
 }
 
-// InsertTraceDocs stores documents functions sent, in one transaction. A
-// complete document replaces an in-progress one with the same trace and
-// id; an in-progress one never replaces a complete one.
+// InsertTraceDocs stores documents functions sent, in one transaction: one
+// row per trace, its documents in the order given. Reading a trace
+// resolves documents sent twice (in progress, then complete).
 func (db *DB) InsertTraceDocs(ctx context.Context, docs []TraceDoc) error {
 	if len(docs) == 0 {
 		return nil
@@ -100,11 +100,7 @@ func (db *DB) insertTraceDocs(ctx context.Context, docs []TraceDoc) error {
 		return err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO trace_segments (trace_id, id, parent_id, in_progress, source, received_at, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (trace_id, id) DO UPDATE SET parent_id = excluded.parent_id, in_progress = excluded.in_progress,
-			source = excluded.source, received_at = excluded.received_at, doc = excluded.doc
-		WHERE excluded.in_progress = 0 OR trace_segments.in_progress = 1`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO trace_segments (trace_id, received_at, n, docs) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -115,17 +111,36 @@ func (db *DB) insertTraceDocs(ctx context.Context, docs []TraceDoc) error {
 	}
 	defer node.Close()
 	now := db.now().UnixNano()
-	nodes := map[[2]string]bool{} // a trace's documents mostly name the same nodes
-	for _, d := range docs {
-		if _, err := ins.ExecContext(ctx, d.TraceID, d.ID, d.ParentID, d.InProgress, d.Source, now, []byte(validUTF8(d.Body))); err != nil {
-			return fmt.Errorf("document %s: %w", d.ID, err)
+	var order []string
+	byTrace := map[string][]*TraceDoc{}
+	for i := range docs {
+		d := &docs[i]
+		if _, ok := byTrace[d.TraceID]; !ok {
+			order = append(order, d.TraceID)
 		}
-		for _, n := range d.Nodes {
-			if k := [2]string{d.TraceID, n}; !nodes[k] {
-				nodes[k] = true
-				if _, err := node.ExecContext(ctx, d.TraceID, n); err != nil {
-					return fmt.Errorf("document %s: %w", d.ID, err)
-				}
+		byTrace[d.TraceID] = append(byTrace[d.TraceID], d)
+	}
+	var buf []byte
+	for _, tid := range order {
+		ds := byTrace[tid]
+		buf = append(buf[:0], '[')
+		nodes := map[string]bool{}
+		for i, d := range ds {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, validUTF8(d.Body)...)
+			for _, n := range d.Nodes {
+				nodes[n] = true
+			}
+		}
+		buf = append(buf, ']')
+		if _, err := ins.ExecContext(ctx, tid, now, len(ds), buf); err != nil {
+			return fmt.Errorf("trace %s: %w", tid, err)
+		}
+		for n := range nodes {
+			if _, err := node.ExecContext(ctx, tid, n); err != nil {
+				return fmt.Errorf("trace %s: %w", tid, err)
 			}
 		}
 	}
@@ -223,28 +238,36 @@ func (db *DB) traceDocs(ctx context.Context, ids []string, out map[string][]json
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.r.QueryContext(ctx, `SELECT trace_id, doc FROM (SELECT trace_id, doc, seq,
-		row_number() OVER (PARTITION BY trace_id ORDER BY seq) AS n FROM trace_segments WHERE trace_id IN (`+in+`))
-		WHERE n <= `+fmt.Sprint(MaxTraceDocs)+` ORDER BY seq`, args...)
+	rows, err = db.r.QueryContext(ctx, `SELECT trace_id, docs FROM trace_segments WHERE trace_id IN (`+in+`) ORDER BY seq`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	received := map[string]int{}
 	for rows.Next() {
 		var tid string
-		var doc []byte
-		if err := rows.Scan(&tid, &doc); err != nil {
+		var arr []byte
+		if err := rows.Scan(&tid, &arr); err != nil {
 			return err
 		}
-		out[tid] = append(out[tid], json.RawMessage(doc))
+		if received[tid] >= MaxTraceDocs {
+			continue
+		}
+		var docs []json.RawMessage
+		if json.Unmarshal(arr, &docs) != nil {
+			continue
+		}
+		docs = docs[:min(len(docs), MaxTraceDocs-received[tid])]
+		received[tid] += len(docs)
+		out[tid] = append(out[tid], docs...)
 	}
 	return rows.Err()
 }
 
 // PruneTraces deletes documents functions sent whose trace no exchange has
 // (kept orphanAge, as an exchange may be written after them), the oldest
-// past maxStoredTraceDocs, and the downstream nodes of traces that are
-// gone. It returns how many documents it deleted.
+// past maxStoredTraceRows rows, and the downstream nodes of traces that
+// are gone. It returns how many rows of documents it deleted.
 func (db *DB) PruneTraces(ctx context.Context) (int, error) {
 	cutoff := db.now().Add(-orphanAge).UnixNano()
 	total := 0
@@ -257,7 +280,7 @@ func (db *DB) PruneTraces(ctx context.Context) (int, error) {
 			[]any{cutoff, pruneChunk}},
 		{`DELETE FROM trace_segments WHERE seq IN (SELECT seq FROM trace_segments
 			WHERE seq <= (SELECT seq FROM trace_segments ORDER BY seq DESC LIMIT 1 OFFSET ?)
-			ORDER BY seq LIMIT ?)`, []any{maxStoredTraceDocs, pruneChunk}},
+			ORDER BY seq LIMIT ?)`, []any{maxStoredTraceRows, pruneChunk}},
 	} {
 		for {
 			res, err := db.w.ExecContext(ctx, q.sql, q.args...)

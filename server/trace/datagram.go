@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -86,48 +85,28 @@ func ParseDatagram(b []byte) ([]Doc, error) {
 // the daemon does not validate documents either, and the reader of a
 // trace skips what it cannot use.
 func ParseDocument(body []byte) (Doc, error) {
-	var s docHead
-	if len(body) == 0 || body[0] != '{' {
-		return Doc{}, ErrDocument
+	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
+		return Doc{}, fmt.Errorf("%w: not a JSON object", ErrDocument)
 	}
-	if err := json.Unmarshal(body, &s); err != nil {
-		return Doc{}, fmt.Errorf("%w: %v", ErrDocument, err)
+	s, nodes, ok := scanHead(body)
+	if !ok {
+		return Doc{}, ErrDocument
 	}
 	if !validID(s.ID, 64) || !validID(s.TraceID, 64) || len(s.ParentID) > 64 {
 		return Doc{}, fmt.Errorf("%w: it needs an id and a trace_id", ErrDocument)
 	}
-	d := Doc{TraceID: s.TraceID, ID: s.ID, ParentID: s.ParentID, InProgress: s.InProgress,
-		Body: json.RawMessage(bytes.Clone(body))}
-	s.nodes(&d.Nodes, 0)
-	return d, nil
+	return Doc{TraceID: s.TraceID, ID: s.ID, ParentID: s.ParentID, InProgress: s.InProgress,
+		Body: json.RawMessage(bytes.Clone(body)), Nodes: nodes}, nil
 }
 
-// docHead is what the daemon reads of a document: how to file it, and the
-// names and namespaces of its (sub)segments for the service map's nodes.
+// docHead is what the daemon reads of a document to file it.
 type docHead struct {
-	TraceID     string    `json:"trace_id"`
-	ID          string    `json:"id"`
-	ParentID    string    `json:"parent_id"`
-	InProgress  bool      `json:"in_progress"`
-	Name        string    `json:"name"`
-	Namespace   string    `json:"namespace"`
-	Subsegments []docHead `json:"subsegments"`
+	TraceID, ID, ParentID string
+	InProgress            bool
 }
 
 // maxDocNodes bounds the nodes one document files.
 const maxDocNodes = 32
-
-func (h *docHead) nodes(out *[]string, depth int) {
-	if depth > 64 || len(*out) >= maxDocNodes {
-		return
-	}
-	if k := DownstreamKey(&Segment{Name: h.Name, Namespace: h.Namespace}); k != "" && !slices.Contains(*out, k) {
-		*out = append(*out, k)
-	}
-	for i := range h.Subsegments {
-		h.Subsegments[i].nodes(out, depth+1)
-	}
-}
 
 func validID(s string, max int) bool {
 	if s == "" || len(s) > max {

@@ -217,3 +217,43 @@ func TestHeaderMatchesSDK(t *testing.T) {
 		t.Error("W3C conversion")
 	}
 }
+
+// FuzzScanHead: the daemon's key scanner files a document as a decoder
+// reading the same exact keys would.
+func FuzzScanHead(f *testing.F) {
+	for _, s := range []string{goDatagram, nodeDatagram} {
+		_, body, _ := strings.Cut(s, "\n")
+		f.Add([]byte(body))
+	}
+	f.Add([]byte(`{"id":"a\"b","trace_id":"t","in_progress":true,"subsegments":[{"name":"x","namespace":"aws"},1,"s",{"subsegments":[]}]}`))
+	f.Add([]byte(`{"id":1,"trace_id":["t"],"parent_id":null,"in_progress":"true"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		h, _, ok := scanHead(b)
+		var top map[string]json.RawMessage
+		if json.Unmarshal(b, &top) != nil {
+			if ok {
+				t.Fatalf("scanned a non-object: %s", b)
+			}
+			return
+		}
+		if !ok {
+			t.Fatalf("an object did not scan: %s", b)
+		}
+		str := func(k string) string {
+			var v string
+			if json.Unmarshal(top[k], &v) != nil {
+				return ""
+			}
+			return v
+		}
+		var ip bool
+		_ = json.Unmarshal(top["in_progress"], &ip)
+		want := docHead{TraceID: str("trace_id"), ID: str("id"), ParentID: str("parent_id"), InProgress: ip}
+		if h != want {
+			t.Fatalf("scanned %+v, decoded %+v: %s", h, want, b)
+		}
+	})
+}
