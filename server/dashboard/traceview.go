@@ -339,6 +339,9 @@ func logTicks(logs string, times []exchange.LogTime, pos func(time.Time) float64
 		if strings.HasPrefix(line, "END RequestId") || strings.HasPrefix(line, "[gatescope cut ") {
 			break
 		}
+		if strings.Contains(line, " Task timed out after ") || strings.HasPrefix(line, "RequestId: ") {
+			continue // Lambda's own line about the end: the marker and the bars say it
+		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
