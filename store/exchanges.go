@@ -187,6 +187,9 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 		if err := annotateTx(ctx, tx, x, now); err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
+		if err := insertTraceTx(ctx, tx, x); err != nil {
+			return fmt.Errorf("exchange %s: trace: %w", x.ID, err)
+		}
 	}
 	return nil
 }

@@ -34,6 +34,10 @@ type Filter struct {
 	StoredBefore int64
 	// Connection selects one WebSocket connection's exchanges, in any session.
 	Connection string
+	// Node is a service map node: "api:<api id>", "fn:<function>" or a
+	// downstream service its trace called ("aws:DynamoDB",
+	// "remote:api.example.com").
+	Node string
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,
@@ -91,6 +95,17 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, st
 	}
 	if f.Outcome != "" {
 		add(`e.outcome = ?`, f.Outcome)
+	}
+	if kind, name, ok := strings.Cut(f.Node, ":"); ok {
+		switch kind {
+		case "api":
+			add(`e.api_id = ?`, name)
+		case "fn":
+			add(`e.function = ?`, name)
+		default:
+			add(`EXISTS (SELECT 1 FROM exchange_traces t JOIN trace_nodes n ON n.trace_id = t.trace_id
+				WHERE t.exchange_id = e.id AND n.node = ?)`, f.Node)
+		}
 	}
 	if f.StatusClass > 0 {
 		add(`e.status >= ? AND e.status < ?`, f.StatusClass*100, (f.StatusClass+1)*100)

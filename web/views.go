@@ -26,6 +26,9 @@ type Option struct {
 // Filter is the list filter as the URL query and the form carry it.
 type Filter struct {
 	Session, Route, Method, Status, Outcome, Q string
+	// Node is a service map node ("fn:Orders", "aws:DynamoDB"): the
+	// exchanges whose trace reached it.
+	Node string
 }
 
 // Active reports whether any filter is set.
@@ -140,15 +143,6 @@ type LogLine struct {
 	Text, Kind string
 }
 
-// Step is one bar of the timeline waterfall; Left and Width are percents of
-// the whole exchange.
-type Step struct {
-	Name        string
-	Start, Took string
-	Left, Width float64
-	Kind        string
-}
-
 // Fact is one label/value pair of the summary grid.
 type Fact struct {
 	Label, Value, Href string
@@ -178,7 +172,7 @@ type InspectorView struct {
 	LogLines    int       // lines in the whole stored log
 	LogsURL     string    // set when Logs is only the start: the whole log as text
 	LogsCut     string    // how much of the function's output gatescope did not keep, "" for none
-	Timeline    []Step
+	Trace       TraceView
 	// Authorizer is the authorizer step; nil when the route has none.
 	Authorizer *AuthorizerView
 	// OpenTab is the tab a failed exchange opens on ("" for the function

@@ -31,6 +31,7 @@ import (
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
+	"github.com/gatescope/gatescope/server/trace/collect"
 	"github.com/gatescope/gatescope/server/ui"
 	"github.com/gatescope/gatescope/store"
 )
@@ -47,6 +48,7 @@ type serveFlags struct {
 	retainFor, idleTimeout time.Duration
 	bodyTimeout            time.Duration
 	capture                bool
+	xrayAddr               string
 	params                 keyValues
 	allowedHosts           stringList
 	access                 accessFlags
@@ -75,6 +77,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.allowedHosts, "allowed-host", "also answer the dashboard at `HOST` or HOST:PORT, e.g. a reverse proxy's name (repeatable, or comma separated); "+
 		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
+	fs.StringVar(&f.xrayAddr, "xray-addr", "127.0.0.1:0", "UDP `address` of gatescope's X-Ray daemon, which functions get as AWS_XRAY_DAEMON_ADDRESS (default: a free port)")
 	fs.StringVar(&f.envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format: {\"Function\":{\"VAR\":\"v\"},\"Parameters\":{\"VAR\":\"v\"}}")
 	f.access.register(fs)
 }
@@ -122,6 +125,8 @@ type app struct {
 	session  *store.Session
 	manager  *lambda.Manager
 	pipeline *capture.Pipeline
+	traces   *collect.Collector
+	daemon   *collect.Daemon
 	hub      *live.Hub
 	gw       *gateway.Gateway
 	caDir    string // the CA bundle functions trust, removed at shutdown
@@ -198,6 +203,14 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		return fail(fmt.Errorf("%w: %v", errUsage, err))
 	}
 
+	a.traces = collect.New(logger, db, collect.Options{})
+	if a.daemon, err = a.traces.ListenDaemon(f.xrayAddr); err != nil {
+		return fail(fmt.Errorf("--xray-addr: %w", err))
+	}
+	otlpHeaders := ""
+	if a.token != "" {
+		otlpHeaders = "Authorization=Bearer%20" + a.token
+	}
 	apiTLS, fnEnv, caDir, err := webSocketTLS(project, a.apiLn.Addr())
 	if err != nil {
 		return fail(err)
@@ -205,7 +218,8 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	a.caDir = caDir
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
-		Env: fnEnv,
+		Env: fnEnv, XRayDaemon: browsable(a.daemon.Addr().String()), OTLPEndpoint: "http://" + browsable(a.uiLn.Addr().String()),
+		OTLPHeaders: otlpHeaders,
 	})
 	issuer := issuerLoader(f.access.issuerKey)
 	acc, err := newAccess(logger, project, a.manager, f.access, issuer)
@@ -215,6 +229,8 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	go a.daemon.Serve()
+	a.goBG(func() { a.traces.Run(runCtx) })
 	a.pipeline = capture.NewPipeline(logger, db, capture.PipelineOptions{})
 	a.hub = live.NewHub(logger,
 		live.WithCheckOrigin(a.hosts.CheckOrigin),
@@ -255,6 +271,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Policy:      lambdaapi.NewPolicyAPI(logger, acc.Policies()),
 		Issuer:      authz.WellKnown(issuer, a.hosts.BaseURL()),
 		Live:        http.HandlerFunc(a.hub.ServeWS),
+		OTLP:        http.HandlerFunc(a.traces.ServeOTLP),
 		Token:       a.token,
 		Hosts:       a.hosts,
 		BodyTimeout: f.bodyTimeout,
@@ -330,6 +347,11 @@ func (a *app) retain(ctx context.Context, keep int, age time.Duration) {
 		} else if n > 0 {
 			a.logger.Debug("pruned exchanges", slog.Int("count", n))
 		}
+		if n, err := a.store.PruneTraces(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("prune trace documents", slog.Any("err", err))
+		} else if n > 0 {
+			a.logger.Debug("pruned trace documents", slog.Int("count", n))
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -359,8 +381,9 @@ func (a *app) shutdown(ctx context.Context) error {
 	if err := a.pipeline.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush captures: %w", err))
 	}
-	a.cancel()
+	a.cancel() // the trace collector stores what it holds, then stops
 	a.manager.Close()
+	a.daemon.Close()
 	a.bg.Wait()
 	if err := a.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
@@ -376,6 +399,9 @@ func (a *app) closeListeners() {
 		if ln != nil {
 			ln.Close()
 		}
+	}
+	if a.daemon != nil {
+		a.daemon.Close()
 	}
 }
 
@@ -423,6 +449,8 @@ func (a *app) printBanner(w io.Writer) {
 	}
 	printNotEmulated(w, a.project.NotEmulated)
 	fmt.Fprintf(w, "  API   %s  (every API; each also on its own host above)\n  UI    %s\n", merged, ui)
+	fmt.Fprintf(w, "  Traces  X-Ray daemon udp %s, OTLP %s/v1/traces\n", browsable(a.daemon.Addr().String()),
+		"http://"+browsable(a.uiLn.Addr().String()))
 }
 
 // browsable turns a listener address into one a browser can open: an

@@ -152,6 +152,7 @@ func (l *loader) api(s *apiSet, id string, typ APIType, p props) (*API, error) {
 		l.settings(p, "RouteSettings")
 	} else {
 		l.settings(p, "MethodSettings")
+		a.TracingEnabled = truthy(p.get("TracingEnabled"))
 		a.StageVariables = p.stringMap("Variables")
 		src, _, err := p.str("ApiKeySourceType")
 		if err != nil {

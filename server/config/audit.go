@@ -33,7 +33,6 @@ type resourceSpec struct {
 // done and what the user sees instead.
 const (
 	msgIAM         = "IAM is not enforced locally: functions call AWS with your own credentials"
-	msgTracing     = "X-Ray tracing is not emulated: no trace segments are recorded"
 	msgVPC         = "VPC networking is not emulated: the function uses this machine's network"
 	msgEFS         = "EFS file systems are not mounted locally"
 	msgAsync       = "asynchronous invocation settings (retries, destinations, dead-letter queues) are not emulated"
@@ -63,7 +62,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"SnapStart": inert, "RecursiveLoop": inert, "SourceKMSKeyArn": inert, "EphemeralStorage": inert,
 		"Role": msgIAM, "Policies": msgIAM, "PermissionsBoundary": msgIAM, "RolePath": msgIAM,
 		"AssumeRolePolicyDocument": msgIAM,
-		"Tracing":                  msgTracing,
 		"VpcConfig":                msgVPC,
 		"FileSystemConfigs":        msgEFS,
 		"DeadLetterQueue":          msgAsync, "EventInvokeConfig": msgAsync,
@@ -77,7 +75,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"Description": inert, "Tags": inert, "KmsKeyArn": inert, "CodeSigningConfigArn": inert,
 		"RuntimeManagementConfig": inert, "SnapStart": inert, "RecursiveLoop": inert, "EphemeralStorage": inert,
 		"Role":              msgIAM,
-		"TracingConfig":     msgTracing,
 		"VpcConfig":         msgVPC,
 		"FileSystemConfigs": msgEFS,
 		"DeadLetterConfig":  msgAsync,
@@ -100,7 +97,6 @@ var resourceSpecs = map[string]resourceSpec{
 		"EndpointConfiguration": inert, "OpenApiVersion": inert, "AccessLogSetting": inert,
 		"DisableExecuteApiEndpoint": inert, "FailOnWarnings": inert, "Mode": inert, "AlwaysDeploy": inert,
 		"MergeDefinitions": inert, "Models": inert,
-		"TracingEnabled":         msgTracing,
 		"GatewayResponses":       msgGatewayResp,
 		"MinimumCompressionSize": msgCompression,
 		"Domain":                 msgDomain,
@@ -139,7 +135,6 @@ var resourceSpecs = map[string]resourceSpec{
 	}},
 	"AWS::ApiGateway::Stage": {props: map[string]string{
 		"Description": inert, "Tags": inert, "AccessLogSetting": inert, "DocumentationVersion": inert,
-		"TracingEnabled":      msgTracing,
 		"CacheClusterEnabled": msgThrottle, "CacheClusterSize": msgThrottle,
 		"CanarySetting":       msgCanary,
 		"ClientCertificateId": "client certificates for backend calls are not emulated",

@@ -144,6 +144,9 @@ func (l *loader) function(r *resource) (*Function, error) {
 		}
 		f.ReservedConcurrency = &v // 0 is valid: AWS then throttles every invoke
 	}
+	if err := l.tracing(f, p, serverless); err != nil {
+		return nil, err
+	}
 	f.Env = l.envVars(f, p)
 	if serverless {
 		if err := l.collectEvents(f, p); err != nil {
@@ -352,4 +355,32 @@ func buildEmulated(m, runtime string) bool {
 	m, runtime = strings.ToLower(m), strings.ToLower(runtime)
 	return m == "go1.x" || m == "makefile" || m == runtime ||
 		(m == "esbuild" && strings.HasPrefix(runtime, "nodejs"))
+}
+
+// tracing reads a function's X-Ray mode: SAM's Tracing, or TracingConfig.Mode
+// of an AWS::Lambda::Function (Active or PassThrough; SAM also takes
+// Disabled, which is PassThrough with the permissions left out).
+func (l *loader) tracing(f *Function, p props, serverless bool) error {
+	key := "Tracing"
+	mode, n, err := p.str(key)
+	if !serverless {
+		key = "TracingConfig"
+		tc := p.get(key)
+		if tc == nil {
+			return nil
+		}
+		n = get(tc, "Mode")
+		mode, _ = scalar(n)
+	}
+	if err != nil || n == nil {
+		return err
+	}
+	switch mode {
+	case TracingActive:
+		f.Tracing = TracingActive
+	case "PassThrough", "Disabled", "":
+	default:
+		return p.errorf(n, key, "must be Active or PassThrough, got %q", mode)
+	}
+	return nil
 }

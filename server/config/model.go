@@ -99,7 +99,15 @@ type Function struct {
 	// template sets none. A reserved function throttles past its limit (0
 	// throttles every invoke) as AWS does; an unreserved one never does.
 	ReservedConcurrency *int
+	// Tracing is the function's X-Ray mode: TracingActive samples every
+	// invocation whose caller did not decide; "" (PassThrough) samples only
+	// what the caller sampled. SAM's Tracing, TracingConfig.Mode.
+	Tracing string
 }
+
+// TracingActive is the X-Ray mode in which a function samples invocations
+// its caller left undecided (SAM Tracing: Active).
+const TracingActive = "Active"
 
 // Remote reports whether the function is invoked in AWS rather than run locally.
 func (f *Function) Remote() bool { return f.ARN != "" }
@@ -128,7 +136,11 @@ type API struct {
 	StageVariables map[string]string
 	// BinaryMediaTypes for REST APIs, with SAM's "~1" already turned into "/".
 	BinaryMediaTypes []string
-	Cors             *Cors
+	// TracingEnabled is a REST API stage's X-Ray tracing (SAM
+	// TracingEnabled, a Stage's TracingEnabled): the stage samples requests
+	// and Lambda records what it samples.
+	TracingEnabled bool
+	Cors           *Cors
 	// RouteSelection is a WebSocket API's RouteSelectionExpression, e.g.
 	// "$request.body.action": what picks a message's route.
 	RouteSelection string

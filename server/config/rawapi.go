@@ -229,10 +229,11 @@ type rawIntegration struct {
 
 // stage is one Stage (or a Deployment's StageName) of a raw API.
 type stage struct {
-	name string
-	vars map[string]string
-	n    *yaml.Node
-	at   loc
+	name    string
+	vars    map[string]string
+	tracing bool // TracingEnabled (REST)
+	n       *yaml.Node
+	at      loc
 }
 
 // apiOf resolves a child's RestApiId or ApiId to its raw API.
@@ -568,7 +569,11 @@ func (rc *rawChildren) stage(r *resource) error {
 		l.settings(p, "DefaultRouteSettings")
 		l.settings(p, "RouteSettings")
 	}
-	rc.stages[a] = append(rc.stages[a], stage{name: name, vars: p.stringMap(varsKey), n: n, at: p.at("StageName")})
+	st := stage{name: name, vars: p.stringMap(varsKey), n: n, at: p.at("StageName")}
+	if want == RESTAPI {
+		st.tracing = truthy(p.get("TracingEnabled"))
+	}
+	rc.stages[a] = append(rc.stages[a], st)
 	return nil
 }
 
@@ -600,9 +605,7 @@ func (rc *rawChildren) deployment(r *resource) error {
 			st.vars = l.stringMap(kv.v, kat)
 		case "Description", "LoggingLevel", "MetricsEnabled", "DataTraceEnabled", "AccessLogSetting", "Tags", "DocumentationVersion":
 		case "TracingEnabled":
-			if truthy(kv.v) {
-				l.notEmulatedAt(kv.k, kat, msgTracing)
-			}
+			st.tracing = truthy(kv.v)
 		case "MethodSettings":
 			l.settings(props{l: l, res: r.name, node: desc, prefix: "StageDescription.", line: kv.k.Line}, kv.key)
 		case "CanarySetting":
@@ -635,7 +638,7 @@ func (rc *rawChildren) pickStage(a *API) {
 		rc.l.warn(Warning{Line: rc.line(a), Resource: a.ID, Message: fmt.Sprintf("no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage %s", a.Stage)})
 		return
 	}
-	a.Stage, a.StageVariables = sts[0].name, sts[0].vars
+	a.Stage, a.StageVariables, a.TracingEnabled = sts[0].name, sts[0].vars, sts[0].tracing
 	for _, st := range sts[1:] {
 		if st.name != a.Stage {
 			rc.l.notEmulatedAt(st.n, st.at, msgStages)

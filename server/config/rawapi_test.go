@@ -107,13 +107,12 @@ func TestRawRESTAPI(t *testing.T) {
 	want := &Project{
 		Path:      template,
 		Functions: []*Function{fn},
-		APIs: []*API{{ID: "Rest", Type: RESTAPI, Stage: "v1", StageVariables: map[string]string{"Mode": "test"},
+		APIs: []*API{{ID: "Rest", Type: RESTAPI, Stage: "v1", StageVariables: map[string]string{"Mode": "test"}, TracingEnabled: true,
 			BinaryMediaTypes: []string{"image/png"}, Routes: []*Route{get, root, post}, Authorizers: []*Authorizer{auth}}},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Type: AWS\n", 1), "PostItems", "Integration",
 				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Type: AWS::SQS::Queue", 1)-1, "Queue", "", "AWS::SQS::Queue is not emulated: gatescope does not create it; a function that uses it reaches AWS with your credentials"),
-			warning(lineOf(t, src, "TracingEnabled:", 1), "Stage", "TracingEnabled", msgTracing),
 		},
 	}
 	diffProject(t, want, p)

@@ -254,14 +254,14 @@ func TestBrowserInspector(t *testing.T) {
 		t.Error("tabs do not hide other panels")
 	}
 
-	e.do(t, "timeline tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-timeline]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=timeline]`)))
+	e.do(t, "trace tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-trace]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=trace]`)))
 	e.do(t, "light", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-output]`)))
 	e.screenshot(t, "inspector-light.png")
 	e.do(t, "dark", colorScheme("dark"))
 	e.screenshot(t, "inspector-dark.png")
-	e.do(t, "timeline", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-timeline]`)))
-	e.screenshot(t, "inspector-timeline.png")
+	e.do(t, "trace", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-trace]`)))
+	e.screenshot(t, "inspector-trace-untraced.png")
 
 	// Replay posts, then follows to the new exchange.
 	e.do(t, "replay", chromedp.Click(chromedp.CSS(`[data-testid=replay]`)))

@@ -6,6 +6,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 
@@ -27,6 +28,10 @@ type Store interface {
 	Annotate(ctx context.Context, xs []*exchange.Exchange) error
 	SetStar(ctx context.Context, exchangeID string, starred bool) error
 	SetNote(ctx context.Context, exchangeID, note string) error
+	// TraceOf and TraceDocs read an exchange's X-Ray trace.
+	TraceOf(ctx context.Context, exchangeID string) (*store.ExchangeTrace, error)
+	TraceDocs(ctx context.Context, traceID string) ([]json.RawMessage, error)
+	TraceDocsMany(ctx context.Context, traceIDs []string) (map[string][]json.RawMessage, error)
 }
 
 var _ Store = (*store.DB)(nil)

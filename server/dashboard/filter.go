@@ -32,6 +32,7 @@ func parseQuery(v url.Values, defaultLimit int) (query, error) {
 			Method:  strings.ToUpper(strings.TrimSpace(v.Get("method"))),
 			Outcome: strings.TrimSpace(v.Get("outcome")),
 			Query:   strings.TrimSpace(v.Get("q")),
+			Node:    strings.TrimSpace(v.Get("node")),
 			Before:  strings.TrimSpace(v.Get("before")),
 			After:   strings.TrimSpace(v.Get("after")),
 			// One WebSocket connection's exchanges (its connection page).
@@ -39,7 +40,7 @@ func parseQuery(v url.Values, defaultLimit int) (query, error) {
 			Limit:      defaultLimit,
 		},
 	}
-	q.Form = web.Filter{Session: q.Session, Route: q.Route, Method: q.Method, Outcome: q.Outcome, Q: q.Query,
+	q.Form = web.Filter{Session: q.Session, Route: q.Route, Method: q.Method, Outcome: q.Outcome, Q: q.Query, Node: q.Node,
 		Status: strings.ToLower(strings.TrimSpace(v.Get("status")))}
 	if q.Before != "" && q.After != "" {
 		return q, httpio.BadRequest("use either before or after, not both")

@@ -141,7 +141,14 @@ func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
 	if se, err := h.opts.Store.Session(r.Context(), x.Session); err == nil {
 		name = se.Name
 	}
-	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(inspectorOf(x, name, h.opts.CanReplay, h.opts.APIAddr)))
+	v := inspectorOf(x, name, h.opts.CanReplay, h.opts.APIAddr)
+	t, et, err := h.traceOf(r.Context(), x.ID)
+	if err != nil {
+		httpio.PageError(h.log, w, r, err)
+		return
+	}
+	v.Trace = traceViewOf(x, t, et.LogTimes)
+	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(v))
 }
 
 // ExchangeBody serves GET /exchanges/{id}/body/{part}: a stored body raw. Captured bodies are user content on

@@ -218,11 +218,11 @@ func TestInspectorFailed(t *testing.T) {
 	if meta != 3 || errs != 1 {
 		t.Errorf("log lines: %d meta, %d err; want 3, 1", meta, errs)
 	}
-	if n := strings.Count(text(d.one(t, "timeline")), "ms"); n < 5 {
-		t.Errorf("timeline has %d timings", n)
+	if n := strings.Count(text(d.one(t, "trace")), "ms"); n < 3 {
+		t.Errorf("trace has %d timings", n)
 	}
 	for _, id := range []string{"replay", "replay-event", "copy-curl", "copy-event", "permalink", "download-event",
-		"tab-request", "tab-event", "tab-output", "tab-response", "tab-logs", "tab-timeline"} {
+		"tab-request", "tab-event", "tab-output", "tab-response", "tab-logs", "tab-trace"} {
 		d.one(t, id)
 	}
 	if href := attr(d.one(t, "permalink"), "href"); href != "/exchanges/"+x.ID {

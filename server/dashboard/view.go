@@ -88,7 +88,6 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		},
 		Event:     jsonBody(x.Event, href+"/event.json"),
 		Output:    jsonBody(x.Function.RawResponse, href+"/body/output"),
-		Timeline:  timeline(x),
 		Curl:      curlOf(x, apiAddr),
 		EventFile: eventFile(x.Event),
 		EventURL:  href + "/event.json",
@@ -320,57 +319,4 @@ func hasAnyPrefix(s string, prefixes ...string) bool {
 		}
 	}
 	return false
-}
-
-// timeline turns the Timings offsets into waterfall steps: received → route
-// matched → invoke (init, function) → response mapped → sent.
-func timeline(x *exchange.Exchange) []web.Step {
-	t := x.Timings
-	total := max(x.DurationMs, t.SentMs, t.ResponseMappedMs, t.InvokeEndMs)
-	if total <= 0 {
-		return nil
-	}
-	var steps []web.Step
-	add := func(name, kind string, from, to float64) {
-		if to < from || (to == 0 && from == 0) {
-			return
-		}
-		steps = append(steps, web.Step{Name: name, Kind: kind, Start: web.FormatMs(from), Took: web.FormatMs(to - from),
-			Left: 100 * from / total, Width: max(100*(to-from)/total, 0.3)})
-	}
-	add("Total", "total", 0, total)
-	add("Route matching", "", 0, t.RouteMatchedMs)
-	if a := x.Authorizer; a != nil && a.DurationMs > 0 {
-		name := "Authorizer " + a.Name
-		if a.Cached {
-			name += " (cached)"
-		}
-		add(name, "auth", a.StartMs, a.StartMs+a.DurationMs)
-	}
-	if t.InvokeStartMs > 0 {
-		add("Before invoke", "", t.RouteMatchedMs, t.InvokeStartMs)
-		end := max(t.InvokeEndMs, t.InvokeStartMs)
-		add("Invoke", "", t.InvokeStartMs, end)
-		fnStart := t.InvokeStartMs
-		if t.EnvWaitMs > 0 {
-			fnStart = min(t.InvokeStartMs+t.EnvWaitMs, end)
-			add("Waiting for an environment", "wait", t.InvokeStartMs, fnStart)
-		}
-		if t.InitDurationMs > 0 {
-			add("Init (cold start)", "init", fnStart, min(fnStart+t.InitDurationMs, end))
-			fnStart = min(fnStart+t.InitDurationMs, end)
-		}
-		if t.FunctionMs > 0 {
-			// The runtime reports the handler's duration; it ends when the invoke does.
-			from := max(fnStart, end-t.FunctionMs)
-			add("Function", "function", from, max(from, end))
-		}
-	}
-	if t.ResponseMappedMs > 0 {
-		add("Response mapping", "", max(t.InvokeEndMs, t.RouteMatchedMs), t.ResponseMappedMs)
-	}
-	if t.SentMs > 0 {
-		add("Send", "", max(t.ResponseMappedMs, t.InvokeEndMs, t.RouteMatchedMs), t.SentMs)
-	}
-	return steps
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatescope/gatescope/server/exchange"
-	"github.com/gatescope/gatescope/web"
 )
 
 func TestCurl(t *testing.T) {
@@ -30,40 +29,6 @@ func TestCurl(t *testing.T) {
 				t.Errorf("curl:\n got %s\nwant %s", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestTimeline(t *testing.T) {
-	x := &exchange.Exchange{DurationMs: 100, Timings: exchange.Timings{RouteMatchedMs: 1, InvokeStartMs: 2,
-		InitDurationMs: 40, FunctionMs: 50, InvokeEndMs: 95, ResponseMappedMs: 97, SentMs: 100}}
-	got := timeline(x)
-	want := []web.Step{
-		{Name: "Total", Kind: "total", Start: "0 ms", Took: "100 ms", Left: 0, Width: 100},
-		{Name: "Route matching", Start: "0 ms", Took: "1.0 ms", Left: 0, Width: 1},
-		{Name: "Before invoke", Start: "1.0 ms", Took: "1.0 ms", Left: 1, Width: 1},
-		{Name: "Invoke", Start: "2.0 ms", Took: "93 ms", Left: 2, Width: 93},
-		{Name: "Init (cold start)", Kind: "init", Start: "2.0 ms", Took: "40 ms", Left: 2, Width: 40},
-		{Name: "Function", Kind: "function", Start: "45 ms", Took: "50 ms", Left: 45, Width: 50},
-		{Name: "Response mapping", Start: "95 ms", Took: "2.0 ms", Left: 95, Width: 2},
-		{Name: "Send", Start: "97 ms", Took: "3.0 ms", Left: 97, Width: 3},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("timeline (-want +got):\n%s", diff)
-	}
-	// Queued for an environment first: the wait, then the cold start.
-	x.Timings.EnvWaitMs = 10
-	got = timeline(x)
-	if len(got) != 9 || got[4].Name != "Waiting for an environment" || got[4].Start != "2.0 ms" || got[4].Took != "10 ms" ||
-		got[5].Name != "Init (cold start)" || got[5].Start != "12 ms" {
-		t.Errorf("queued timeline = %+v", got)
-	}
-	if steps := timeline(&exchange.Exchange{}); steps != nil {
-		t.Errorf("no timings: %v", steps)
-	}
-	// No route: only matching and sending happened.
-	got = timeline(&exchange.Exchange{DurationMs: 0.4, Timings: exchange.Timings{RouteMatchedMs: 0.1, SentMs: 0.4}})
-	if len(got) != 3 || got[2].Name != "Send" {
-		t.Errorf("no-route timeline = %+v", got)
 	}
 }
 

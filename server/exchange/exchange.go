@@ -47,6 +47,28 @@ type Exchange struct {
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Trace is gatescope's own part of the exchange's X-Ray trace. It is
+	// not in the Exchange JSON: GET /api/exchanges/{id}/trace serves the
+	// whole trace, with what the functions sent.
+	Trace *Trace `json:"-"`
+}
+
+// Trace is what gatescope recorded of an exchange's trace.
+type Trace struct {
+	// Segments are gatescope's own segment documents: the REST API
+	// stage's, Lambda's service and function segments.
+	Segments []json.RawMessage
+	// LogTimes say when the function wrote its log: each is the offset in
+	// Logs where a read of its output began, and the time of that read. A
+	// line was written at the time of the last read that began at or
+	// before it.
+	LogTimes []LogTime
+}
+
+// LogTime is one read of a function's output.
+type LogTime struct {
+	Offset int
+	At     time.Time
 }
 
 // APIRef names the API an exchange went through.

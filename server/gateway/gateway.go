@@ -27,6 +27,7 @@ import (
 	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/lambda"
+	"github.com/gatescope/gatescope/server/trace"
 )
 
 // Invoker runs a function (lambda.Manager).
@@ -99,7 +100,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := FromHTTP(r, body, start)
 	stripTokenCookie(req.Header)
-	resp, x := g.Do(r.Context(), req)
+	resp, x, tr := g.do(r.Context(), req, "")
 
 	h := w.Header()
 	for k, vs := range resp.Header {
@@ -114,8 +115,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(resp.Status)
 	w.Write(resp.Body)
 
-	x.Timings.SentMs = ms(g.now().Sub(start))
+	sent := g.now()
+	x.Timings.SentMs = ms(sent.Sub(start))
 	x.DurationMs = x.Timings.SentMs
+	tr.finish(x, sent)
 	if !g.sink.Submit(x) {
 		g.logger.Debug("capture queue full: exchange dropped", slog.String("id", x.ID))
 	}
@@ -193,6 +196,14 @@ func (g *Gateway) Do(ctx context.Context, req *apigw.Request) (*apigw.Response, 
 // DoWith is Do with the route's function replaced by target (a function
 // name or ARN) when target is not empty: replays against another function.
 func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string) (*apigw.Response, *exchange.Exchange) {
+	resp, x, tr := g.do(ctx, req, target)
+	tr.finish(x, g.now())
+	return resp, x
+}
+
+// do is DoWith, leaving the exchange's trace to be finished when the
+// response has been sent.
+func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*apigw.Response, *exchange.Exchange, *pendingTrace) {
 	start := req.Time
 	x := &exchange.Exchange{
 		ID:        exchange.NewID(start),
@@ -215,6 +226,10 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	g.assignIDs(req, apiType)
 	x.RequestID = req.RequestID
 
+	tr := &pendingTrace{}
+	if matched && apiType == config.RESTAPI {
+		tr.stage = g.stageFacts(m, req)
+	}
 	var resp *apigw.Response
 	switch {
 	case len(req.Body) > apigw.MaxRequestBytes:
@@ -236,7 +251,7 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 			resp = refused
 			break
 		}
-		resp = g.invoke(ctx, m, req, x, target)
+		resp = g.invoke(ctx, m, req, x, target, tr)
 	}
 	if matched {
 		x.API = exchange.APIRef{ID: m.API.ID, Type: string(m.API.Type), Stage: m.API.Stage}
@@ -253,7 +268,7 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 	}
 	x.Explanation = resp.Explanation
 	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
-	return resp, x
+	return resp, x, tr
 }
 
 // assignIDs gives the request the ids its API type uses: a UUID request id
@@ -288,7 +303,7 @@ func (g *Gateway) authorize(ctx context.Context, m *apigw.Match, req *apigw.Requ
 	return nil
 }
 
-func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string) *apigw.Response {
+func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string, tr *pendingTrace) *apigw.Response {
 	fn := m.Route.Function
 	if target != "" {
 		fn = target
@@ -313,12 +328,15 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 
 	ictx, cancel := context.WithTimeout(ctx, m.Route.IntegrationTimeout(m.API.Type))
 	defer cancel()
-	x.Timings.InvokeStartMs = ms(g.now().Sub(start))
+	invokeStart := g.now()
+	x.Timings.InvokeStartMs = ms(invokeStart.Sub(start))
 	res, err := g.invoker.Invoke(ictx, fn, lambda.Request{
 		Payload: event,
-		TraceID: req.TraceID + ";Parent=" + awsid.Hex(8) + ";Sampled=0",
+		TraceID: tr.lambdaHeader(req.TraceID, m.API.TracingEnabled),
 	})
-	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
+	invokeEnd := g.now()
+	x.Timings.InvokeEndMs = ms(invokeEnd.Sub(start))
+	tr.invoked(fn, invokeStart, invokeEnd, res, err)
 	inv := invocation(ictx, err, res, fn)
 	var qt *lambda.QueueTimeout
 	if errors.As(err, &qt) {
@@ -514,6 +532,10 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 	if res.FunctionError != "" {
 		h["X-Amz-Function-Error"] = []string{res.FunctionError}
 		x.Outcome, x.Explanation = apigw.ExplainFunctionError(res.Payload)
+	}
+	if res.Trace != nil {
+		x.TraceID = "Root=" + res.Trace.TraceID
+		x.Trace = &exchange.Trace{Segments: trace.Encode(trace.LambdaSegments(res.Trace)), LogTimes: logTimes(res.LogTimes)}
 	}
 	body, b64 := bodyText(res.Payload)
 	x.Response = exchange.HTTPResponse{Status: http.StatusOK, Headers: h, Body: body, IsBase64: b64}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -41,6 +42,8 @@ type env struct {
 	stopOnce  sync.Once
 	exitErr   error // set before exited is closed
 
+	polled atomic.Int64 // unix ns of the runtime's last GET /next: the end of Overhead
+
 	mu        sync.Mutex
 	cur       *invocation
 	initErr   []byte // body of POST /runtime/init/error
@@ -66,6 +69,7 @@ type reply struct {
 	payload  []byte
 	isError  bool
 	finished time.Time
+	cause    json.RawMessage // Lambda-Runtime-Function-Xray-Error-Cause, when sent
 }
 
 // startEnv starts a process for fn with its own Runtime API listener.
@@ -169,6 +173,7 @@ func (e *env) waitReady(ctx context.Context, limit time.Duration) ([]byte, error
 }
 
 func (e *env) handleNext(w http.ResponseWriter, r *http.Request) {
+	e.polled.Store(time.Now().UnixNano())
 	e.readyOnce.Do(func() {
 		e.initDur = time.Since(e.started)
 		close(e.ready)
@@ -249,7 +254,8 @@ func (e *env) handleError(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(http.StatusAccepted)
 	io.WriteString(w, `{"status":"OK"}`)
-	inv.done <- reply{payload: body, isError: true, finished: time.Now()}
+	inv.done <- reply{payload: body, isError: true, finished: time.Now(),
+		cause: errorCause(r.Header.Get("Lambda-Runtime-Function-Xray-Error-Cause"))}
 }
 
 func (e *env) handleInitError(w http.ResponseWriter, r *http.Request) {
@@ -261,6 +267,17 @@ func (e *env) handleInitError(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(http.StatusAccepted)
 	io.WriteString(w, `{"status":"OK"}`)
+}
+
+// errorCause is a runtime's Lambda-Runtime-Function-Xray-Error-Cause (an
+// X-Ray cause: working_directory, exceptions, paths), which becomes the
+// function segment's cause; nil unless it is a JSON object under 1 MiB.
+func errorCause(h string) json.RawMessage {
+	b := bytes.TrimSpace([]byte(h))
+	if len(b) == 0 || len(b) >= 1<<20 || b[0] != '{' || !json.Valid(b) {
+		return nil
+	}
+	return b
 }
 
 // normalizeErrorBody keeps a runtime's error JSON as posted; a body that is

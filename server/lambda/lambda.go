@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gatescope/gatescope/server/trace"
 )
 
 // Lambda's synchronous payload limits (bytes).
@@ -26,8 +28,10 @@ type Invoker interface {
 // Request is one synchronous invocation.
 type Request struct {
 	Payload []byte
-	// TraceID is passed as Lambda-Runtime-Trace-Id ("Root=1-...;Parent=...;Sampled=0");
-	// one is made when empty.
+	// TraceID is the caller's X-Amzn-Trace-Id ("Root=1-…;Parent=…;Sampled=…"):
+	// its Root and sampling decision go on to the runtime, its Parent
+	// becomes the parent of Lambda's segment. A trace is started when
+	// empty.
 	TraceID string
 	// ClientContext and CognitoIdentity are JSON, passed through when set.
 	ClientContext   string
@@ -56,6 +60,18 @@ type Result struct {
 	InitDuration time.Duration
 	Duration     time.Duration
 	MaxMemoryMB  int
+	// Trace is what Lambda's segments record of a local invocation (nil
+	// for a remote one): ids, times, the error's cause.
+	Trace *trace.Invocation
+	// LogTimes say when the function wrote its output: offsets in Log
+	// where a read began, and its time.
+	LogTimes []LogTime
+}
+
+// LogTime is one read of a function's output: where in Log, and when.
+type LogTime struct {
+	Offset int
+	At     time.Time
 }
 
 // ErrorType returns the errorType of a function error payload, or "".

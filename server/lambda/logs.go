@@ -41,6 +41,26 @@ type logBuf struct {
 	tailMax int
 	next    int   // where the ring writes next
 	total   int64 // bytes written
+	// stamps record when each write began, at most maxStamps of them (an
+	// invocation's log lines as ticks on its trace); nil when not asked.
+	stamps []logStamp
+}
+
+// logStamp is a write into a logBuf: its offset in the stream and when.
+type logStamp struct {
+	offset int64
+	at     time.Time
+}
+
+// maxStamps bounds the write times an invocation keeps: the sink reads
+// up to 32 KB at a time, so a chatty function's later lines share the
+// last time kept.
+const maxStamps = 1000
+
+// stamp makes b record when each write began.
+func (b *logBuf) stamp() *logBuf {
+	b.stamps = make([]logStamp, 0, 16)
+	return b
 }
 
 // newLogBuf keeps the first max-tail bytes and the last tail bytes.
@@ -50,6 +70,9 @@ func newLogBuf(max, tail int) *logBuf {
 
 func (b *logBuf) Write(p []byte) (int, error) {
 	n := len(p)
+	if b.stamps != nil && len(b.stamps) < maxStamps && n > 0 {
+		b.stamps = append(b.stamps, logStamp{b.total, time.Now()})
+	}
 	b.total += int64(n)
 	if room := b.headMax - len(b.head); room > 0 {
 		k := min(room, len(p))

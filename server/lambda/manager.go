@@ -37,6 +37,13 @@ type Options struct {
 	// function's own variables: the @connections endpoint and the CA
 	// bundle that trusts the API listener's HTTPS (gateway.TLS).
 	Env []string
+	// XRayDaemon is gatescope's X-Ray daemon (host:port, UDP), which
+	// functions get as AWS_XRAY_DAEMON_ADDRESS; none when empty.
+	XRayDaemon string
+	// OTLPEndpoint is gatescope's OTLP/HTTP receiver's base URL
+	// (OTEL_EXPORTER_OTLP_ENDPOINT), and OTLPHeaders what exporters must
+	// send with it (OTEL_EXPORTER_OTLP_HEADERS: the dashboard's token).
+	OTLPEndpoint, OTLPHeaders string
 }
 
 // DefaultMaxEnvironments is eight environments per CPU. Lambda functions
@@ -353,6 +360,7 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 	}
 	env = append(env, credentials()...)
 	env = append(env, m.opts.Env...)
+	env = append(env, m.traceEnviron()...)
 	if strings.HasPrefix(fn.Runtime, "python") {
 		// Lambda's code directory is read-only, so Python writes no
 		// bytecode there; neither should it in the user's source tree.
@@ -366,6 +374,29 @@ func (m *Manager) environ(fn *config.Function, cmd command) []string {
 		env = append(env, k+"="+v)
 	}
 	env = append(env, cmd.env...)
+	return env
+}
+
+// traceEnviron points a function's X-Ray SDK and OpenTelemetry exporters
+// at gatescope, as Lambda points them at its daemon: the variables Lambda
+// sets (AWS_XRAY_CONTEXT_MISSING too), and OTLP's endpoint. The template's
+// own variables come later and win.
+func (m *Manager) traceEnviron() []string {
+	var env []string
+	if d := m.opts.XRayDaemon; d != "" {
+		host, port, _ := strings.Cut(d, ":")
+		if i := strings.LastIndexByte(d, ':'); i >= 0 {
+			host, port = d[:i], d[i+1:]
+		}
+		env = append(env, "AWS_XRAY_DAEMON_ADDRESS="+d, "_AWS_XRAY_DAEMON_ADDRESS="+host, "_AWS_XRAY_DAEMON_PORT="+port,
+			"AWS_XRAY_CONTEXT_MISSING=LOG_ERROR")
+	}
+	if u := m.opts.OTLPEndpoint; u != "" {
+		env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+u)
+		if h := m.opts.OTLPHeaders; h != "" {
+			env = append(env, "OTEL_EXPORTER_OTLP_HEADERS="+h)
+		}
+	}
 	return env
 }
 

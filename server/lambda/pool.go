@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gatescope/gatescope/server/awsid"
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/trace"
 )
 
 // initLimit is how long Lambda lets a new environment initialize.
@@ -192,24 +194,32 @@ func (p *pool) invoke(ctx context.Context, req Request) (*Result, error) {
 // invokeOnce runs one invocation, or fails with errEnvGone when the
 // environment it got turned out dead before the event was handed over.
 func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
+	begin := time.Now()
 	e, waited, err := p.acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{RequestID: awsid.NewUUID(), Target: "local", Queued: waited}
+	tr, header := p.newTrace(req, res.RequestID, begin)
 	if e == nil {
 		var initErr []byte
 		if e, initErr, err = p.coldStart(ctx, res); err != nil {
 			return nil, err
 		}
+		tr.InitStart, tr.InitEnd = e.started, e.started.Add(e.initDur)
 		if initErr != nil {
-			return p.initFailed(e, res, initErr), nil
+			res = p.initFailed(e, res, initErr)
+			tr.InitEnd = time.Now()
+			tr.FunctionError, tr.InitFailed, tr.Payload = true, true, res.Payload
+			tr.End = tr.InitEnd
+			res.Trace = tr
+			return res, nil
 		}
 	}
 
-	inv := p.newInvocation(res.RequestID, req)
-	out := newLogBuf(MaxLogBytes, LogTailBytes) // kept as it streams, never more
-	pre, preCut := e.logs.begin(out)            // what came before the invocation goes before START
+	inv := p.newInvocation(res.RequestID, req, header)
+	out := newLogBuf(MaxLogBytes, LogTailBytes).stamp() // kept as it streams, never more
+	pre, preCut := e.logs.begin(out)                    // what came before the invocation goes before START
 	if err := p.dispatch(ctx, e, inv); err != nil {
 		return nil, err
 	}
@@ -221,8 +231,69 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 	p.complete(e, inv, rep, res)
 	res.Log, res.LogTruncated = p.assembleLog(res, pre, out, tail)
 	res.LogTruncated += preCut
+	res.LogTimes = logTimes(len(pre)+len(startLine(res.RequestID)), out, res.Log)
+	now := time.Now()
+	tr.InvokeStart, tr.ResponseAt, tr.OverheadEnd, tr.End = inv.started, rep.finished, now, now
+	if polled := time.Unix(0, e.polled.Load()); polled.After(rep.finished) && polled.Before(now) {
+		tr.OverheadEnd = polled // the runtime asked for the next event
+	}
+	tr.FunctionError, tr.Payload, tr.Cause = rep.isError, rep.payload, rep.cause
+	res.Trace = tr
 	p.putBack(e)
 	return res, nil
+}
+
+// newTrace makes the invocation's part of its trace, as Lambda does: the
+// caller's root (or a new one) and its Parent as the parent of Lambda's
+// segment; the caller's sampling decision, or, when it left it open, the
+// function's (Tracing: Active samples). It returns the
+// Lambda-Runtime-Trace-Id the runtime gets, whose Parent is the function
+// segment: the SDKs' facade, under which the function's own subsegments go.
+func (p *pool) newTrace(req Request, requestID string, begin time.Time) (*trace.Invocation, string) {
+	h := trace.ParseHeader(req.TraceID)
+	tr := &trace.Invocation{
+		TraceID: h.Root, Caller: h.Parent,
+		ServiceID: trace.NewID(), FunctionID: trace.NewID(),
+		Function: p.fn.FunctionName, ARN: p.m.arn(p.fn), Account: p.m.accountID(), Region: p.m.region(),
+		RequestID: requestID, Start: begin, Timeout: p.fn.Timeout,
+	}
+	if tr.Function == "" {
+		tr.Function = p.fn.Name
+	}
+	if tr.TraceID == "" {
+		tr.TraceID = trace.NewRoot(begin)
+	}
+	switch h.Sampled {
+	case trace.SampledYes:
+		tr.Sampled = true
+	case trace.SampledUnknown:
+		tr.Sampled = p.fn.Tracing == config.TracingActive
+	}
+	rt := trace.Header{Root: tr.TraceID, Parent: tr.FunctionID, Sampled: trace.SampledNo, Extra: h.Extra}
+	if tr.Sampled {
+		rt.Sampled = trace.SampledYes
+	}
+	return tr, rt.String()
+}
+
+// logTimes maps when the log buffer's writes began to offsets in the
+// assembled log, whose function output starts at base. Writes past a cut
+// are left out: where their lines landed is not known.
+func logTimes(base int, out *logBuf, log string) []LogTime {
+	if len(out.stamps) == 0 {
+		return nil
+	}
+	end := len(log)
+	if i := strings.Index(log[base:], "[gatescope cut "); i >= 0 {
+		end = base + i
+	}
+	lt := make([]LogTime, 0, len(out.stamps))
+	for _, s := range out.stamps {
+		if off := base + int(s.offset); off < end {
+			lt = append(lt, LogTime{Offset: off, At: s.at})
+		}
+	}
+	return lt
 }
 
 // coldStart starts a new environment in the slot acquire reserved and waits
@@ -263,21 +334,17 @@ func (p *pool) initFailed(e *env, res *Result, initErr []byte) *Result {
 
 // newInvocation is the event as the runtime will receive it, its deadline
 // counted from now.
-func (p *pool) newInvocation(id string, req Request) *invocation {
-	inv := &invocation{
+func (p *pool) newInvocation(id string, req Request, traceHeader string) *invocation {
+	return &invocation{
 		id:        id,
 		payload:   req.Payload,
 		deadline:  time.Now().Add(p.fn.Timeout),
 		arn:       p.m.arn(p.fn),
-		traceID:   req.TraceID,
+		traceID:   traceHeader,
 		clientCtx: req.ClientContext,
 		cognito:   req.CognitoIdentity,
 		done:      make(chan reply, 1),
 	}
-	if inv.traceID == "" {
-		inv.traceID = awsid.NewTraceHeader(time.Now())
-	}
-	return inv
 }
 
 // dispatch hands inv to the runtime's waiting GET /next. A warm environment

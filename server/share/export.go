@@ -30,6 +30,8 @@ type Native struct {
 	Session    NativeSession        `json:"session"`
 	Exchanges  []*exchange.Exchange `json:"exchanges"`
 	Redaction  *Report              `json:"redaction"`
+	// Traces are the exchanges' X-Ray traces (see Exchange.TraceID).
+	Traces []TraceExport `json:"traces,omitempty"`
 }
 
 // NativeSession is the exported session.
@@ -44,6 +46,7 @@ type Exporter interface {
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
 	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
 	Annotate(ctx context.Context, xs []*exchange.Exchange) error
+	TraceDocsMany(ctx context.Context, traceIDs []string) (map[string][]json.RawMessage, error)
 }
 
 var _ Exporter = (*store.DB)(nil)
@@ -108,6 +111,10 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	if err != nil {
 		return nil, err
 	}
+	traces, err := exportTraces(ctx, st, xs, rd)
+	if err != nil {
+		return nil, err
+	}
 	for i, x := range xs {
 		xs[i] = rd.Exchange(x)
 	}
@@ -118,10 +125,12 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	}
 	var doc any
 	if opts.Format == FormatHAR {
-		doc = toHAR(xs, sess, opts.Version, opts.APIAddr, rep)
+		h := toHAR(xs, sess, opts.Version, opts.APIAddr, rep)
+		h.Log.Gatescope.Traces = traces
+		doc = h
 	} else {
 		doc = &Native{Format: NativeFormat, Creator: HARCreator{Name: "gatescope", Version: opts.Version},
-			ExportedAt: opts.Now().UTC(), Session: sess, Exchanges: xs, Redaction: rep}
+			ExportedAt: opts.Now().UTC(), Session: sess, Exchanges: xs, Redaction: rep, Traces: traces}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

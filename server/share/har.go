@@ -142,6 +142,8 @@ type LogExt struct {
 	Format    string        `json:"format"`
 	Session   NativeSession `json:"session"`
 	Redaction *Report       `json:"redaction,omitempty"`
+	// Traces are the entries' X-Ray traces (see EntryExt.TraceID).
+	Traces []TraceExport `json:"traces,omitempty"`
 }
 
 // EntryExt is entry._gatescope: everything of an Exchange that HAR has no

@@ -81,6 +81,7 @@ type Parsed struct {
 	Session   NativeSession
 	Exchanges []*exchange.Exchange
 	Problems  []Problem
+	Traces    []TraceExport
 }
 
 // Parse reads a HAR 1.2 file (gatescope's, or a browser's) or a native
@@ -255,6 +256,7 @@ func parseHAR(raw json.RawMessage) (*Parsed, error) {
 			return nil, &InvalidError{Problems: []Problem{fieldProblem("log._gatescope", err)}}
 		}
 		p.Session = le.Session
+		p.Traces = le.Traces
 	}
 	for i, e := range entries {
 		path := fmt.Sprintf("log.entries[%d]", i)
@@ -429,6 +431,11 @@ func parseNative(top map[string]json.RawMessage) (*Parsed, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t := top["traces"]; t != nil {
+		if err := json.Unmarshal(t, &p.Traces); err != nil {
+			p.Problems = append(p.Problems, fieldProblem("traces", err))
+		}
+	}
 	for i, raw := range xs {
 		path := fmt.Sprintf("exchanges[%d]", i)
 		x, prob := nativeExchange(path, raw)
@@ -556,6 +563,7 @@ func Import(ctx context.Context, st Importer, r io.Reader, opts ImportOptions) (
 	if name == "" {
 		name = "imported " + opts.Now().Format("2006-01-02 15:04:05")
 	}
+	attachTraces(p.Exchanges, p.Traces)
 	s, err := st.ImportExchanges(ctx, name, p.Session.Note, p.Exchanges)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,8 @@ func routes(d Deps) *http.ServeMux {
 	handle("POST /api/exchanges/{id}/replay", rp.ReplayExchange)
 	handle("GET /api/exchanges/{id}/replays", rp.ListReplays)
 	handle("GET /api/exchanges/{id}/diff", rp.GetDiff)
+	handle("GET /api/exchanges/{id}/trace", dash.GetTrace)
+	handle("GET /api/map", dash.MapAPI)
 	// Sessions: list, rename, delete, replay, export, share links
 	// (create, list, revoke one or all; revoke by token); import.
 	handle("GET /api/sessions", dash.ListSessions)
@@ -74,10 +76,13 @@ func routes(d Deps) *http.ServeMux {
 		mux.Handle("GET /.well-known/openid-configuration", d.Issuer)
 		mux.Handle("GET /.well-known/jwks.json", d.Issuer)
 	}
+	// OTLP/HTTP: functions' OpenTelemetry exporters send spans here.
+	mux.Handle("POST /v1/traces", d.otlp())
 
 	// Pages.
 	handle("GET /{$}", dash.ListPage)
 	handle("GET /exchanges/{id}", dash.ExchangePage)
+	handle("GET /map", dash.MapPage)
 	handle("GET /exchanges/{id}/body/{part}", dash.ExchangeBody)
 	handle("GET /exchanges/{id}/event.json", dash.ExchangeEvent)
 	handle("GET /exchanges/{id}/logs", dash.ExchangeLogs)

@@ -34,6 +34,9 @@ type Deps struct {
 	Issuer http.Handler
 	// Live serves the /api/live websocket (live.Hub).
 	Live http.Handler
+	// OTLP receives OpenTelemetry trace exports at /v1/traces
+	// (collect.Collector.ServeOTLP); without it they are answered 503.
+	OTLP http.Handler
 	// Token, when set, is required on every request but share links and
 	// assets (the dashboard listens beyond loopback).
 	Token string
@@ -59,4 +62,13 @@ func New(d Deps) http.Handler {
 	h = guardSite(d.Logger, d.Hosts, h)
 	h = guardHost(d.Logger, d.Hosts, h)
 	return secureHeaders(BodyDeadline(d.BodyTimeout, h))
+}
+
+func (d Deps) otlp() http.Handler {
+	if d.OTLP != nil {
+		return d.OTLP
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gatescope is not receiving traces here", http.StatusServiceUnavailable)
+	})
 }

@@ -46,10 +46,12 @@ test('matches applies every filter field but the text query', () => {
     ['route=POST+/items', true], ['route=GET+/hello', false],
     ['outcome=function_error', true], ['outcome=ok', false],
     ['q=not-in-the-summary', true], // the server decides
+    ['node=aws:DynamoDB', true], // so it does for a service map node
   ];
   for (const [q, want] of cases) assert.equal(matches(f(q), s), want, q || '(no filter)');
   assert.equal(matches(filterOf(new URLSearchParams(''), 'S2'), s), false, 'other session');
   assert.equal(f('q=+boom+').q, 'boom');
+  assert.equal(f('node=fn:Orders').node, 'fn:Orders');
 });
 
 test('api returns JSON, {} for an empty answer, and the API\'s error message', async t => {

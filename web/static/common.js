@@ -80,7 +80,7 @@ export function formatTime(iso) {
 }
 
 // filterKeys are the list filter's URL parameters, as /api/exchanges takes them.
-export const filterKeys = ['session', 'route', 'method', 'status', 'outcome', 'q'];
+export const filterKeys = ['session', 'route', 'method', 'status', 'outcome', 'q', 'node'];
 
 // filterOf reads the list filter from the page's URL parameters. session is
 // the session's id (the page resolves a name to it), which summaries carry.
@@ -92,6 +92,7 @@ export function filterOf(params, session) {
     status: (params.get('status') || '').toLowerCase(),
     outcome: params.get('outcome') || '',
     q: (params.get('q') || '').trim(),
+    node: (params.get('node') || '').trim(),
   };
 }
 
@@ -106,8 +107,9 @@ export function filterQuery(params) {
 }
 
 // matches applies the filter's fields to a live summary. It ignores the
-// text query: only the server can match that, as it searches bodies and
-// logs, which summaries do not carry.
+// text query and the service map node: only the server can match those, as
+// it searches bodies and logs and knows the traces, which summaries do not
+// carry.
 export function matches(f, s) {
   if (f.session && s.session !== f.session) return false;
   if (f.route && s.routeKey !== f.route) return false;

@@ -39,8 +39,8 @@ export function initList() {
 
   if (tbody.dataset.live !== 'true') return;
   const filter = filterOf(params, tbody.dataset.session);
-  // With a text search only the server knows what matches.
-  const searching = filter.q !== '';
+  // With a text search or a service map node only the server knows what matches.
+  const searching = filter.q !== '' || filter.node !== '';
   const catchup = new Catchup({
     query: filterQuery(params),
     cursor: table.topId(),
