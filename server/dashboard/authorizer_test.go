@@ -53,8 +53,8 @@ func TestInspectorAuthorizerStep(t *testing.T) {
 	if !strings.Contains(text(d.one(t, "facts")), "NodeToken · allow (cached)") {
 		t.Errorf("facts lack the authorizer: %q", text(d.one(t, "facts")))
 	}
-	if !strings.Contains(text(d.one(t, "timeline")), "Authorizer NodeToken (cached)") {
-		t.Errorf("timeline lacks the authorizer: %q", text(d.one(t, "timeline")))
+	if !strings.Contains(text(d.one(t, "trace")), "Authorizer NodeToken (cached)") {
+		t.Errorf("the trace lacks the authorizer: %q", text(d.one(t, "trace")))
 	}
 
 	d = getPage(t, ts.URL+"/exchanges/"+refused.ID, 200)

@@ -98,6 +98,31 @@ func traceViewOf(x *exchange.Exchange, t *trace.Trace, logTimes []exchange.LogTi
 		}
 	}
 
+	// gatescope's own steps that no segment records: the authorizer and the
+	// wait for a free environment, under the request.
+	step := func(name, status string, fromMs, durMs float64) {
+		from := x.StartedAt.Add(time.Duration(fromMs * float64(time.Millisecond)))
+		to := from.Add(time.Duration(durMs * float64(time.Millisecond)))
+		v.Rows = append(v.Rows, web.TraceRow{Name: name, Kind: "gatescope's timing", Source: "gatescope", Depth: shift,
+			Status: status, Left: pos(from), Width: max(pos(to)-pos(from), 0.2), Start: msFrom(from), Took: web.FormatMs(durMs)})
+	}
+	if a := x.Authorizer; a != nil && a.DurationMs > 0 {
+		name, status := "Authorizer "+a.Name, string(trace.StatusOK)
+		if a.Cached {
+			name += " (cached)"
+		}
+		switch a.Decision {
+		case "deny", "unauthorized":
+			status = string(trace.StatusError)
+		case "error":
+			status = string(trace.StatusFault)
+		}
+		step(name, status, a.StartMs, a.DurationMs)
+	}
+	if w := x.Timings.EnvWaitMs; w > 0 {
+		step("Waiting for an environment (raise --max-environments)", string(trace.StatusOK), x.Timings.InvokeStartMs, w)
+	}
+
 	var timeout *web.Marker
 	for i, r := range rows {
 		if i == maxTraceRows {
