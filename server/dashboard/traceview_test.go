@@ -13,10 +13,10 @@ import (
 // request, where the old timeline had them.
 func TestTraceViewGatescopeSteps(t *testing.T) {
 	x := &exchange.Exchange{ID: "x1", StartedAt: time.Unix(1700000000, 0), DurationMs: 100,
-		API:      exchange.APIRef{ID: "Api", Type: "HTTP", Stage: "$default"},
-		Request:  exchange.HTTPRequest{Method: "GET", URL: "/a"},
-		Response: exchange.HTTPResponse{Status: 403},
-		Timings:  exchange.Timings{InvokeStartMs: 20, EnvWaitMs: 30},
+		API:        exchange.APIRef{ID: "Api", Type: "HTTP", Stage: "$default"},
+		Request:    exchange.HTTPRequest{Method: "GET", URL: "/a"},
+		Response:   exchange.HTTPResponse{Status: 403},
+		Timings:    exchange.Timings{InvokeStartMs: 20, EnvWaitMs: 30},
 		Authorizer: &exchange.Authorizer{Name: "Jwt", Decision: "deny", StartMs: 1, DurationMs: 4},
 	}
 	v := traceViewOf(x, &trace.Trace{}, nil)
