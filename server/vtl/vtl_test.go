@@ -35,9 +35,9 @@ func specVars(body string) map[string]any {
 	sv := NewMap()
 	sv.Set("backend", "localhost:8080")
 	return map[string]any{
-		"input":         NewInput([]byte(body), path, q, h),
-		"util":          Util{},
-		"context":       ctx,
+		"input":          NewInput([]byte(body), path, q, h),
+		"util":           Util{},
+		"context":        ctx,
 		"stageVariables": sv,
 	}
 }
