@@ -106,7 +106,7 @@ func TestRawRESTAPI(t *testing.T) {
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Type: AWS::ApiGateway::Authorizer", 1)-1, "Auth", "", typeMessages["AWS::ApiGateway::Authorizer"]),
 			warning(lineOf(t, src, "Type: AWS\n", 1), "PostItems", "Integration",
-				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
+				"AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Type: AWS::SQS::Queue", 1)-1, "Queue", "", "AWS::SQS::Queue is not emulated: gatescope does not create it; a function that uses it reaches AWS with your credentials"),
 			warning(lineOf(t, src, "TracingEnabled:", 1), "Stage", "TracingEnabled", msgTracing),
 		},
@@ -266,7 +266,7 @@ func TestRawHTTPAPIs(t *testing.T) {
 		},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${ToSqs}", 1), "Send", "Target",
-				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
+				"AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Jwt:", 1), "Jwt", "", typeMessages["AWS::ApiGatewayV2::Authorizer"]),
 			warning(lineOf(t, src, "ProtocolType: WEBSOCKET", 1), "Ws", "ProtocolType", msgWebSocket),
 		},
