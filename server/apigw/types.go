@@ -36,6 +36,9 @@ type Request struct {
 	// (HTTPRequestID shape).
 	ExtendedRequestID string
 	TraceID           string // "Root=1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx"
+	// Templates, when set, replace the route's mapping templates (edit &
+	// replay of a non-proxy integration).
+	Templates *TemplateEdit
 }
 
 // InvokeKind says how a Lambda invoke ended.

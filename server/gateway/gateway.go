@@ -205,6 +205,10 @@ func (g *Gateway) DoWith(ctx context.Context, req *apigw.Request, target string)
 			resp = apigw.NotServedResponse(m, req)
 			break
 		}
+		if m.Route.Integration.Mapping != nil {
+			resp = g.integrate(ctx, m, req, x, target)
+			break
+		}
 		resp = g.invoke(ctx, m, req, x, target)
 	}
 	if matched {
