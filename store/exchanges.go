@@ -37,6 +37,9 @@ type meta struct {
 	Explanation   string                  `json:"explanation,omitempty"`
 	Timings       exchange.Timings        `json:"timings"`
 	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
+	// Mapping is a non-proxy integration's steps (templates are small,
+	// their outputs cut at 256 KB by apigw): no column of its own.
+	Mapping *exchange.Mapping `json:"mapping,omitempty"`
 }
 
 // validUTF8 is a raw JSON document (an event, a function's output) with
@@ -164,6 +167,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			Explanation:   x.Explanation,
 			Timings:       finiteTimings(x.Timings),
 			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
+			Mapping:       x.Mapping,
 		}
 		mj, err := json.Marshal(m)
 		if err != nil {
@@ -310,6 +314,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.Explanation = m.Explanation
 	x.Timings = m.Timings
 	x.LogsTruncated = m.LogsTruncated
+	x.Mapping = m.Mapping
 	return &x, nil
 }
 
