@@ -469,11 +469,11 @@ func contextValue(c *vtl.Map, path string) (string, bool) {
 // vtlText is a parameter's text: strings as they are, numbers as
 // numbers ("500"), objects and lists as JSON.
 func vtlText(v any) string {
-	switch v.(type) {
+	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return v.(string)
+		return x
 	case *vtl.Map, *vtl.List:
 		s, _ := vtl.JSONText(v, maxStepOutput)
 		return s
