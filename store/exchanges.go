@@ -38,6 +38,9 @@ type meta struct {
 	Timings       exchange.Timings        `json:"timings"`
 	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
 	Frames        []exchange.Frame        `json:"frames,omitempty"`
+	// Mapping is a non-proxy integration's steps (templates are small,
+	// their outputs cut at 256 KB by apigw): no column of its own.
+	Mapping *exchange.Mapping `json:"mapping,omitempty"`
 }
 
 // validUTF8 is a raw JSON document (an event, a function's output) with
@@ -166,6 +169,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			Timings:       finiteTimings(x.Timings),
 			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
 			Frames:        capFrames(x.Frames, db.bodyCap),
+			Mapping:       x.Mapping,
 		}
 		mj, err := json.Marshal(m)
 		if err != nil {
@@ -337,6 +341,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.Timings = m.Timings
 	x.LogsTruncated = m.LogsTruncated
 	x.Frames = m.Frames
+	x.Mapping = m.Mapping
 	return &x, nil
 }
 

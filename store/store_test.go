@@ -69,6 +69,10 @@ func fullExchange(session string, i int) *exchange.Exchange {
 		Logs:          "START RequestId: x\nsomething in the logs\n[gatescope cut 10 bytes of log here]\nEND",
 		LogsTruncated: 10,
 		ReplayOf:      "01ORIGINAL",
+		Mapping: &exchange.Mapping{Integration: "AWS",
+			Request:   &exchange.TemplateStep{ContentType: "application/json", Template: `{"n": "$input.params('n')"}`, Output: `{"n": "x"}`, Note: "ran"},
+			Selection: &exchange.Selection{Value: "boom", Pattern: "boom.*", Status: 500, Why: "matched"},
+			Error:     &exchange.TemplateError{Template: "response template application/json", Line: 2, Column: 3, Message: "bad"}},
 	}
 }
 

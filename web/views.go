@@ -182,6 +182,8 @@ type InspectorView struct {
 	EventFile string // the event as a SAM event file (pretty JSON)
 	EventURL  string // download of the event file
 	CanReplay bool
+	// Mapping is a non-proxy integration's steps; nil for proxies.
+	Mapping *MappingView
 }
 
 // NotFoundView is the 404 page.

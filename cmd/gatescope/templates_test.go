@@ -126,7 +126,7 @@ func TestServeRawRESTAPI(t *testing.T) {
 		"REST API Api  http://api.localhost:" + port + "/v1  (stage v1)",
 		"GET     http://127.0.0.1:" + port + "/items/{id} → Items",
 		"Not emulated (3; `gatescope check` lists each with its line and why):",
-		"- AWS service and non-proxy Lambda integrations are not emulated yet: SendItems.Integration:56",
+		"- AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: SendItems.Integration:56",
 		"- resources gatescope does not create (functions that use them reach AWS with your credentials): ItemsTable (AWS::DynamoDB::Table):16, Jobs (AWS::SQS::Queue):18",
 	} {
 		if !strings.Contains(banner.String(), want) {

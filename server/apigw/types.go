@@ -39,6 +39,9 @@ type Request struct {
 	// Auth is what an authorizer, IAM or an API key established before the
 	// invoke (nil when nothing did); the event's requestContext carries it.
 	Auth *Auth
+	// Templates, when set, replace the route's mapping templates (edit &
+	// replay of a non-proxy integration).
+	Templates *TemplateEdit
 }
 
 // InvokeKind says how a Lambda invoke ended.

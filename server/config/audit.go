@@ -127,7 +127,7 @@ var resourceSpecs = map[string]resourceSpec{
 	}},
 	"AWS::ApiGateway::Resource": {props: map[string]string{}},
 	"AWS::ApiGateway::Method": {props: map[string]string{
-		"MethodResponses": inert, "RequestParameters": inert, "RequestModels": inert,
+		"RequestParameters": inert, "RequestModels": inert,
 		"RequestValidatorId": msgValidation,
 	}},
 	"AWS::ApiGateway::Deployment": {props: map[string]string{

@@ -205,14 +205,23 @@ type Route struct {
 	// the client: it has a $default RouteResponse and the route's
 	// RouteResponseSelectionExpression is $default. Other routes are one-way.
 	TwoWay bool
+	// MethodResponses are a REST method's declared responses (OpenAPI
+	// responses, a Method's MethodResponses): the statuses an integration
+	// response may answer with and the headers it may map.
+	MethodResponses []MethodResponse
 }
 
-// Emulated reports whether gatescope serves the route: only Lambda proxy
-// integrations of a function in the project are. Any other route is still
+// Emulated reports whether gatescope serves the route: Lambda proxy
+// integrations of a function in the project, and a REST API's custom
+// Lambda, mock and HTTP integrations (those with a Mapping). Any other
+// route (an AWS service integration, an HTTP API's non-proxy one) is still
 // routed, so that no less specific route answers in its place, but it is
 // answered as API Gateway answers a missing route, and it is listed in
 // Project.NotEmulated.
 func (r *Route) Emulated() bool {
+	if r.Integration.Mapping != nil {
+		return r.Integration.Kind != CustomIntegration || r.Function != ""
+	}
 	return r.Integration.Kind == ProxyIntegration && r.Function != ""
 }
 
@@ -249,6 +258,10 @@ type Integration struct {
 	// Target is what the integration calls (a URL, a service action, a
 	// function ARN), for messages; "" when unknown.
 	Target string
+	// Mapping is how a REST API's non-proxy integration (custom Lambda,
+	// mock, HTTP, HTTP_PROXY) maps requests and responses; nil for
+	// proxies and for what gatescope does not emulate.
+	Mapping *Mapping
 }
 
 // Key is the route key as API Gateway writes it: "GET /items/{id}" or "$default".

@@ -323,6 +323,10 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 		r.PayloadVersion, r.Timeout = "2.0", defaultHTTPTimeout
 	}
 	l.integrate(r, typ, subtype, uri)
+	if a.Type == RESTAPI {
+		r.MethodResponses = openAPIMethodResponses(op)
+		l.readMapping(a, r, integ, at, false)
+	}
 	l.listIntegration(r, nodeOr(integ, keyNode), at)
 	if a.Type == HTTPAPI {
 		if n := get(integ, "payloadFormatVersion"); n != nil {
@@ -349,13 +353,17 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 }
 
 // integrate sets r's integration and, for a Lambda proxy of a function in
-// the template, its function (with the zero Integration).
+// the template, its function (with the zero Integration); a custom
+// (non-proxy) Lambda integration gets its function too.
 func (l *loader) integrate(r *Route, typ, subtype, uri string) {
 	r.Integration = integrationOf(typ, subtype, uri)
-	if r.Integration.Kind == ProxyIntegration {
+	switch {
+	case r.Integration.Kind == ProxyIntegration:
 		if r.Function = l.functionForURI(uri); r.Function != "" {
 			r.Integration = Integration{}
 		}
+	case r.Integration.Type == "AWS" && lambdaURI(uri):
+		r.Function = l.functionForURI(uri)
 	}
 }
 
@@ -384,15 +392,18 @@ func (l *loader) listIntegration(r *Route, n *yaml.Node, at loc) {
 	if r.Emulated() {
 		return
 	}
-	switch r.Integration.Kind {
-	case ProxyIntegration:
-		l.notEmulatedAt(n, at, "the integration invokes a function this template does not define (%s): the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one", r.Integration.Target)
-	case MockIntegration:
-		l.notEmulatedAt(n, at, "mock integrations are not emulated yet: the route answers as a missing route does")
-	case HTTPIntegration:
-		l.notEmulatedAt(n, at, "HTTP integrations are not emulated yet: the route answers as a missing route does")
+	in := r.Integration
+	switch {
+	case in.Kind == ProxyIntegration, in.Type == "AWS" && lambdaURI(in.Target) && in.Mapping != nil:
+		l.notEmulatedAt(n, at, "the integration invokes a function this template does not define (%s): the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one", in.Target)
+	case in.Kind == MockIntegration:
+		l.notEmulatedAt(n, at, "mock integrations of HTTP APIs are not emulated: the route answers as a missing route does")
+	case in.Kind == HTTPIntegration:
+		l.notEmulatedAt(n, at, "HTTP integrations of HTTP APIs are not emulated yet (REST APIs' are): the route answers as a missing route does")
+	case in.Type == "AWS" && lambdaURI(in.Target):
+		l.notEmulatedAt(n, at, "non-proxy Lambda integrations of HTTP APIs are not emulated: the route answers as a missing route does")
 	default:
-		l.notEmulatedAt(n, at, "AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does")
+		l.notEmulatedAt(n, at, "AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does")
 	}
 }
 

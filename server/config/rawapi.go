@@ -368,13 +368,16 @@ func (rc *rawChildren) method(r *resource) error {
 	typ, _ := scalar(get(integ, "Type"))
 	uri, _ := scalar(get(integ, "Uri"))
 	l.integrate(rt, typ, "", uri)
-	if rt.Integration.Kind == ProxyIntegration {
+	rt.MethodResponses = cfnMethodResponses(p.get("MethodResponses"))
+	l.readMapping(a, rt, integ, at, true)
+	if rt.Integration.Kind == ProxyIntegration || rt.Integration.Mapping != nil {
 		for _, kv := range pairs(integ) {
 			switch kv.key {
-			case "Type", "Uri", "IntegrationHttpMethod", "TimeoutInMillis":
-			case "Credentials", "CacheKeyParameters", "CacheNamespace", "RequestParameters",
-				"IntegrationResponses", "RequestTemplates", "PassthroughBehavior", "ContentHandling":
-				// No effect on a Lambda proxy integration.
+			case "Type", "Uri", "IntegrationHttpMethod", "TimeoutInMillis", "RequestParameters",
+				"IntegrationResponses", "RequestTemplates", "PassthroughBehavior", "ContentHandling", "ConnectionType":
+			case "Credentials", "CacheKeyParameters", "CacheNamespace", "ConnectionId":
+				// IAM, caching and VPC links have no local effect (a VPC
+				// link is listed by readMapping).
 			default:
 				l.notEmulatedAt(kv.k, at.field(kv.key), "Integration property %s is not emulated: gatescope ignores it", kv.key)
 			}

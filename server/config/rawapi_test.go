@@ -111,7 +111,7 @@ func TestRawRESTAPI(t *testing.T) {
 			BinaryMediaTypes: []string{"image/png"}, Routes: []*Route{get, root, post}, Authorizers: []*Authorizer{auth}}},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Type: AWS\n", 1), "PostItems", "Integration",
-				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
+				"AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does"),
 			warning(lineOf(t, src, "Type: AWS::SQS::Queue", 1)-1, "Queue", "", "AWS::SQS::Queue is not emulated: gatescope does not create it; a function that uses it reaches AWS with your credentials"),
 		},
 	}
@@ -277,7 +277,7 @@ func TestRawHTTPAPIs(t *testing.T) {
 		},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${ToSqs}", 1), "Send", "Target",
-				"AWS service and non-proxy Lambda integrations are not emulated yet: the route answers as a missing route does"),
+				"AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does"),
 		},
 		Warnings: []Warning{warning(lineOf(t, src, "Ws:", 1), "Ws", "",
 			"no Stage or Deployment deploys this API, so AWS would not serve it; gatescope serves it as stage Prod")},

@@ -92,6 +92,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		EventFile: eventFile(x.Event),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,
+		Mapping:   mappingOf(x, canReplay),
 	}
 	logs, logsCut := cutLines(x.Logs)
 	v.Logs = logLines(logs)

@@ -30,7 +30,10 @@ type Exchange struct {
 	Outcome     Outcome         `json:"outcome"`
 	Explanation string          `json:"explanation"`
 	Timings     Timings         `json:"timings"`
-	Logs        string          `json:"logs"`
+	// Mapping is what a REST non-proxy integration (custom Lambda, mock,
+	// HTTP) did between the request and the response; nil for proxies.
+	Mapping *Mapping `json:"mapping,omitempty"`
+	Logs    string   `json:"logs"`
 	// LogsTruncated is how many bytes of the function's output Logs leaves
 	// out: an invocation keeps its log's first part and last 64 KB, 1 MiB
 	// in all, and marks the cut in the text. 0 when the log is whole.

@@ -251,6 +251,10 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 			resp = refused
 			break
 		}
+		if m.Route.Integration.Mapping != nil {
+			resp = g.integrate(ctx, m, req, x, target)
+			break
+		}
 		resp = g.invoke(ctx, m, req, x, target, tr)
 	}
 	if matched {

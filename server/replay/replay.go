@@ -59,6 +59,10 @@ var _ Store = (*store.DB)(nil)
 type Edit struct {
 	Request *RequestEdit    `json:"request,omitempty"`
 	Event   json.RawMessage `json:"event,omitempty"`
+	// Templates replace the mapping templates of a REST non-proxy
+	// integration for this replay of the request: a user iterates on a
+	// template against the captured request without redeploying.
+	Templates *apigw.TemplateEdit `json:"templates,omitempty"`
 	// Target is "", "local", a function name or an ARN.
 	Target string `json:"target,omitempty"`
 	// ConfirmRemote must be true when the replay would invoke a deployed
@@ -141,6 +145,9 @@ func (r *Replayer) replay(ctx context.Context, orig *exchange.Exchange, e Edit) 
 	id := orig.ID
 	var err error
 	var x *exchange.Exchange
+	if e.Templates != nil && (e.Event != nil || orig.Mapping == nil) {
+		return nil, fmt.Errorf("%w: exchange %s went through no mapping template: only a request to a REST custom, mock or HTTP integration can replay with edited templates", ErrBadEdit, id)
+	}
 	switch {
 	case orig.ConnectionID != "" && e.Event == nil: // websocket.go
 		x, err = r.replayWebSocket(ctx, orig, e)
@@ -173,6 +180,7 @@ func (r *Replayer) resend(ctx context.Context, orig *exchange.Exchange, e Edit) 
 	if err != nil {
 		return nil, err
 	}
+	req.Templates = e.Templates
 	start := r.now()
 	_, x := r.gw.DoWith(ctx, req, targetName(e.Target))
 	x.Timings.SentMs = float64(r.now().Sub(start)) / float64(time.Millisecond)

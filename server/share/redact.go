@@ -283,6 +283,7 @@ func (rd *Redactor) exchange(c *exchange.Exchange) {
 	c.Explanation = rd.Text(c.Explanation)
 	c.Note = rd.Text(c.Note)
 	rd.authorizerText(c.Authorizer)
+	rd.mappingText(c.Mapping)
 	if e := c.Function.Error; e != nil {
 		e.Message = rd.Text(e.Message)
 		for i := range e.StackTrace {
@@ -299,6 +300,7 @@ func clone(x *exchange.Exchange) *exchange.Exchange {
 	c.Event = slices.Clone(x.Event)
 	c.Function.RawResponse = slices.Clone(x.Function.RawResponse)
 	c.Authorizer = cloneAuthorizer(x.Authorizer)
+	c.Mapping = cloneMapping(x.Mapping)
 	c.Frames = slices.Clone(x.Frames)
 	if x.Function.Error != nil {
 		e := *x.Function.Error

@@ -226,3 +226,37 @@ func TestDeclaredCredentialsEchoes(t *testing.T) {
 		t.Error("redaction changed the stored exchange")
 	}
 }
+
+// TestRedactMapping: a non-proxy integration's rendered templates and
+// mapped parameters are copies of the request and the answer, so they are
+// redacted like them, and the stored steps stay as they were.
+func TestRedactMapping(t *testing.T) {
+	rd, err := NewRedactor(Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &exchange.Exchange{
+		Request: exchange.HTTPRequest{Method: "POST", URL: "/a", Headers: map[string][]string{"Authorization": {"Bearer tok-1234567890"}}},
+		Mapping: &exchange.Mapping{
+			Integration: "AWS",
+			Request:     &exchange.TemplateStep{Output: `{"user":"ada","password":"hunter2-mapped","auth":"Bearer tok-1234567890"}`},
+			Parameters: []exchange.MappedValue{{Name: "integration.request.header.X-Api-Key", From: "method.request.header.x-api-key",
+				Value: "apikey-0123456789"}},
+			Backend:  &exchange.BackendCall{Method: "GET", URL: "http://127.0.0.1:9/x?access_token=qs-token-123456"},
+			Response: &exchange.TemplateStep{Output: "token was tok-1234567890"},
+		},
+	}
+	got := rd.Exchange(x)
+	b, _ := json.Marshal(got.Mapping)
+	for _, secret := range []string{"hunter2-mapped", "tok-1234567890", "apikey-0123456789", "qs-token-123456"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s survives in the mapping steps: %s", secret, b)
+		}
+	}
+	if !strings.Contains(got.Mapping.Request.Output, `"user":"ada"`) {
+		t.Errorf("redaction took more than the secrets: %s", b)
+	}
+	if !strings.Contains(x.Mapping.Request.Output, "hunter2-mapped") || x.Mapping.Parameters[0].Value != "apikey-0123456789" {
+		t.Error("redaction changed the stored steps")
+	}
+}

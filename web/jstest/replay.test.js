@@ -28,3 +28,14 @@ test('replayBody builds an edited request, an event, or says what is wrong', () 
   assert.deepEqual(replayBody({ ...form, target: { value: arn }, confirmRemote: { checked: true } }, 'event'),
     { target: arn, confirmRemote: true, event: { a: 1 } });
 });
+
+test('replayBody sends a mapping template only when it was edited', () => {
+  const form = fields({ target: '', event: '{}', method: 'GET', path: '/mock', query: '', headers: '', body: '' });
+  const tmpl = (value, defaultValue) => ({ value, defaultValue });
+  assert.equal(replayBody({ ...form, requestTemplate: tmpl('{"statusCode": 200}', '{"statusCode": 200}') }, 'request').templates, undefined);
+  assert.deepEqual(replayBody({ ...form, requestTemplate: tmpl('{"statusCode": 404}', '{"statusCode": 200}'),
+    responseTemplate: tmpl('$input.body', '$input.body') }, 'request').templates, { request: '{"statusCode": 404}' });
+  assert.deepEqual(replayBody({ ...form, responseTemplate: tmpl('', 'x') }, 'request').templates, { response: '' });
+  // Replaying the raw event never sends templates.
+  assert.equal(replayBody({ ...form, requestTemplate: tmpl('a', 'b') }, 'event').templates, undefined);
+});

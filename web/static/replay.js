@@ -86,6 +86,14 @@ export function replayBody(fields, mode) {
     headers: parseHeaders(fields.headers.value),
     body: fields.body.value,
   };
+  // Mapping templates are sent only when edited: an unchanged one runs
+  // as the template declares it.
+  const templates = {};
+  for (const [field, side] of [['requestTemplate', 'request'], ['responseTemplate', 'response']]) {
+    const f = fields[field];
+    if (f && f.value !== f.defaultValue) templates[side] = f.value;
+  }
+  if (Object.keys(templates).length > 0) body.templates = templates;
   return body;
 }
 

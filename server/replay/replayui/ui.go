@@ -314,6 +314,18 @@ func EditView(x *exchange.Exchange, hist web.HistoryView) web.EditView {
 		v.BodyBinary = true
 	}
 	v.Event = pretty(x.Event)
+	if mp := x.Mapping; mp != nil && x.RouteKey != "" {
+		t := &web.EditTemplates{Integration: mp.Integration}
+		if s := mp.Request; s != nil {
+			t.HasRequest, t.RequestKey, t.Request = true, s.ContentType, s.Template
+		}
+		if s := mp.Response; s != nil {
+			t.HasResponse, t.ResponseKey, t.Response = true, s.ContentType, s.Template
+		}
+		if t.HasRequest || t.HasResponse {
+			v.Templates = t
+		}
+	}
 	return v
 }
 
