@@ -327,7 +327,7 @@ func (l *loader) operation(a *API, path, method string, op, keyNode *yaml.Node, 
 		r.MethodResponses = openAPIMethodResponses(op)
 		l.readMapping(a, r, integ, at, false)
 	}
-	l.listIntegration(r, nodeOr(integ, keyNode), at)
+	l.listIntegration(a.Type, r, nodeOr(integ, keyNode), at)
 	if a.Type == HTTPAPI {
 		if n := get(integ, "payloadFormatVersion"); n != nil {
 			s, _ := scalar(n)
@@ -387,8 +387,9 @@ func integrationOf(typ, subtype, target string) Integration {
 	return in
 }
 
-// listIntegration lists a route gatescope routes but does not serve.
-func (l *loader) listIntegration(r *Route, n *yaml.Node, at loc) {
+// listIntegration lists a route of an API of type t that gatescope routes
+// but does not serve.
+func (l *loader) listIntegration(t APIType, r *Route, n *yaml.Node, at loc) {
 	if r.Emulated() {
 		return
 	}
@@ -397,14 +398,22 @@ func (l *loader) listIntegration(r *Route, n *yaml.Node, at loc) {
 	case in.Kind == ProxyIntegration, in.Type == "AWS" && lambdaURI(in.Target) && in.Mapping != nil:
 		l.notEmulatedAt(n, at, "the integration invokes a function this template does not define (%s): the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one", in.Target)
 	case in.Kind == MockIntegration:
-		l.notEmulatedAt(n, at, "mock integrations of HTTP APIs are not emulated: the route answers as a missing route does")
+		l.notEmulatedAt(n, at, "mock integrations of %s are not emulated (REST APIs' are): the route answers as a missing route does", apiKind(t))
 	case in.Kind == HTTPIntegration:
-		l.notEmulatedAt(n, at, "HTTP integrations of HTTP APIs are not emulated yet (REST APIs' are): the route answers as a missing route does")
+		l.notEmulatedAt(n, at, "HTTP integrations of %s are not emulated yet (REST APIs' are): the route answers as a missing route does", apiKind(t))
 	case in.Type == "AWS" && lambdaURI(in.Target):
-		l.notEmulatedAt(n, at, "non-proxy Lambda integrations of HTTP APIs are not emulated: the route answers as a missing route does")
+		l.notEmulatedAt(n, at, "non-proxy Lambda integrations of %s are not emulated (REST APIs' are): the route answers as a missing route does", apiKind(t))
 	default:
 		l.notEmulatedAt(n, at, "AWS service integrations (SQS, Step Functions, EventBridge, DynamoDB, ...) are not emulated: the route answers as a missing route does")
 	}
+}
+
+// apiKind names an API type in a sentence.
+func apiKind(t APIType) string {
+	if t == WSAPI {
+		return "WebSocket APIs"
+	}
+	return "HTTP APIs"
 }
 
 func nodeOr(n, fallback *yaml.Node) *yaml.Node {

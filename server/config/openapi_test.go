@@ -93,7 +93,7 @@ func TestOpenAPIDefinitionBody(t *testing.T) {
 							route(HTTPAPI, "POST", "/filled", "Items")}}},
 					NotEmulated: []Warning{
 						warning(lineOf(t, src, "type: mock", 1), "Api", body+"/mock.get.x-amazon-apigateway-integration",
-							"mock integrations of HTTP APIs are not emulated: the route answers as a missing route does"),
+							"mock integrations of HTTP APIs are not emulated (REST APIs' are): the route answers as a missing route does"),
 						warning(lineOf(t, src, "uri: arn:aws:lambda", 1)-1, "Api", body+"/ghost.get.x-amazon-apigateway-integration",
 							"the integration invokes a function this template does not define (arn:aws:lambda:us-east-1:123456789012:function:elsewhere): "+
 								"the route answers as a missing route does; define the function, or set Metadata.gatescope.arn on one to invoke the deployed one"),

@@ -125,7 +125,7 @@ func (l *loader) quickCreate(a *API, p props) error {
 		r.Path = path
 	}
 	l.integrate(r, "AWS_PROXY", "", target)
-	l.listIntegration(r, n, p.at("Target"))
+	l.listIntegration(a.Type, r, n, p.at("Target"))
 	l.addRoute(a, r, n, p.at("Target"))
 	a.Stage = defaultHTTPStage
 	return nil
@@ -383,7 +383,7 @@ func (rc *rawChildren) method(r *resource) error {
 			}
 		}
 	}
-	l.listIntegration(rt, integ, at)
+	l.listIntegration(a.Type, rt, integ, at)
 	if ms, ok := scalar(get(integ, "TimeoutInMillis")); ok {
 		if err := rc.timeout(rt, RESTAPI, ms, get(integ, "TimeoutInMillis"), at.field("TimeoutInMillis")); err != nil {
 			return err
@@ -538,7 +538,7 @@ func (rc *rawChildren) route(r *resource) error {
 		return p.errorf(tn, "Target", "must be integrations/<an AWS::ApiGatewayV2::Integration of %s>, got %q", a.ID, target)
 	}
 	rt.Integration, rt.Function, rt.PayloadVersion, rt.Timeout = ri.in, ri.function, ri.payload, ri.timeout
-	l.listIntegration(rt, tn, p.at("Target"))
+	l.listIntegration(a.Type, rt, tn, p.at("Target"))
 	l.addRoute(a, rt, kn, p.at("RouteKey"))
 	return nil
 }

@@ -145,7 +145,7 @@ Resources:
 			Routes: []*Route{connect, ws("$disconnect", "OnConnect"), send, echo, dflt, ping}}},
 		NotEmulated: []Warning{
 			warning(lineOf(t, src, "Target: !Sub integrations/${Mock}", 1), "PingRoute", "Target",
-				"mock integrations are not emulated yet: the route answers as a missing route does"),
+				"mock integrations of WebSocket APIs are not emulated (REST APIs' are): the route answers as a missing route does"),
 			warning(lineOf(t, src, "Auth:", 1), "Auth", "", msgWebSocketAuthorizer),
 			warning(lineOf(t, src, "ThrottlingBurstLimit", 1), "Stage", "DefaultRouteSettings", msgThrottle),
 		},
