@@ -64,7 +64,7 @@ func TestCheckListsEveryNotEmulatedFeature(t *testing.T) {
 			t.Errorf("line %d (%s) is not listed", ln, word)
 		}
 	}
-	if len(want) < 20 {
+	if len(want) < 15 { // fewer as more becomes emulated; none would mean the markers are gone
 		t.Fatalf("only %d marked lines: the template lost its markers", len(want))
 	}
 	// What is served is still served, with its authorizer named (and the
