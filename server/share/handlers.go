@@ -86,8 +86,8 @@ func truthy(s string) bool {
 	return err == nil && b || s == "yes" || s == "on"
 }
 
-// ExportSession serves GET /api/sessions/{id}/export?format=har|json as a
-// download. Query: starred=1, ids=a,b, q, route, method, outcome, and
+// ExportSession serves GET /api/sessions/{id}/export?format=har|json|html
+// as a download (html: the share file). Query: starred=1, ids=a,b, q, route, method, outcome, and
 // redact=0 to opt out (the dashboard is the owner's; share links never can).
 func (h *Handlers) ExportSession(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -115,8 +115,14 @@ func (h *Handlers) ExportSession(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := ".json"
 	ctype := "application/json"
-	if format == FormatHAR {
+	switch format {
+	case FormatHAR:
 		ext = ".har"
+	case FormatHTML:
+		// A download, never a page of the dashboard's origin: the file's
+		// own policy and script are for file://.
+		ext, ctype = ".html", "text/html; charset=utf-8"
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	}
 	name := fileName(res.Session.Name) + ext
 	w.Header().Set("Content-Type", ctype)
