@@ -268,9 +268,20 @@ func shareExchangeView(x *exchange.Exchange, sessionName, home, href, raw string
 		v.LogsURL = raw + partLogs
 	}
 	if x.LogsTruncated > 0 {
-		v.LogsCut = fmt.Sprintf("%.1f MB", float64(x.LogsTruncated)/(1<<20))
+		v.LogsCut = sizeWords(x.LogsTruncated)
 	}
 	return v
+}
+
+// sizeWords is a size as the inspector says it: 512 B, 12.1 KB, 3.0 MB.
+func sizeWords(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
 
 // shownBody is the start of a part as a share page shows it; cut says
