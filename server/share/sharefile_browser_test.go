@@ -165,7 +165,7 @@ func TestBrowserShareFile(t *testing.T) {
 	}
 	testenv.WaitJS(t, step, "the long exchange open", shown(box))
 	pre := jsString(box + ` [data-testid=share-response] pre`)
-	before, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelector(` + pre + `).textContent.length`))
+	before, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelector(`+pre+`).textContent.length`))
 	if err != nil || before > 32<<10 {
 		t.Fatalf("the long response shows %d characters before Show all, %v", before, err)
 	}
@@ -225,4 +225,36 @@ func artifacts(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// TestBrowserImportShareFile: a share file chosen in the dashboard's
+// Import opens as the session it holds, with the same exchanges.
+func TestBrowserImportShareFile(t *testing.T) {
+	src := share.OpenStore(t)
+	_, want := share.Seed(t, src, "from a teammate")
+	var buf bytes.Buffer
+	if _, err := share.Export(context.Background(), src, &buf, share.Selection{Session: "from a teammate"},
+		share.ExportOptions{Format: share.FormatHTML, Rules: share.Rules{Off: true}}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "from-a-teammate.html")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := share.OpenStore(t)
+	srv := uitest.Server(t, dst, nil, ui.Deps{})
+	tab := testenv.Browser(t)
+	step, cancel := context.WithTimeout(tab, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(step, chromedp.Navigate(srv.URL+"/"),
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{path})); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitJS(t, step, "the imported session open", `new URLSearchParams(location.search).get('session') === 'from a teammate'`+
+		` && document.querySelectorAll('[data-testid=exchange-row]').length === 3`)
+	s, err := dst.Session(context.Background(), "from a teammate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	share.SameExchanges(t, want, share.Stored(t, dst, s.ID))
 }
