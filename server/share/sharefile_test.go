@@ -316,3 +316,41 @@ func TestImportShareFileErrors(t *testing.T) {
 		t.Errorf("a share file with a BOM and spaces: %v", err)
 	}
 }
+
+// TestShareFileLinear: a share file holds the session once (embedded,
+// compact, as a JSON string) and each exchange's parts cut as a page cuts
+// them, so hostile nesting costs what it costs the share pages: linear,
+// never an indentation per level per line. (encoding/json refuses to
+// write documents nested deeper than 10,000, in every export format.)
+func TestShareFileLinear(t *testing.T) {
+	ctx := context.Background()
+	docs := []struct{ name, doc string }{
+		{"depth 9,000", strings.Repeat("[", 9_000) + strings.Repeat("]", 9_000)},
+		{"depth 500, 200,000 items", strings.Repeat(`{"k":`, 500) + "[" + strings.Repeat("0,", 200_000) + "0]" + strings.Repeat("}", 500)},
+	}
+	for i, c := range docs {
+		t.Run(c.name, func(t *testing.T) {
+			db := openStore(t)
+			x := sample("deep")[0]
+			x.ID, x.StartedAt = exchange.NewID(t0.Add(time.Duration(i)*time.Minute)), t0.Add(time.Duration(i)*time.Minute)
+			x.Request.Body, x.Response.Body = c.doc, c.doc
+			x.Event, x.Function.RawResponse = json.RawMessage(c.doc), json.RawMessage(c.doc)
+			x.Logs = strings.Repeat(c.doc+"\n", 4)
+			if err := db.InsertExchanges(ctx, []*exchange.Exchange{x}); err != nil {
+				t.Fatal(err)
+			}
+			stored := 8 * len(c.doc)
+			var file []byte
+			got := allocated(func() { file, _ = exportHTML(t, db, "deep", Rules{Off: true}) })
+			// The embedded string escapes quotes (at most 2 bytes a byte), the
+			// parts show at most shownBytes each (6 of them), plus the assets.
+			if max := 2*stored + 6*shownBytes + 64<<10; len(file) > max {
+				t.Errorf("share file is %d KB for %d KB stored, want at most %d KB", len(file)>>10, stored>>10, max>>10)
+			}
+			if max := 40*stored + 16<<20; got > uint64(max) {
+				t.Errorf("export allocated %d MB for %d KB stored", got>>20, stored>>10)
+			}
+			t.Logf("%s: %d KB stored, share file %d KB, %.1f MB allocated", c.name, stored>>10, len(file)>>10, float64(got)/(1<<20))
+		})
+	}
+}
