@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -105,11 +106,13 @@ func TestBrowserShareFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.WaitJS(t, step, "the file's script ran", `document.body.dataset.ready === 'true' && navigator.onLine === false`)
+	// shown: rendered, neither display: none nor skipped by an ancestor's
+	// content-visibility (how the list hides, keeping its layout).
 	shown := func(sel string) string {
-		return `getComputedStyle(document.querySelector(` + jsString(sel) + `)).display !== 'none'`
+		return `document.querySelector(` + jsString(sel) + `).checkVisibility()`
 	}
-	testenv.WaitJS(t, step, "the list shown, no exchange", shown(`[data-testid=sf-list]`)+
-		` && [...document.querySelectorAll('[data-testid=sf-exchange]')].every(e => getComputedStyle(e).display === 'none')`)
+	testenv.WaitJS(t, step, "the list shown, no exchange", shown(`[data-testid=share-rows]`)+
+		` && [...document.querySelectorAll('[data-testid=sf-exchange]')].every(e => !e.checkVisibility())`)
 	rows, err := chromedp.Run(step, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=share-row] [data-testid=share-link]')].map(a => a.textContent)`))
 	if err != nil || len(rows) != 5 || rows[0] != xs[0].Request.URL || rows[1] != xs[1].Request.URL {
 		t.Fatalf("rows %q, %v", rows, err)
@@ -140,7 +143,7 @@ func TestBrowserShareFile(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS(`[data-testid=share-row]:nth-child(2) [data-testid=share-link]`))); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitJS(t, step, "the failed exchange open, the list hidden", shown(box)+` && !(`+shown(`[data-testid=sf-list]`)+`) && location.hash === '#x-`+xs[1].ID+`' && scrollY === 0`)
+	testenv.WaitJS(t, step, "the failed exchange open, the list hidden", shown(box)+` && !(`+shown(`[data-testid=share-rows]`)+`) && location.hash === '#x-`+xs[1].ID+`' && scrollY === 0`)
 	parts, err := chromedp.Run(step, chromedp.Evaluate[map[string]string](`Object.fromEntries([...document.querySelectorAll(`+jsString(box+` [data-testid]`)+`)].map(e => [e.dataset.testid, e.innerText]))`))
 	if err != nil {
 		t.Fatal(err)
@@ -158,12 +161,21 @@ func TestBrowserShareFile(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.KeyEvent("\x1b")); err != nil { // Escape
 		t.Fatal(err)
 	}
-	testenv.WaitJS(t, step, "Escape back to the list", shown(`[data-testid=sf-list]`)+` && !(`+shown(box)+`)`)
+	testenv.WaitJS(t, step, "Escape back to the list", shown(`[data-testid=share-rows]`)+` && !(`+shown(box)+`)`)
+	// On a short screen, the list scrolled to its end first: coming back,
+	// it is where it was left.
 	box = `#x-` + long.ID
+	if err := chromedp.Do(step, chromedp.EmulateViewport(1280, 300)); err != nil {
+		t.Fatal(err)
+	}
+	listY, err := chromedp.Run(step, chromedp.Evaluate[int](`window.scrollTo(0, document.body.scrollHeight), Math.round(scrollY)`))
+	if err != nil || listY == 0 {
+		t.Fatalf("the list does not scroll at 300 px: %d, %v", listY, err)
+	}
 	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS(`[data-testid=share-row]:nth-child(4) [data-testid=share-link]`))); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitJS(t, step, "the long exchange open", shown(box))
+	testenv.WaitJS(t, step, "the long exchange open, at its top", shown(box)+` && scrollY === 0`)
 	pre := jsString(box + ` [data-testid=share-response] pre`)
 	before, err := chromedp.Run(step, chromedp.Evaluate[int](`document.querySelector(`+pre+`).textContent.length`))
 	if err != nil || before > 32<<10 {
@@ -181,7 +193,11 @@ func TestBrowserShareFile(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.Click(chromedp.CSS(box+` [data-testid=share-back]`))); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitJS(t, step, "the back link returns to the list", shown(`[data-testid=sf-list]`)+` && !(`+shown(box)+`)`)
+	testenv.WaitJS(t, step, "the back link returns to the list, where it was", shown(`[data-testid=share-rows]`)+` && !(`+shown(box)+`)`+
+		fmt.Sprintf(` && Math.round(scrollY) === %d`, listY))
+	if err := chromedp.Do(step, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
 
 	// Hostile data is text: no element, no script, no alert came of it.
 	box = `#x-` + hostile.ID

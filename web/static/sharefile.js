@@ -252,31 +252,35 @@ function init() {
       cut.textContent = 'Could not show it all: ' + err.message;
     }
   };
+  // The list's place, kept when a row is opened (by the time the fragment
+  // changes, the browser has scrolled to the exchange).
+  let listY = 0;
   document.addEventListener('click', e => {
     const button = e.target.closest('[data-js="show-all"]');
     if (button) {
       showAll(button);
       return;
     }
-    // A row opens its exchange wherever it is clicked, as the list's do.
     const row = e.target.closest('tr.row');
-    const link = row && !e.target.closest('a') && row.querySelector('a[href^="#"]');
+    if (!row) return;
+    listY = window.scrollY;
+    // A row opens its exchange wherever it is clicked, as the list's do.
+    const link = !e.target.closest('a') && row.querySelector('a[href^="#"]');
     if (link) location.hash = link.getAttribute('href');
   });
   document.addEventListener('keydown', e => {
     if (e.key === 'Escape' && location.hash.length > 1 && !e.defaultPrevented) location.hash = '';
   });
 
-  // The list keeps its place while an exchange is open; data-view is for
-  // browsers without :has(), which the stylesheet uses first.
-  let listY = 0;
+  // An exchange opens at its top, the list where it was left; data-view
+  // is for browsers without :has(), which the stylesheet uses first.
   const route = () => {
     const open = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
     const view = open && open.matches('[data-index]') ? 'exchange' : 'list';
-    if (view === document.body.dataset.view) return;
-    if (view === 'exchange') listY = window.scrollY;
+    const was = document.body.dataset.view;
     document.body.dataset.view = view;
-    window.scrollTo(0, view === 'list' ? listY : 0);
+    if (view === 'exchange') window.scrollTo(0, 0);
+    else if (was === 'exchange') window.scrollTo(0, listY);
   };
   window.addEventListener('hashchange', route);
   route();
