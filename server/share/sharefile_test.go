@@ -48,14 +48,14 @@ func TestShareFileRoundTrip(t *testing.T) {
 	for _, redact := range []bool{false, true} {
 		t.Run(map[bool]string{false: "no-redact", true: "redacted"}[redact], func(t *testing.T) {
 			src := openStore(t)
-			s, want := seed(t, src, "bug-123")
+			s, _ := seed(t, src, "bug-123")
 			if err := src.InsertExchanges(ctx, []*exchange.Exchange{hostileExchange(s.Name)}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := src.UpdateSession(ctx, s.ID, storeNote("a session note")); err != nil {
 				t.Fatal(err)
 			}
-			want = stored(t, src, s.ID)
+			want := stored(t, src, s.ID)
 			if redact {
 				rd, _ := NewRedactor(Rules{})
 				for i, x := range want {
