@@ -22,12 +22,12 @@ func openDB(path string) (*store.DB, error) {
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export", "export --session NAME [--format har|json] -o FILE [--db PATH] [--no-redact] [--redact-header NAME]... [--redact-json PATH]... [--redact-regex RE]...", stderr)
+	fs := newFlags("export", "export --session NAME [--format har|json|html] -o FILE [--db PATH] [--no-redact] [--redact-header NAME]... [--redact-json PATH]... [--redact-regex RE]...", stderr)
 	var session, format, out, db, ids string
 	var noRedact, starred bool
 	var headers, paths, regexes stringList
 	fs.StringVar(&session, "session", "", "session `NAME` or id to export (required)")
-	fs.StringVar(&format, "format", "", "export `FORMAT`: har or json (default: from -o's extension, else har)")
+	fs.StringVar(&format, "format", "", "export `FORMAT`: har, json, or html: a share file, one redacted page that opens offline in any browser (default: from -o's extension, else har)")
 	fs.StringVar(&out, "o", "", "output `FILE` (- for standard output)")
 	fs.StringVar(&db, "db", defaultDB, "SQLite database `PATH`")
 	fs.BoolVar(&noRedact, "no-redact", false, "export secrets as captured (by default credentials and auth headers are replaced by [REDACTED])")
@@ -44,13 +44,17 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: export needs --session and -o", errUsage)
 	}
 	if format == "" {
-		format = share.FormatHAR
-		if strings.EqualFold(filepath.Ext(out), ".json") {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".json":
 			format = share.FormatJSON
+		case ".html", ".htm":
+			format = share.FormatHTML
+		default:
+			format = share.FormatHAR
 		}
 	}
-	if format != share.FormatHAR && format != share.FormatJSON {
-		return fmt.Errorf("%w: --format %q: want har or json", errUsage, format)
+	if format != share.FormatHAR && format != share.FormatJSON && format != share.FormatHTML {
+		return fmt.Errorf("%w: --format %q: want har, json or html", errUsage, format)
 	}
 	rules := share.WithAuthorizers(share.Rules{Off: noRedact, Headers: headers, JSONPaths: paths, Regexes: regexes})
 	if _, err := share.NewRedactor(rules); err != nil {
@@ -84,6 +88,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "exported %d exchanges of session %q to %s (%s, %s)\n",
 		res.Exchanges, res.Session.Name, out, format, red)
+	if format == share.FormatHTML {
+		fmt.Fprintf(stdout, "%s opens in any browser, offline; send it to anyone (gatescope import reads it back)\n", out)
+	}
 	return nil
 }
 
@@ -110,7 +117,7 @@ func writePrivate(path string, b []byte) error {
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("import", "import FILE [--session NAME] [--partial] [--db PATH]", stderr)
+	fs := newFlags("import", "import FILE (a HAR, a gatescope JSON export or share file) [--session NAME] [--partial] [--db PATH]", stderr)
 	var session, db string
 	var partial bool
 	fs.StringVar(&session, "session", "", "session `NAME` to import into (default: the exported session's name)")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/exchange"
+	"github.com/gatescope/gatescope/server/share"
 	"github.com/gatescope/gatescope/store"
 )
 
@@ -61,6 +62,11 @@ func TestExportImportCLI(t *testing.T) {
 			[]string{`"format": "gatescope/v1"`, `"match": "$.password"`}, []string{"cli-secret-token-123", "pw-987654"}},
 		{"no redact", []string{"export", "--session", "bug-123", "--format", "json", "-o", "raw.json", "--db", src, "--no-redact"}, 0, "raw.json",
 			[]string{"cli-secret-token-123", `"disabled": true`}, nil},
+		{"share file", []string{"export", "--db", src, "--session", "bug-123", "--format", "html", "-o", "share.html"}, 0, "share.html",
+			[]string{"<!doctype html>", `<script type="application/json" id="gatescope-export">`, "[REDACTED]", `data-testid="share-row"`},
+			[]string{"cli-secret-token-123", "pw-987654"}},
+		{"share file by extension", []string{"export", "--session", "bug-123", "-o", "by-ext.HTM", "--db", src}, 0, "by-ext.HTM",
+			[]string{"<!doctype html>"}, nil},
 		{"bad format", []string{"export", "--session", "bug-123", "--format", "xml", "-o", "x", "--db", src}, 2, "", nil, nil},
 		{"bad regex", []string{"export", "--session", "bug-123", "-o", "x.har", "--db", src, "--redact-regex", "("}, 2, "", nil, nil},
 		{"unknown session", []string{"export", "--session", "nope", "-o", "x.har", "--db", src}, 1, "", nil, nil},
@@ -102,6 +108,8 @@ func TestExportImportCLI(t *testing.T) {
 	}
 
 	// Import each export into a fresh database.
+	page := filepath.Join(dir, "page.html")
+	os.WriteFile(page, []byte("<!doctype html><title>not a share</title>"), 0o644)
 	bad := filepath.Join(dir, "bad.har")
 	os.WriteFile(bad, []byte(`{"log":{"version":"1.2","entries":[{"startedDateTime":"2026-03-01T12:00:00Z","request":{"url":"http://h/"},"response":{"status":200}}]}}`), 0o644)
 	imports := []struct {
@@ -112,6 +120,9 @@ func TestExportImportCLI(t *testing.T) {
 	}{
 		{"har", []string{"import", filepath.Join(dir, "out.har"), "--db", filepath.Join(dir, "a.db")}, 0, `imported 1 exchanges (har) into session "bug-123"`},
 		{"json with session", []string{"import", filepath.Join(dir, "raw.json"), "--session", "copy", "--db", filepath.Join(dir, "a.db")}, 0, `into session "copy"`},
+		{"share file", []string{"import", filepath.Join(dir, "share.html"), "--session", "from-html", "--db", filepath.Join(dir, "a.db")}, 0,
+			`imported 1 exchanges (html) into session "from-html"`},
+		{"an HTML page", []string{"import", page, "--db", filepath.Join(dir, "a.db")}, 1, "page.html: an HTML page, but not a gatescope share file"},
 		{"bad file", []string{"import", bad, "--db", filepath.Join(dir, "a.db")}, 1, "bad.har: log.entries[0].request.method: missing"},
 		{"bad file partial", []string{"import", bad, "--partial", "--db", filepath.Join(dir, "a.db")}, 1, "request.method: missing"},
 		{"no file", []string{"import", "--db", filepath.Join(dir, "a.db")}, 2, "import needs a FILE"},
@@ -133,10 +144,14 @@ func TestExportImportCLI(t *testing.T) {
 	}
 	defer db.Close()
 	ss, _ := db.Sessions(ctx)
-	if len(ss) != 2 {
-		t.Errorf("sessions after imports: %d, want 2 (failed imports add none)", len(ss))
+	if len(ss) != 3 {
+		t.Errorf("sessions after imports: %d, want 3 (failed imports add none)", len(ss))
 	}
-	xs, _, _ := db.Exchanges(ctx, store.Filter{Session: "copy"})
+	xs, _, _ := db.Exchanges(ctx, store.Filter{Session: "from-html"})
+	if len(xs) != 1 || xs[0].Request.URL != "/hello" || xs[0].Request.Headers["Authorization"][0] != share.Redacted {
+		t.Fatalf("the share file imported as %+v", xs)
+	}
+	xs, _, _ = db.Exchanges(ctx, store.Filter{Session: "copy"})
 	if len(xs) != 1 || xs[0].Request.Headers["Authorization"][0] != cliSecret {
 		t.Fatalf("--no-redact import lost the header: %+v", xs)
 	}

@@ -22,8 +22,8 @@ Commands:
   check    print what serve would serve, and what it does not emulate (exit 1 if anything)
   invoke   invoke one function with an event and print its response
   replay   replay a captured exchange or session and report what changed
-  export   export a session as HAR 1.2 or native JSON
-  import   import a HAR or native JSON export into a session
+  export   export a session as HAR 1.2, native JSON or a share file (HTML)
+  import   import a HAR, a native JSON export or a share file into a session
   token    print a JWT for JWT and Cognito authorizers, signed by the local issuer
   version  print the version
 

@@ -19,6 +19,9 @@ const NativeFormat = "gatescope/v1"
 const (
 	FormatHAR  = "har"
 	FormatJSON = "json"
+	// FormatHTML is the share file: one self-contained HTML document that
+	// shows the session read-only and embeds its native export.
+	FormatHTML = "html"
 )
 
 // Native is gatescope's native export: the Exchange records as the JSON API
@@ -64,7 +67,7 @@ type Selection struct {
 
 // ExportOptions configure an export.
 type ExportOptions struct {
-	Format  string // FormatHAR or FormatJSON (default)
+	Format  string // FormatHAR, FormatJSON (default) or FormatHTML
 	Rules   Rules
 	Version string // gatescope's version, for log.creator
 	Now     func() time.Time
@@ -94,8 +97,8 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	if opts.Format == "" {
 		opts.Format = FormatJSON
 	}
-	if opts.Format != FormatHAR && opts.Format != FormatJSON {
-		return nil, fmt.Errorf("%w: format %q: want har or json", ErrInvalid, opts.Format)
+	if opts.Format != FormatHAR && opts.Format != FormatJSON && opts.Format != FormatHTML {
+		return nil, fmt.Errorf("%w: format %q: want har, json or html", ErrInvalid, opts.Format)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -123,14 +126,22 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	if rep == nil {
 		rep = &Report{Rules: []Rule{}, Disabled: true}
 	}
+	res := &ExportResult{Session: s, Exchanges: len(xs), Redaction: rep}
 	var doc any
 	if opts.Format == FormatHAR {
 		h := toHAR(xs, sess, opts.Version, opts.APIAddr, rep)
 		h.Log.Gatescope.Traces = traces
 		doc = h
 	} else {
-		doc = &Native{Format: NativeFormat, Creator: HARCreator{Name: "gatescope", Version: opts.Version},
+		n := &Native{Format: NativeFormat, Creator: HARCreator{Name: "gatescope", Version: opts.Version},
 			ExportedAt: opts.Now().UTC(), Session: sess, Exchanges: xs, Redaction: rep, Traces: traces}
+		if opts.Format == FormatHTML {
+			if err := writeShareFile(ctx, w, n); err != nil {
+				return nil, err
+			}
+			return res, nil
+		}
+		doc = n
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -138,7 +149,7 @@ func export(ctx context.Context, st Exporter, w io.Writer, sel Selection, opts E
 	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("write: %w", err)
 	}
-	return &ExportResult{Session: s, Exchanges: len(xs), Redaction: rep}, nil
+	return res, nil
 }
 
 // load reads the selected exchanges, oldest first, with their annotations.

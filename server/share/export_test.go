@@ -9,3 +9,7 @@ var (
 	SameExchanges = sameExchanges
 	ValidateHAR   = validateHAR
 )
+
+// HostileExchange holds text that would break a share file out of its
+// elements, everywhere an exchange carries text.
+var HostileExchange = hostileExchange

@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -84,8 +86,8 @@ func truthy(s string) bool {
 	return err == nil && b || s == "yes" || s == "on"
 }
 
-// ExportSession serves GET /api/sessions/{id}/export?format=har|json as a
-// download. Query: starred=1, ids=a,b, q, route, method, outcome, and
+// ExportSession serves GET /api/sessions/{id}/export?format=har|json|html
+// as a download (html: the share file). Query: starred=1, ids=a,b, q, route, method, outcome, and
 // redact=0 to opt out (the dashboard is the owner's; share links never can).
 func (h *Handlers) ExportSession(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -113,8 +115,14 @@ func (h *Handlers) ExportSession(w http.ResponseWriter, r *http.Request) {
 	}
 	ext := ".json"
 	ctype := "application/json"
-	if format == FormatHAR {
+	switch format {
+	case FormatHAR:
 		ext = ".har"
+	case FormatHTML:
+		// A download, never a page of the dashboard's origin: the file's
+		// own policy and script are for file://.
+		ext, ctype = ".html", "text/html; charset=utf-8"
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	}
 	name := fileName(res.Session.Name) + ext
 	w.Header().Set("Content-Type", ctype)
@@ -185,6 +193,34 @@ type ShareLink struct {
 	URL       string    `json:"url"`
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Reach says in one sentence where the link opens: only where the
+	// dashboard's address is reachable, which is this machine by default.
+	Reach string `json:"reach"`
+}
+
+// Reach is the sentence that says where a link under baseURL opens. A
+// link is served by the dashboard itself, so it reaches exactly as far as
+// the dashboard's address: this machine on loopback (the default), the
+// network on a LAN address (--ui-addr; share links need no dashboard
+// token), and nobody once gatescope stops. The share file reaches the
+// rest.
+func Reach(baseURL string) string {
+	const file = " For anyone else, send a share file (Share file, or gatescope export --format html): it opens offline in any browser."
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return "This link opens only where this dashboard's address is reachable, and only while gatescope runs." + file
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "3001"
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || ip != nil && ip.IsLoopback() {
+		return "This link opens only on this machine, while gatescope runs: the dashboard listens on " + u.Host +
+			" (loopback). For someone on your network, serve with --ui-addr 0.0.0.0:" + port +
+			" (the dashboard then asks for its token; share links do not)." + file
+	}
+	return "This link opens wherever " + u.Host + " is reachable (your network), without the dashboard's token, while gatescope runs." + file
 }
 
 // newToken returns a 128-bit random token (base64url) and its SHA-256, the
@@ -231,7 +267,8 @@ func (h *Handlers) CreateShare(w http.ResponseWriter, r *http.Request) {
 		httpio.Error(h.log, w, r, err)
 		return
 	}
-	httpio.WriteJSON(w, http.StatusCreated, ShareLink{URL: strings.TrimRight(h.opts.BaseURL, "/") + "/s/" + tok, Token: tok, ExpiresAt: exp})
+	httpio.WriteJSON(w, http.StatusCreated, ShareLink{URL: strings.TrimRight(h.opts.BaseURL, "/") + "/s/" + tok, Token: tok,
+		ExpiresAt: exp, Reach: Reach(h.opts.BaseURL)})
 }
 
 // RevokeShare serves DELETE /api/shares/{token}.

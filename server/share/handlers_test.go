@@ -173,7 +173,7 @@ func TestExportDownloadAndImportUpload(t *testing.T) {
 	dst := openStore(t)
 	dsrv := newServer(t, dst, nil)
 
-	for _, format := range []string{"har", "json"} {
+	for _, format := range []string{"har", "json", "html"} {
 		t.Run(format, func(t *testing.T) {
 			dst := openStore(t) // a fresh store each: the same ids again would be renamed
 			dsrv := newServer(t, dst, nil)
@@ -181,8 +181,15 @@ func TestExportDownloadAndImportUpload(t *testing.T) {
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Disposition") != `attachment; filename=bug-1.`+format {
 				t.Fatalf("export: %d %q %.200s", resp.StatusCode, resp.Header.Get("Content-Disposition"), body)
 			}
-			if format == "har" {
+			switch format {
+			case "har":
 				validateHAR(t, []byte(body))
+			case "html":
+				// The share file: a download, never a page of the dashboard.
+				if resp.Header.Get("Content-Type") != "text/html; charset=utf-8" || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox") ||
+					!strings.HasPrefix(body, "<!doctype html>") {
+					t.Errorf("share file download: %v %.100s", resp.Header, body)
+				}
 			}
 			// Multipart upload, as a browser form sends it.
 			var mp bytes.Buffer

@@ -77,15 +77,15 @@ func invalid(path, format string, a ...any) error {
 // Parsed is a decoded import file. Problems lists the entries left out of
 // Exchanges, each with its path.
 type Parsed struct {
-	Format    string // FormatHAR or FormatJSON
+	Format    string // FormatHAR, FormatJSON or FormatHTML
 	Session   NativeSession
 	Exchanges []*exchange.Exchange
 	Problems  []Problem
 	Traces    []TraceExport
 }
 
-// Parse reads a HAR 1.2 file (gatescope's, or a browser's) or a native
-// export. Errors that spoil the whole file are returned; a bad entry is
+// Parse reads a HAR 1.2 file (gatescope's, or a browser's), a native
+// export, or a share file (the native export it embeds). Errors that spoil the whole file are returned; a bad entry is
 // reported in Parsed.Problems and left out.
 func Parse(r io.Reader) (*Parsed, error) {
 	return parse(r, MaxImportSize)
@@ -102,8 +102,16 @@ func parse(r io.Reader, limit int64) (*Parsed, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // editors on Windows add a BOM
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, invalid("", "empty file: want a HAR or a gatescope JSON export")
+		return nil, invalid("", "empty file: want a HAR, a gatescope JSON export or a share file")
 	}
+	if t := bytes.TrimSpace(data); t[0] == '<' {
+		return parseShareFile(data)
+	}
+	return parseJSON(data)
+}
+
+// parseJSON reads a HAR or a native export.
+func parseJSON(data []byte) (*Parsed, error) {
 	if err := syntaxCheck(data); err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func (h *Handlers) SharePage(w http.ResponseWriter, r *http.Request) {
 		xs = xs[:sharePageRows]
 	}
 	for _, x := range xs {
-		v.Rows = append(v.Rows, shareRow(rd.Exchange(x), home))
+		v.Rows = append(v.Rows, shareRow(rd.Exchange(x), home+"/exchanges/"+url.PathEscape(x.ID)))
 	}
 	v.Redacted = rd.Report().Redacted
 	h.page(w, r, http.StatusOK, web.ShareList(v))
@@ -137,7 +137,8 @@ func (h *Handlers) ShareExchangePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	home := "/s/" + url.PathEscape(r.PathValue("token"))
-	h.page(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home)))
+	page := home + "/exchanges/" + url.PathEscape(x.ID)
+	h.page(w, r, http.StatusOK, web.ShareExchange(shareExchangeView(x, s.Name, home, page, page+"/raw/")))
 }
 
 // Parts of a shared exchange that ShareRaw serves whole.
@@ -200,13 +201,14 @@ func bodyBytes(body string, isBase64 bool) []byte {
 	return []byte(body)
 }
 
-func shareRow(x *exchange.Exchange, home string) web.ShareRow {
+// shareRow is x as a row of a shared list, linking to href.
+func shareRow(x *exchange.Exchange, href string) web.ShareRow {
 	status, class := "—", "s0"
 	if x.Response.Status >= 100 && x.Response.Status <= 599 {
 		status, class = fmt.Sprint(x.Response.Status), fmt.Sprintf("s%d", x.Response.Status/100)
 	}
 	return web.ShareRow{
-		Href:        home + "/exchanges/" + url.PathEscape(x.ID),
+		Href:        href,
 		Time:        x.StartedAt.UTC().Format("15:04:05.000"),
 		TimeISO:     x.StartedAt.UTC().Format(time.RFC3339Nano),
 		Method:      x.Request.Method,
@@ -226,9 +228,12 @@ func shareRow(x *exchange.Exchange, home string) web.ShareRow {
 // inspector does; the rest is a download away.
 const shownBytes = 32 << 10
 
-func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.ShareExchangeView {
-	raw := home + "/exchanges/" + url.PathEscape(x.ID) + "/raw/"
-	v := web.ShareExchangeView{SessionName: sessionName, Home: home, Row: shareRow(x, home)}
+// shareExchangeView is x as a share link's page shows it, back to home,
+// itself at href; a part shown in part links to raw + part. A share file
+// has no server to ask: with raw "", its script shows a whole part from
+// the data the file embeds.
+func shareExchangeView(x *exchange.Exchange, sessionName, home, href, raw string) web.ShareExchangeView {
+	v := web.ShareExchangeView{SessionName: sessionName, Home: home, Row: shareRow(x, href)}
 	for _, f := range []web.Fact{
 		{Label: "Started", Value: x.StartedAt.UTC().Format("2006-01-02 15:04:05.000 MST")},
 		{Label: "Route", Value: x.RouteKey},
@@ -243,8 +248,9 @@ func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.Share
 		}
 	}
 	section := func(title, testID, part string, headers map[string][]string, b shownBody) web.ShareSection {
-		sec := web.ShareSection{Title: title, TestID: testID, Headers: web.Headers(headers), Body: b.text, Note: b.note}
-		if b.cut {
+		sec := web.ShareSection{Title: title, TestID: testID, Part: part, Headers: web.Headers(headers),
+			Body: b.text, Note: b.note, Cut: b.cut}
+		if b.cut && raw != "" {
 			sec.FullURL = raw + part
 		}
 		return sec
@@ -258,14 +264,24 @@ func shareExchangeView(x *exchange.Exchange, sessionName, home string) web.Share
 	if e := x.Function.Error; e != nil {
 		v.Error, _ = cutText(strings.TrimSpace(e.Type + ": " + e.Message + "\n" + strings.Join(e.StackTrace, "\n")))
 	}
-	var cut bool
-	if v.Logs, cut = cutText(x.Logs); cut {
+	if v.Logs, v.LogsPartial = cutText(x.Logs); v.LogsPartial && raw != "" {
 		v.LogsURL = raw + partLogs
 	}
 	if x.LogsTruncated > 0 {
-		v.LogsCut = fmt.Sprintf("%.1f MB", float64(x.LogsTruncated)/(1<<20))
+		v.LogsCut = sizeWords(x.LogsTruncated)
 	}
 	return v
+}
+
+// sizeWords is a size as the inspector says it: 512 B, 12.1 KB, 3.0 MB.
+func sizeWords(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
 
 // shownBody is the start of a part as a share page shows it; cut says

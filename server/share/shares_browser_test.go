@@ -16,7 +16,8 @@ import (
 )
 
 // TestBrowserShareLinks: in the dashboard's session bar, sharing a session
-// lists the new link (its id and what its snapshot holds, never its token);
+// shows the link and, beside it, where it opens, and lists the new link
+// (its id and what its snapshot holds, never its token);
 // Revoke makes the link stop opening and takes it off the list; Revoke all
 // clears the rest.
 func TestBrowserShareLinks(t *testing.T) {
@@ -46,6 +47,11 @@ func TestBrowserShareLinks(t *testing.T) {
 		}
 	}
 	testenv.WaitJS(t, step, "two links listed", `document.querySelectorAll('[data-testid=share-item]').length === 2`)
+	// Beside the link, where it opens: this dashboard is on loopback.
+	reach, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(`[data-testid=share-reach]`)))
+	if err != nil || !strings.HasPrefix(reach, "This link opens only on this machine") || !strings.Contains(reach, "share file") {
+		t.Errorf("beside the link: %q, %v", reach, err)
+	}
 	what, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(`[data-testid=share-item]:first-child [data-testid=share-what]`)))
 	if err != nil {
 		t.Fatal(err)

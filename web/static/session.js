@@ -1,6 +1,7 @@
-// session.js: the session bar above the list. Export is plain links; this
-// adds the read-only share links (create, list, revoke) and the import
-// upload, which opens the imported session when done.
+// session.js: the session bar above the list. Export (HAR, JSON, the HTML
+// share file) is plain links; this adds the read-only share links (create,
+// saying where they open; list; revoke) and the import upload, which opens
+// the imported session when done.
 import { api, formatTime, hook, href } from './common.js';
 
 // remaining words the time left until a link expires: "in 45 min",
@@ -72,6 +73,11 @@ export function initSessionBar() {
       out.value = d.url;
       out.hidden = false;
       out.select();
+      // Where the link opens, beside it: a loopback dashboard's link opens
+      // on this machine only, which nothing else on screen says.
+      const reach = hook('share-reach');
+      reach.textContent = d.reach || '';
+      reach.hidden = !d.reach;
       say('Read-only link, redacted, to the session as it is now; valid until ' + new Date(d.expiresAt).toLocaleString() + '.');
     } catch (err) {
       say('Could not share: ' + err.message, true);
