@@ -37,6 +37,7 @@ type meta struct {
 	Explanation   string                  `json:"explanation,omitempty"`
 	Timings       exchange.Timings        `json:"timings"`
 	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
+	Version       string                  `json:"version,omitempty"`
 }
 
 // validUTF8 is a raw JSON document (an event, a function's output) with
@@ -125,8 +126,8 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 	now := db.now()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
-		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer, deployment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return err
@@ -164,6 +165,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			Explanation:   x.Explanation,
 			Timings:       finiteTimings(x.Timings),
 			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
+			Version:       x.Function.Version,
 		}
 		mj, err := json.Marshal(m)
 		if err != nil {
@@ -178,7 +180,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
 			reqBody, reqRaw, respBody, respRaw, validUTF8(x.Event), validUTF8(x.Function.RawResponse),
-			logs, mj, az)
+			logs, mj, az, max(x.Deployment, 0))
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
@@ -285,7 +287,7 @@ func fromUnixNano(n int64) time.Time {
 
 const exchangeColumns = `e.id, e.session_id, e.started_at, e.duration_ms, e.method, e.url,
 	e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.req_body, e.req_raw,
-	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta, e.authorizer`
+	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta, e.authorizer, e.deployment`
 
 func scanExchange(r scanner) (*exchange.Exchange, error) {
 	var (
@@ -300,7 +302,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	if err := r.Scan(&x.ID, &x.Session, &started, &x.DurationMs, &x.Request.Method,
 		&x.Request.URL, &x.RouteKey, &x.Response.Status, &outcome, &x.Function.Name,
 		&x.API.ID, &x.ReplayOf, &reqBody, &reqRaw, &respBody, &respRaw, &event,
-		&rawResponse, &x.Logs, &mj, &az); err != nil {
+		&rawResponse, &x.Logs, &mj, &az, &x.Deployment); err != nil {
 		return nil, err
 	}
 	if len(az) > 0 {
@@ -331,6 +333,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.Explanation = m.Explanation
 	x.Timings = m.Timings
 	x.LogsTruncated = m.LogsTruncated
+	x.Function.Version = m.Version
 	return &x, nil
 }
 

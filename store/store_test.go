@@ -55,6 +55,7 @@ func fullExchange(session string, i int) *exchange.Exchange {
 			RawResponse: json.RawMessage(`{"statusCode":500}`),
 			Error:       &exchange.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
 			Cold:        true,
+			Version:     "3f2a9c1e0b7d",
 		},
 		Response: exchange.HTTPResponse{
 			Status:   500,
@@ -69,6 +70,7 @@ func fullExchange(session string, i int) *exchange.Exchange {
 		Logs:          "START RequestId: x\nsomething in the logs\n[gatescope cut 10 bytes of log here]\nEND",
 		LogsTruncated: 10,
 		ReplayOf:      "01ORIGINAL",
+		Deployment:    14,
 	}
 }
 
