@@ -21,13 +21,16 @@ import (
 // env is one execution environment: a function process and the Runtime API
 // endpoint that only it talks to. It runs one invocation at a time.
 type env struct {
-	id     string // its processes carry envMarker=id
-	fn     *config.Function
-	logger *slog.Logger
-	procs  *procTracker
-	cmd    *exec.Cmd
-	srv    *http.Server
-	logs   *logSink
+	id string // its processes carry envMarker=id
+	fn *config.Function
+	// deployment and version are those of the code it runs (command's).
+	deployment int64
+	version    string
+	logger     *slog.Logger
+	procs      *procTracker
+	cmd        *exec.Cmd
+	srv        *http.Server
+	logs       *logSink
 
 	next   chan *invocation // handed to the runtime's waiting GET /next
 	ready  chan struct{}    // closed on the first GET /next: init is done
@@ -77,15 +80,17 @@ func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec
 		return nil, fmt.Errorf("listen for runtime API of %s: %w", fn.Name, err)
 	}
 	e := &env{
-		id:     procs.ids.next(),
-		fn:     fn,
-		logger: logger,
-		procs:  procs,
-		next:   make(chan *invocation),
-		ready:  make(chan struct{}),
-		exited: make(chan struct{}),
-		stop:   make(chan struct{}),
-		swept:  make(chan struct{}),
+		id:         procs.ids.next(),
+		fn:         fn,
+		deployment: spec.deployment,
+		version:    spec.version,
+		logger:     logger,
+		procs:      procs,
+		next:       make(chan *invocation),
+		ready:      make(chan struct{}),
+		exited:     make(chan struct{}),
+		stop:       make(chan struct{}),
+		swept:      make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)

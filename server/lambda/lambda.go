@@ -56,6 +56,11 @@ type Result struct {
 	InitDuration time.Duration
 	Duration     time.Duration
 	MaxMemoryMB  int
+	// Deployment is the deployment of the code that ran (see
+	// Manager.Deploy), and Version identifies that code (a digest of its
+	// sources, 12 hex digits); both zero for remote functions.
+	Deployment int64
+	Version    string
 }
 
 // ErrorType returns the errorType of a function error payload, or "".

@@ -30,10 +30,17 @@ type pool struct {
 	idle  []*env
 	count int           // environments running, idle or starting
 	freed chan struct{} // closed (and replaced) when an environment or a slot frees up
+	// deployment is the deployment of the code new environments start
+	// from; an environment of another is stale: it finishes what it
+	// runs, and is never used again.
+	deployment int64
+	// retired: the function was removed or its configuration replaced
+	// by a deployment; no environment goes back to idle.
+	retired bool
 }
 
-func newPool(m *Manager, fn *config.Function) *pool {
-	p := &pool{m: m, fn: fn, max: m.opts.MaxEnvironments, freed: make(chan struct{})}
+func newPool(m *Manager, fn *config.Function, deployment int64) *pool {
+	p := &pool{m: m, fn: fn, max: m.opts.MaxEnvironments, freed: make(chan struct{}), deployment: deployment}
 	if r := fn.ReservedConcurrency; r != nil {
 		p.max, p.reserved = *r, true
 	}
@@ -103,8 +110,13 @@ func (p *pool) tryAcquire() (e *env, ok bool, freed <-chan struct{}, throttled b
 			p.count--
 			continue
 		default:
-			return e, true, nil, false
 		}
+		if p.stale(e) { // setDeployment ends these; one may be on its way
+			p.count--
+			e.kill()
+			continue
+		}
+		return e, true, nil, false
 	}
 	if p.count < p.max {
 		p.count++
@@ -129,10 +141,65 @@ func (p *pool) busy() int {
 
 func (p *pool) release(e *env) {
 	p.mu.Lock()
-	e.lastUsed = time.Now()
-	p.idle = append(p.idle, e)
+	stale := p.stale(e)
+	if stale {
+		p.count-- // finished on the code it started with: never used again
+	} else {
+		e.lastUsed = time.Now()
+		p.idle = append(p.idle, e)
+	}
 	p.signal()
 	p.mu.Unlock()
+	if stale {
+		e.kill()
+	}
+}
+
+// stale reports whether e runs code other than what new environments
+// start from. Callers hold p.mu.
+func (p *pool) stale(e *env) bool { return p.retired || e.deployment != p.deployment }
+
+// setDeployment makes new environments start from deployment's code and
+// ends the idle ones that run other code; busy ones end when they finish.
+func (p *pool) setDeployment(deployment int64) {
+	p.mu.Lock()
+	p.deployment = deployment
+	gone := p.dropStale()
+	p.mu.Unlock()
+	for _, e := range gone {
+		e.kill()
+	}
+}
+
+// retire ends the pool's idle environments and keeps busy ones from
+// going back to idle: its function was removed or replaced.
+func (p *pool) retire() {
+	p.mu.Lock()
+	p.retired = true
+	gone := p.dropStale()
+	p.mu.Unlock()
+	for _, e := range gone {
+		e.kill()
+	}
+}
+
+// dropStale takes the stale environments out of idle and returns them.
+// Callers hold p.mu.
+func (p *pool) dropStale() []*env {
+	var keep, gone []*env
+	for _, e := range p.idle {
+		if p.stale(e) {
+			gone = append(gone, e)
+		} else {
+			keep = append(keep, e)
+		}
+	}
+	p.idle = keep
+	p.count -= len(gone)
+	if len(gone) > 0 {
+		p.signal()
+	}
+	return gone
 }
 
 // discard ends an environment that must not serve again.
@@ -202,10 +269,12 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 		if e, initErr, err = p.coldStart(ctx, res); err != nil {
 			return nil, err
 		}
+		res.Deployment, res.Version = e.deployment, e.version
 		if initErr != nil {
 			return p.initFailed(e, res, initErr), nil
 		}
 	}
+	res.Deployment, res.Version = e.deployment, e.version
 
 	inv := p.newInvocation(res.RequestID, req)
 	out := newLogBuf(MaxLogBytes, LogTailBytes) // kept as it streams, never more

@@ -250,7 +250,7 @@ func (w *Watcher) addTree(dir string) []string {
 				isDir = err == nil && st.IsDir()
 			}
 			switch {
-			case !isDir || skipDir(name):
+			case !isDir || SkipDir(name):
 			case name == "node_modules":
 				w.addDir(p, kindModules)
 			default:
@@ -395,7 +395,7 @@ func (w *Watcher) handle(ev fsnotify.Event) []string {
 	var out []string
 	kind := w.dirs[dir]
 	switch {
-	case kind&kindTree != 0 && !skipFile(name):
+	case kind&kindTree != 0 && !SkipFile(name):
 		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 			if _, ok := w.dirs[p]; ok {
 				w.forget(p)
@@ -409,7 +409,7 @@ func (w *Watcher) handle(ev fsnotify.Event) []string {
 			}
 			return nil
 		}
-		if skipDir(name) {
+		if SkipDir(name) {
 			return nil
 		}
 		if ev.Has(fsnotify.Create) {
@@ -420,7 +420,7 @@ func (w *Watcher) handle(ev fsnotify.Event) []string {
 			}
 		}
 		out = append(out, p)
-	case kind&kindModules != 0 && lockFile(name):
+	case kind&kindModules != 0 && LockFile(name):
 		out = append(out, p)
 	}
 	if kind&kindParent != 0 && w.files[p] {
@@ -461,9 +461,9 @@ func (w *Watcher) ignoredPath(p string) bool {
 	return false
 }
 
-// skipDir reports whether a directory by this name inside a tree is never
+// SkipDir reports whether a directory by this name inside a tree is never
 // watched: version control, build output, caches, editors' state.
-func skipDir(name string) bool {
+func SkipDir(name string) bool {
 	switch name {
 	case ".git", ".hg", ".svn", ".jj", ".bzr", "_darcs",
 		".aws-sam", ".gatescope",
@@ -474,11 +474,11 @@ func skipDir(name string) bool {
 	return false
 }
 
-// skipFile reports whether a file by this name is an editor's or a tool's
+// SkipFile reports whether a file by this name is an editor's or a tool's
 // by-product, never a change to the code: swap files (vim's .x.swp and its
 // write test 4913, kate), backups (x~), emacs' lock and autosave files,
 // JetBrains' safe-write temporaries, compiled Python, Finder's metadata.
-func skipFile(name string) bool {
+func SkipFile(name string) bool {
 	switch {
 	case name == "4913", name == ".DS_Store",
 		strings.HasSuffix(name, "~"),
@@ -496,10 +496,10 @@ func skipFile(name string) bool {
 	return false
 }
 
-// lockFile reports whether name is what a package manager writes in
+// LockFile reports whether name is what a package manager writes in
 // node_modules when an install ends: npm's hidden lock file, yarn's
 // integrity and state files, pnpm's state.
-func lockFile(name string) bool {
+func LockFile(name string) bool {
 	switch name {
 	case ".package-lock.json", ".yarn-integrity", ".yarn-state.yml", ".modules.yaml":
 		return true

@@ -306,8 +306,8 @@ func TestSkipFile(t *testing.T) {
 		".app.js.swp": true, ".app.js.swo": true, ".x.swx": true, "4913": true, "app.js~": true,
 		".#app.js": true, "#app.js#": true, "a.py___jb_old___": true, "m.cpython-312.pyc": true, ".DS_Store": true,
 	} {
-		if got := skipFile(name); got != want {
-			t.Errorf("skipFile(%q) = %v, want %v", name, got, want)
+		if got := SkipFile(name); got != want {
+			t.Errorf("SkipFile(%q) = %v, want %v", name, got, want)
 		}
 	}
 }
