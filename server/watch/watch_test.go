@@ -144,7 +144,10 @@ func TestIgnored(t *testing.T) {
 		name   string
 		change func()
 	}{
-		{"git", func() { write(t, filepath.Join(dir, ".git/HEAD"), "y"); write(t, filepath.Join(dir, ".git/objects/ab/cd"), "") }},
+		{"git", func() {
+			write(t, filepath.Join(dir, ".git/HEAD"), "y")
+			write(t, filepath.Join(dir, ".git/objects/ab/cd"), "")
+		}},
 		{"install churn", func() {
 			write(t, filepath.Join(dir, "node_modules/left-pad/index.js"), "2")
 			write(t, filepath.Join(dir, "node_modules/right-pad/index.js"), "1")
@@ -157,8 +160,14 @@ func TestIgnored(t *testing.T) {
 		}},
 		{"emacs", func() { write(t, filepath.Join(dir, ".#app.js"), ""); write(t, filepath.Join(dir, "#app.js#"), "") }},
 		{"jetbrains", func() { write(t, filepath.Join(dir, "app.js___jb_tmp___"), "") }},
-		{"bytecode", func() { write(t, filepath.Join(dir, "__pycache__/b.pyc"), ""); write(t, filepath.Join(dir, "c.pyc"), "") }},
-		{"build output", func() { write(t, filepath.Join(dir, ".aws-sam/build/x"), ""); write(t, filepath.Join(dir, ".gatescope/gs.db"), "") }},
+		{"bytecode", func() {
+			write(t, filepath.Join(dir, "__pycache__/b.pyc"), "")
+			write(t, filepath.Join(dir, "c.pyc"), "")
+		}},
+		{"build output", func() {
+			write(t, filepath.Join(dir, ".aws-sam/build/x"), "")
+			write(t, filepath.Join(dir, ".gatescope/gs.db"), "")
+		}},
 		{"ignored path", func() { write(t, filepath.Join(db, "gs.db"), "1"); write(t, filepath.Join(db, "gs.db-wal"), "1") }},
 		{"chmod", func() { os.Chmod(sentinel, 0o600) }},
 	} {
