@@ -187,8 +187,10 @@ func (m *Manager) Deploy(deployment int64, project *config.Project, code []strin
 			}
 			m.pools[name] = newPool(m, fn, deployment)
 		case c.Kind == ChangeAdded:
-			m.pools[name] = newPool(m, fn, deployment)
 			p := m.newPreparation(fn, deployment)
+			pl := newPool(m, fn, deployment)
+			pl.gen = p.gen
+			m.pools[name] = pl
 			m.preps[name] = p
 			r.preps[name] = p
 			go func() {
@@ -254,12 +256,14 @@ func (m *Manager) redeploy(p *preparation) {
 	}
 	switch pl := m.pools[name]; {
 	case pl == nil || pl.fn != p.fn:
-		m.pools[name] = newPool(m, p.fn, p.deployment)
+		np := newPool(m, p.fn, p.deployment)
+		np.gen = p.gen
+		m.pools[name] = np
 		if pl != nil {
 			pl.retire()
 		}
 	default:
-		pl.setDeployment(p.deployment)
+		pl.setCode(p.gen, p.deployment)
 	}
 }
 

@@ -329,3 +329,16 @@ func TestSources(t *testing.T) {
 		t.Errorf("Sources(inline) = %v, want none", got)
 	}
 }
+
+// TestDeployUnnumbered: deployments need no numbers (a store that failed
+// to record one) to replace what runs.
+func TestDeployUnnumbered(t *testing.T) {
+	a := pyVersionFn(t, "A", "a1")
+	m := newManager(t, a)
+	invoke(t, m, "A", `{}`)
+	writeFiles(t, a.CodeDir, map[string]string{"app.py": pyVersion("a2")})
+	m.Deploy(0, nil, []string{"A"}).Wait()
+	if r := invoke(t, m, "A", `{}`); versionOf(t, r) != "a2" || !r.Cold {
+		t.Errorf("after an unnumbered deployment: %s cold %v", r.Payload, r.Cold)
+	}
+}

@@ -34,8 +34,10 @@ type Code struct {
 	// LayerDirs are the layers' contents (what Lambda extracts into /opt),
 	// in the function's layer order. nil until Active.
 	LayerDirs []string
-	// Updated is when the code was last prepared.
+	// Updated is when the code was last prepared, and Took how long
+	// that took (a build, mostly).
 	Updated time.Time
+	Took    time.Duration
 	// Version identifies the code (12 hex digits of its sources'
 	// digest), and Deployment numbers the deployment that made it.
 	Version    string
@@ -70,13 +72,13 @@ func (m *Manager) Code(name string) Code {
 		return Code{State: StatePending}
 	}
 	if p.err != nil {
-		return Code{State: StateFailed, Err: p.err, Updated: p.at, Updating: updating}
+		return Code{State: StateFailed, Err: p.err, Updated: p.at, Took: p.took, Updating: updating}
 	}
 	var layers []string
 	for _, l := range p.cmd.layers {
 		layers = append(layers, l.dir)
 	}
-	c := Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at,
+	c := Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at, Took: p.took,
 		Version: p.cmd.version, Deployment: p.cmd.deployment, Updating: updating}
 	if failed != nil {
 		c.UpdateErr = failed.err

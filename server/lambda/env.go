@@ -23,7 +23,8 @@ import (
 type env struct {
 	id string // its processes carry envMarker=id
 	fn *config.Function
-	// deployment and version are those of the code it runs (command's).
+	// gen, deployment and version are those of the code it runs (command's).
+	gen        uint64
 	deployment int64
 	version    string
 	logger     *slog.Logger
@@ -82,6 +83,7 @@ func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec
 	e := &env{
 		id:         procs.ids.next(),
 		fn:         fn,
+		gen:        spec.gen,
 		deployment: spec.deployment,
 		version:    spec.version,
 		logger:     logger,

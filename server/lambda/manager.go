@@ -54,7 +54,8 @@ type Manager struct {
 	opts    Options
 
 	procs *procTracker
-	sums  digester // of the functions' sources
+	sums  digester      // of the functions' sources
+	gens  atomic.Uint64 // numbers preparations (preparation.gen)
 
 	mu    sync.Mutex
 	pools map[string]*pool        // by logical name

@@ -30,9 +30,11 @@ type pool struct {
 	idle  []*env
 	count int           // environments running, idle or starting
 	freed chan struct{} // closed (and replaced) when an environment or a slot frees up
-	// deployment is the deployment of the code new environments start
-	// from; an environment of another is stale: it finishes what it
-	// runs, and is never used again.
+	// gen is the generation of the code new environments start from
+	// (preparation.gen); an environment of another is stale: it finishes
+	// what it runs, and is never used again. deployment numbers that code
+	// for a function prepared lazily.
+	gen        uint64
 	deployment int64
 	// retired: the function was removed or its configuration replaced
 	// by a deployment; no environment goes back to idle.
@@ -157,13 +159,14 @@ func (p *pool) release(e *env) {
 
 // stale reports whether e runs code other than what new environments
 // start from. Callers hold p.mu.
-func (p *pool) stale(e *env) bool { return p.retired || e.deployment != p.deployment }
+func (p *pool) stale(e *env) bool { return p.retired || e.gen != p.gen }
 
-// setDeployment makes new environments start from deployment's code and
-// ends the idle ones that run other code; busy ones end when they finish.
-func (p *pool) setDeployment(deployment int64) {
+// setCode makes new environments start from the code of preparation
+// generation gen and ends the idle ones that run other code; busy ones end
+// when they finish.
+func (p *pool) setCode(gen uint64, deployment int64) {
 	p.mu.Lock()
-	p.deployment = deployment
+	p.gen, p.deployment = gen, deployment
 	gone := p.dropStale()
 	p.mu.Unlock()
 	for _, e := range gone {

@@ -15,8 +15,11 @@ import (
 type preparation struct {
 	fn         *config.Function
 	deployment int64
-	ctx        context.Context // ends when Close or a later deployment cancels the build
-	cancel     context.CancelFunc
+	// gen tells preparations apart (numbers need not: a deployment that
+	// was not recorded has none); environments carry it (see pool.stale).
+	gen    uint64
+	ctx    context.Context // ends when Close or a later deployment cancels the build
+	cancel context.CancelFunc
 
 	done chan struct{} // closed once the fields below are set
 	cmd  command
@@ -35,7 +38,7 @@ type preparation struct {
 // newPreparation returns a preparation of fn for deployment, not started.
 func (m *Manager) newPreparation(fn *config.Function, deployment int64) *preparation {
 	ctx, cancel := context.WithCancel(m.buildCtx)
-	return &preparation{fn: fn, deployment: deployment, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	return &preparation{fn: fn, deployment: deployment, gen: m.gens.Add(1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
 // startPrepare returns fn's preparation: the one in flight, or a new one.
@@ -54,13 +57,15 @@ func (m *Manager) startPrepare(fn *config.Function, again bool) *preparation {
 			return p // in flight
 		}
 	}
-	var deployment int64
+	var p *preparation
 	if pl := m.pools[fn.Name]; pl != nil {
 		pl.mu.Lock()
-		deployment = pl.deployment
+		p = m.newPreparation(fn, pl.deployment)
 		pl.mu.Unlock()
+		pl.setCode(p.gen, p.deployment)
+	} else { // removed by a deployment while an invoke of it was starting
+		p = m.newPreparation(fn, 0)
 	}
-	p := m.newPreparation(fn, deployment)
 	m.preps[fn.Name] = p
 	go func() {
 		m.build(p, nil)
@@ -89,7 +94,7 @@ func (m *Manager) build(p *preparation, unchanged func(source string) bool) {
 		return
 	}
 	p.cmd, p.err = m.prepare(p.ctx, p.fn)
-	p.cmd.deployment, p.cmd.version = p.deployment, shortVersion(p.source)
+	p.cmd.gen, p.cmd.deployment, p.cmd.version = p.gen, p.deployment, shortVersion(p.source)
 	p.at = time.Now()
 	p.took = p.at.Sub(start)
 }

@@ -36,7 +36,8 @@ type command struct {
 	layers []optLayer // in the function's layer order
 	// env is added after the template's variables (what sam build adds).
 	env []string
-	// deployment and version are those of the preparation that made it.
+	// gen, deployment and version are those of the preparation that made it.
+	gen        uint64
 	deployment int64
 	version    string
 }
