@@ -2,7 +2,12 @@ package lambda
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -195,6 +200,7 @@ func (m *Manager) Deploy(deployment int64, project *config.Project, code []strin
 			r.preps[name] = p
 			go func() {
 				m.build(p, nil)
+				p.cancel()
 				p.outcome = Deployed
 				if p.err != nil {
 					p.outcome = Failed
@@ -215,6 +221,7 @@ func (m *Manager) Deploy(deployment int64, project *config.Project, code []strin
 // makes it what new environments start from if it built (or if the one
 // it replaces never did).
 func (m *Manager) redeploy(p *preparation) {
+	defer p.cancel()
 	name := p.fn.Name
 	m.build(p, func(source string) bool {
 		m.mu.Lock()
@@ -230,11 +237,22 @@ func (m *Manager) redeploy(p *preparation) {
 			return false
 		}
 	})
+	// The new code's first environment starts now: an error in its init
+	// (a syntax error, an import that fails, a panic) fails the
+	// deployment and the last good code keeps serving; one that starts
+	// serves the next invoke.
+	var fresh *env
+	if p.err == nil && !p.unchanged && p.ctx.Err() == nil {
+		fresh, p.err = m.trial(p)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	defer close(p.done)
 	if m.nexts[name] != p {
 		p.outcome = Superseded // or its function was removed
+		if fresh != nil {
+			fresh.kill()
+		}
 		return
 	}
 	delete(m.nexts, name)
@@ -254,7 +272,8 @@ func (m *Manager) redeploy(p *preparation) {
 	if p.err != nil {
 		p.outcome = Failed
 	}
-	switch pl := m.pools[name]; {
+	pl := m.pools[name]
+	switch {
 	case pl == nil || pl.fn != p.fn:
 		np := newPool(m, p.fn, p.deployment)
 		np.gen = p.gen
@@ -262,9 +281,94 @@ func (m *Manager) redeploy(p *preparation) {
 		if pl != nil {
 			pl.retire()
 		}
+		pl = np
 	default:
 		pl.setCode(p.gen, p.deployment)
 	}
+	if fresh != nil {
+		pl.adopt(fresh)
+	}
+}
+
+// trial starts an environment on p's new code and waits for its init. It
+// returns the environment, or the error its init reported, with what it
+// printed: a syntax error's file and line are there.
+func (m *Manager) trial(p *preparation) (*env, error) {
+	if r := p.fn.ReservedConcurrency; r != nil && *r == 0 {
+		return nil, nil // throttles every invoke: nothing would run it
+	}
+	e, err := startEnv(m.logger, m.procs, p.fn, p.cmd, m.environ(p.fn, p.cmd))
+	if err != nil {
+		return nil, err
+	}
+	m.track(e)
+	initErr, err := e.waitReady(p.ctx, initLimit)
+	if err == nil && initErr == nil {
+		e.fresh = true
+		return e, nil
+	}
+	e.kill()
+	if err != nil {
+		return nil, err // superseded, or closing
+	}
+	e.logs.waitClosed(100 * time.Millisecond)
+	printed, _ := e.logs.begin(nil)
+	e.logs.end(0)
+	return nil, initError(p.fn, initErr, m.syntaxError(p, initErr), printed)
+}
+
+// initError is a failed init as an error: Lambda's error type and
+// message, then where it is (Node's syntax check), or else the stack the
+// runtime sent, or else the last lines the process printed (a panic).
+func initError(fn *config.Function, payload []byte, where, printed string) error {
+	var fe struct {
+		Type    string   `json:"errorType"`
+		Message string   `json:"errorMessage"`
+		Stack   []string `json:"stackTrace"`
+		Trace   []string `json:"trace"`
+	}
+	_ = json.Unmarshal(payload, &fe)
+	var b strings.Builder
+	fmt.Fprintf(&b, "function %s: the new code fails to start: %s: %s", fn.Name, fe.Type, fe.Message)
+	lines := append(fe.Stack, fe.Trace...)
+	switch {
+	case where != "":
+		lines = []string{where}
+	case len(lines) == 0 && strings.TrimSpace(printed) != "":
+		lines = strings.Split(strings.TrimSpace(printed), "\n")
+		if len(lines) > 20 {
+			lines = lines[len(lines)-20:]
+		}
+	}
+	for _, l := range lines {
+		b.WriteString("\n" + strings.TrimRight(l, "\n"))
+	}
+	return errors.New(b.String())
+}
+
+// syntaxError finds where a Node.js syntax error is: Node's error says
+// what, not where, so the files of the function changed lately are
+// checked with node --check, which prints the file, line and column.
+func (m *Manager) syntaxError(p *preparation, initErr []byte) string {
+	if parseFunctionError(initErr).Type != "Runtime.UserCodeSyntaxError" || !strings.HasPrefix(strings.ToLower(p.fn.Runtime), "nodejs") {
+		return ""
+	}
+	js := func(name string) bool {
+		switch filepath.Ext(name) {
+		case ".js", ".mjs", ".cjs":
+			return true
+		}
+		return false
+	}
+	for _, f := range m.sums.changedSince(p.fn.CodeDir, time.Now().Add(-10*time.Minute), 10, js) {
+		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		out, err := exec.CommandContext(ctx, p.cmd.path, "--check", f).CombinedOutput()
+		cancel()
+		if err != nil && len(out) > 0 {
+			return nodeCheckText(string(out))
+		}
+	}
+	return ""
 }
 
 // succeeded reports whether p ended and made code that runs.
@@ -345,4 +449,17 @@ func PropertiesText(props []string) string {
 		return props[0]
 	}
 	return strings.Join(props[:len(props)-1], ", ") + " and " + props[len(props)-1]
+}
+
+// nodeCheckText keeps what node --check says of a syntax error: the file
+// and line, the code with its caret, and the error; not Node's own stack.
+func nodeCheckText(out string) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "at ") || strings.HasPrefix(l, "Node.js v") {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
 }

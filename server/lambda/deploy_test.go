@@ -342,3 +342,44 @@ func TestDeployUnnumbered(t *testing.T) {
 		t.Errorf("after an unnumbered deployment: %s cold %v", r.Payload, r.Cold)
 	}
 }
+
+// TestDeployInitError: new code that fails to start (a syntax error in a
+// Python or Node.js handler, which nothing builds) is tried before it
+// serves: the last good code keeps serving, warm, and the error names the
+// file and line.
+func TestDeployInitError(t *testing.T) {
+	for _, tt := range []struct {
+		tool, runtime, file, good, bad, fixed, want string
+	}{
+		{"python3", "python3.12", "app.py", pyVersion("p1"), "def handler(event, context):\n    return {'version': 'p2'\n",
+			pyVersion("p3"), "app.py, line"},
+		{"node", "nodejs20.x", "app.js", "exports.handler = async () => ({version: 'n1'});\n", "exports.handler = async () => ({version: 'n2';\n",
+			"exports.handler = async () => ({version: 'n3'});\n", "app.js:1"},
+	} {
+		t.Run(tt.runtime, func(t *testing.T) {
+			testenv.Need(t, tt.tool)
+			dir := writeFiles(t, t.TempDir(), map[string]string{tt.file: tt.good})
+			fn := &config.Function{Name: "Fn", Runtime: tt.runtime, Handler: "app.handler", CodeDir: dir, Timeout: 10 * time.Second, MemoryMB: 128}
+			m := newManagerWith(t, Options{Deployment: 1}, fn)
+			good := versionOf(t, invoke(t, m, "Fn", `{}`))
+			writeFiles(t, dir, map[string]string{tt.file: tt.bad})
+			got := m.Deploy(2, nil, []string{"Fn"}).Wait()
+			if got[0].Outcome != Failed || got[0].Err == nil || !strings.Contains(got[0].Err.Error(), tt.want) ||
+				!strings.Contains(got[0].Err.Error(), "the new code fails to start: Runtime.UserCodeSyntaxError") {
+				t.Fatalf("rollout of a syntax error: %+v, want failed naming %s", got, tt.want)
+			}
+			t.Logf("the error:\n%v", got[0].Err)
+			if r := invoke(t, m, "Fn", `{}`); versionOf(t, r) != good || r.Cold || r.Deployment != 1 {
+				t.Errorf("after it: %s cold %v deployment %d, want the last good code, warm", r.Payload, r.Cold, r.Deployment)
+			}
+			writeFiles(t, dir, map[string]string{tt.file: tt.fixed})
+			if got := m.Deploy(3, nil, []string{"Fn"}).Wait(); got[0].Outcome != Deployed {
+				t.Fatalf("rollout of the fix: %+v", got)
+			}
+			r := invoke(t, m, "Fn", `{}`)
+			if v := versionOf(t, r); v == good || !r.Cold || r.InitDuration <= 0 || !strings.Contains(r.Log, "Init Duration") {
+				t.Errorf("after the fix: %s cold %v init %v, want the new code's first invocation to report its init\n%s", v, r.Cold, r.InitDuration, r.Log)
+			}
+		})
+	}
+}

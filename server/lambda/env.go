@@ -27,11 +27,14 @@ type env struct {
 	gen        uint64
 	deployment int64
 	version    string
-	logger     *slog.Logger
-	procs      *procTracker
-	cmd        *exec.Cmd
-	srv        *http.Server
-	logs       *logSink
+	// fresh: started ahead of any invoke (a deployment's trial); its
+	// first invocation reports its init. Only the pool's holder uses it.
+	fresh  bool
+	logger *slog.Logger
+	procs  *procTracker
+	cmd    *exec.Cmd
+	srv    *http.Server
+	logs   *logSink
 
 	next   chan *invocation // handed to the runtime's waiting GET /next
 	ready  chan struct{}    // closed on the first GET /next: init is done

@@ -174,6 +174,24 @@ func (p *pool) setCode(gen uint64, deployment int64) {
 	}
 }
 
+// adopt takes an environment started ahead of any invoke (a deployment's
+// trial of its new code) as an idle one, unless it is stale already or the
+// pool is full.
+func (p *pool) adopt(e *env) {
+	p.mu.Lock()
+	ok := !p.stale(e) && p.count < p.max
+	if ok {
+		p.count++
+		e.lastUsed = time.Now()
+		p.idle = append(p.idle, e)
+		p.signal()
+	}
+	p.mu.Unlock()
+	if !ok {
+		e.kill()
+	}
+}
+
 // retire ends the pool's idle environments and keeps busy ones from
 // going back to idle: its function was removed or replaced.
 func (p *pool) retire() {
@@ -267,6 +285,12 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{RequestID: awsid.NewUUID(), Target: "local", Queued: waited}
+	if e != nil && e.fresh {
+		// Started by a deployment before any invoke: its first invocation
+		// reports its init, as a cold start does.
+		e.fresh = false
+		res.Cold, res.InitDuration = true, e.initDur
+	}
 	if e == nil {
 		var initErr []byte
 		if e, initErr, err = p.coldStart(ctx, res); err != nil {

@@ -69,6 +69,7 @@ func (m *Manager) startPrepare(fn *config.Function, again bool) *preparation {
 	m.preps[fn.Name] = p
 	go func() {
 		m.build(p, nil)
+		p.cancel()
 		close(p.done)
 	}()
 	return p
@@ -77,7 +78,6 @@ func (m *Manager) startPrepare(fn *config.Function, again bool) *preparation {
 // build runs a preparation, unless unchanged (given the digest of its
 // sources) says the code it would make is what runs already.
 func (m *Manager) build(p *preparation, unchanged func(source string) bool) {
-	defer p.cancel()
 	// Builds use every core themselves: a few at a time is as fast as
 	// all at once, without the memory of all at once.
 	select {

@@ -96,6 +96,9 @@ func goSource(name string) bool {
 type digester struct {
 	mu    sync.Mutex
 	files map[string]fileSum
+	// changed is when each file was last seen with new content: what a
+	// syntax error that names no file is looked for in.
+	changed map[string]time.Time
 }
 
 type fileSum struct {
@@ -232,9 +235,30 @@ func (d *digester) file(p string, st os.FileInfo) ([sha256.Size]byte, error) {
 	copy(sum[:], h.Sum(nil))
 	d.mu.Lock()
 	if d.files == nil {
-		d.files = map[string]fileSum{}
+		d.files, d.changed = map[string]fileSum{}, map[string]time.Time{}
+	}
+	if ok && c.sum != sum {
+		d.changed[p] = readAt
 	}
 	d.files[p] = fileSum{size: st.Size(), mod: st.ModTime(), sum: sum, trusted: readAt.Sub(st.ModTime()) > racyWindow}
 	d.mu.Unlock()
 	return sum, nil
+}
+
+// changedSince returns the files under dir whose content changed since t,
+// newest first, at most n, keeping those keep accepts.
+func (d *digester) changedSince(dir string, t time.Time, n int, keep func(name string) bool) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for p, at := range d.changed {
+		if at.After(t) && (p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))) && keep(filepath.Base(p)) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return d.changed[b].Compare(d.changed[a]) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }
