@@ -58,6 +58,9 @@ type Options struct {
 	// NotEmulated is what the template declares and gatescope does not
 	// emulate, grouped by feature; the list page shows it.
 	NotEmulated []Notice
+	// NotEmulatedNow, when set, gives that list as it is now, in place of
+	// NotEmulated: a reload of the template changes it.
+	NotEmulatedNow func() []Notice
 }
 
 // Notice is one feature the template declares that gatescope does not
