@@ -27,6 +27,9 @@ type Store interface {
 	Annotate(ctx context.Context, xs []*exchange.Exchange) error
 	SetStar(ctx context.Context, exchangeID string, starred bool) error
 	SetNote(ctx context.Context, exchangeID, note string) error
+	// Deployments are gatescope's start and its reloads, newest first.
+	Deployments(ctx context.Context, limit int) ([]*exchange.Deployment, error)
+	Deployment(ctx context.Context, id int64) (*exchange.Deployment, error)
 }
 
 var _ Store = (*store.DB)(nil)

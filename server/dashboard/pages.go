@@ -60,6 +60,14 @@ func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.fillOptions(r.Context(), &v, q.Session)
+	if v.Live {
+		// A convenience, as the filters: a failing query leaves it out.
+		if ds, err := h.opts.Store.Deployments(r.Context(), shownDeployments); err == nil {
+			for _, d := range ds {
+				v.Deployments = append(v.Deployments, deployRowOf(d))
+			}
+		}
+	}
 	httpio.Page(h.log, w, r, code, web.List(v))
 }
 

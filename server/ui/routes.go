@@ -39,6 +39,8 @@ func routes(d Deps) *http.ServeMux {
 	handle("DELETE /api/sessions/{id}/shares/{shareId}", sh.RevokeShareID)
 	handle("DELETE /api/shares/{token}", sh.RevokeShare)
 	handle("POST /api/import", sh.ImportFile)
+	handle("GET /api/deployments", dash.ListDeployments)
+	handle("GET /api/deployments/{id}", dash.GetDeployment)
 	mux.Handle("GET /api/live", d.Live)
 	handle("/api/", dash.APINotFound)
 
