@@ -261,6 +261,40 @@ func TestReload(t *testing.T) {
 	})
 	c.t = t
 
+	// A failure fixed by a save: its replay is newly passing since the
+	// deployment that fixed it.
+	t.Run("replay", func(t *testing.T) {
+		c.t = t
+		write(t, filepath.Join(dir, "node/index.js"), "exports.handler = async () => { throw new Error('broken on purpose'); };\n")
+		var failedURL string
+		testenv.Eventually(t, 10*time.Second, "/node failing", func() bool {
+			var code int
+			code, _, failedURL = c.get("/node")
+			return code == 500
+		})
+		failed := waitStored(t, "http://"+a.uiLn.Addr().String(), failedURL)
+		write(t, filepath.Join(dir, "node/index.js"), nodeSource("v4"))
+		fixedBy := c.until("/node", "node v4", 10*time.Second).Deployment
+		ui := "http://" + a.uiLn.Addr().String()
+		var rep exchange.Exchange
+		if code := postJSON(t, ui+"/api/exchanges/"+failed.ID+"/replay", "", &rep); code != 200 {
+			t.Fatalf("replay: %d", code)
+		}
+		c.sent.Add(1) // the replay is stored too
+		var diff struct {
+			Class string
+			Since struct {
+				Deployment int64
+				Change     string
+			}
+		}
+		getJSONInto(t, ui+"/api/exchanges/"+failed.ID+"/diff?against="+rep.ID, &diff)
+		if diff.Class != "newly passing" || diff.Since.Deployment != fixedBy || diff.Since.Change != "function NodeFn: code changed" {
+			t.Errorf("diff: %+v, want newly passing since deployment %d", diff, fixedBy)
+		}
+	})
+	c.t = t
+
 	// Nothing captured is lost across reloads: every request is stored.
 	testenv.Eventually(t, 30*time.Second, "every exchange stored", func() bool {
 		xs, _, err := a.store.Exchanges(context.Background(), store.Filter{Session: a.session.ID, Limit: store.MaxLimit})

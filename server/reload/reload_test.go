@@ -289,7 +289,9 @@ func TestIncludedFileChange(t *testing.T) {
 }
 
 func TestDiffProjects(t *testing.T) {
-	route := func(m, p, fn string) *config.Route { return &config.Route{Method: m, Path: p, Function: fn, PayloadVersion: "2.0"} }
+	route := func(m, p, fn string) *config.Route {
+		return &config.Route{Method: m, Path: p, Function: fn, PayloadVersion: "2.0"}
+	}
 	old := &config.Project{APIs: []*config.API{
 		{ID: "Api", Type: config.HTTPAPI, Stage: "$default", Routes: []*config.Route{route("GET", "/a", "A"), route("GET", "/b", "B")}},
 		{ID: "Old", Type: config.RESTAPI, Stage: "Prod"},
