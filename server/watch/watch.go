@@ -34,8 +34,9 @@ import (
 // Options configure a Watcher.
 type Options struct {
 	// Quiet is how long no event must arrive before a batch is delivered
-	// (default 50ms): an editor's save (write a temporary file, rename it
-	// over the old one, remove the backup) takes well under that.
+	// (default 30ms): an editor's save (write a temporary file, rename it
+	// over the old one, remove the backup) takes well under that, and
+	// what it adds to a reload is waited for on every save.
 	Quiet time.Duration
 	// MaxDelay bounds how long changes wait while events keep coming, as
 	// during a checkout (default 1s).
@@ -92,7 +93,7 @@ const (
 // New returns a Watcher watching nothing yet; see Set and Run.
 func New(logger *slog.Logger, opts Options) (*Watcher, error) {
 	if opts.Quiet <= 0 {
-		opts.Quiet = 50 * time.Millisecond
+		opts.Quiet = 30 * time.Millisecond
 	}
 	if opts.MaxDelay <= 0 {
 		opts.MaxDelay = time.Second
