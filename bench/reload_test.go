@@ -41,7 +41,9 @@ type reloadApp struct {
 }
 
 var reloadSources = map[string]func(v string) string{
-	"node": func(v string) string { return "exports.handler = async () => ({statusCode: 200, body: '" + v + "'});\n" },
+	"node": func(v string) string {
+		return "exports.handler = async () => ({statusCode: 200, body: '" + v + "'});\n"
+	},
 	"python": func(v string) string {
 		return "def handler(event, context):\n    return {'statusCode': 200, 'body': '" + v + "'}\n"
 	},
