@@ -216,7 +216,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 
 	a.manager = lambda.New(logger, project, lambda.Options{
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
-		Deployment: a.start.ID,
+		Deployment: a.start.ID, Ignore: ownFiles(db, f.cacheDir),
 	})
 	issuer := issuerLoader(f.access.issuerKey)
 	if a.access, err = newAccessBuilder(logger, a.manager, f.access, issuer); err != nil {
@@ -293,20 +293,10 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 
 // watch starts reloading on saved changes (see package reload).
 func (a *app) watch(ctx context.Context, path string, f serveFlags) error {
-	var files, ignore []string
+	var files []string
 	if f.envVars != "" {
 		if abs, err := filepath.Abs(f.envVars); err == nil {
 			files = append(files, abs)
-		}
-	}
-	// gatescope's own writes are no change: the database (anywhere in a
-	// watched tree, with its -wal and -shm) and the cache.
-	for _, p := range []string{a.store.Path(), a.store.Path() + "-wal", a.store.Path() + "-shm", a.store.Path() + "-journal", f.cacheDir} {
-		if p == "" {
-			continue
-		}
-		if abs, err := filepath.Abs(p); err == nil {
-			ignore = append(ignore, abs)
 		}
 	}
 	r, err := reload.New(reload.Options{
@@ -319,7 +309,7 @@ func (a *app) watch(ctx context.Context, path string, f serveFlags) error {
 		Store:     a.store,
 		Publish:   a.hub.PublishDeployment,
 		Done:      a.deployed,
-		Ignore:    ignore,
+		Ignore:    ownFiles(a.store, f.cacheDir),
 	})
 	if err != nil {
 		return err
@@ -331,6 +321,21 @@ func (a *app) watch(ctx context.Context, path string, f serveFlags) error {
 		r.Run(ctx)
 	})
 	return nil
+}
+
+// ownFiles are gatescope's own files, wherever they lie: the database
+// (with its -wal and -shm) and the cache. Writing them changes no code.
+func ownFiles(db *store.DB, cacheDir string) []string {
+	var out []string
+	for _, p := range []string{db.Path(), db.Path() + "-wal", db.Path() + "-shm", db.Path() + "-journal", cacheDir} {
+		if p == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, abs)
+		}
+	}
+	return out
 }
 
 // routes checks that a reloaded project can be served and returns what

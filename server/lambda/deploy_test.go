@@ -383,3 +383,25 @@ func TestDeployInitError(t *testing.T) {
 		})
 	}
 }
+
+// TestTemplateIsNotCode: a function whose code directory holds the
+// template (CodeUri: .) and gatescope's database is not changed by them.
+func TestTemplateIsNotCode(t *testing.T) {
+	dir := writeFiles(t, t.TempDir(), map[string]string{"template.yaml": "a", "api.yaml": "a", "app.py": "x = 1\n", "gs.db": "1"})
+	fn := &config.Function{Name: "Fn", Runtime: "python3.12", Handler: "app.handler", CodeDir: dir}
+	p := &config.Project{Path: filepath.Join(dir, "template.yaml"), Includes: []string{filepath.Join(dir, "api.yaml")}, Functions: []*config.Function{fn}}
+	m := New(slog.New(slog.DiscardHandler), p, Options{CacheDir: t.TempDir(), Ignore: []string{filepath.Join(dir, "gs.db")}})
+	defer m.Close()
+	before, err := m.sums.digest(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"template.yaml": "b", "api.yaml": "b", "gs.db": "2"})
+	if after, _ := m.sums.digest(fn); after != before {
+		t.Error("the template, an include or the database changed the function's version")
+	}
+	writeFiles(t, dir, map[string]string{"app.py": "x = 2\n"})
+	if after, _ := m.sums.digest(fn); after == before {
+		t.Error("its code changed, its version did not")
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +39,10 @@ type Options struct {
 	// Deployment numbers the code prepared first (see Deploy); results
 	// carry it. 0 when nothing numbers deployments.
 	Deployment int64
+	// Ignore are paths that are no function's code wherever they lie
+	// (gatescope's database and cache): a change to them changes no
+	// function's version.
+	Ignore []string
 }
 
 // DefaultMaxEnvironments is eight environments per CPU. Lambda functions
@@ -120,6 +126,7 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 	}
 	m.buildCtx, m.cancelBuilds = context.WithCancel(context.Background())
 	m.project.Store(project)
+	m.sums.skip = m.notCode
 	// Functions are taken as config made them, defaults filled in.
 	for _, fn := range project.Functions {
 		m.pools[fn.Name] = newPool(m, fn, opts.Deployment)
@@ -129,6 +136,21 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 	m.procs = newProcTracker(logger, opts.CacheDir)
 	go m.reapLoop()
 	return m
+}
+
+// notCode reports whether path is no function's code: the template, a
+// file it includes, or a path of Options.Ignore (or under one).
+func (m *Manager) notCode(path string) bool {
+	p := m.project.Load()
+	if path == p.Path || slices.Contains(p.Includes, path) {
+		return true
+	}
+	for _, ig := range m.opts.Ignore {
+		if path == ig || strings.HasPrefix(path, ig+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // region is where the project's functions run; projects built by hand (not

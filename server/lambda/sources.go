@@ -94,6 +94,11 @@ func goSource(name string) bool {
 // a function with thousands of files is checked in the time it takes to
 // list them.
 type digester struct {
+	// skip, when set, leaves files out that are no function's code: the
+	// template and what it includes (a CodeUri of "." holds them), and
+	// gatescope's own database and cache.
+	skip func(path string) bool
+
 	mu    sync.Mutex
 	files map[string]fileSum
 	// changed is when each file was last seen with new content: what a
@@ -175,6 +180,7 @@ func (d *digester) tree(root string, keep func(name string) bool) (string, error
 				}
 			}
 			switch {
+			case d.skip != nil && d.skip(p):
 			case isDir && (modules || watch.SkipDir(name)):
 			case isDir && name == "node_modules":
 				if err := walk(p, true); err != nil {
