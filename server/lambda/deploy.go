@@ -330,7 +330,15 @@ func initError(fn *config.Function, payload []byte, where, printed string) error
 	_ = json.Unmarshal(payload, &fe)
 	var b strings.Builder
 	fmt.Fprintf(&b, "function %s: the new code fails to start: %s: %s", fn.Name, fe.Type, fe.Message)
-	lines := append(fe.Stack, fe.Trace...)
+	var lines []string
+	for _, l := range append(fe.Stack, fe.Trace...) {
+		// Frames of gatescope's own runtime client say nothing of the
+		// user's code, and a first line repeating the error says it twice.
+		if strings.Contains(l, "/runtimes/bootstrap") || strings.TrimSpace(l) == fe.Type+": "+fe.Message {
+			continue
+		}
+		lines = append(lines, l)
+	}
 	switch {
 	case where != "":
 		lines = []string{where}

@@ -405,3 +405,18 @@ func TestTemplateIsNotCode(t *testing.T) {
 		t.Error("its code changed, its version did not")
 	}
 }
+
+// TestSyntaxErrorInANewFile: a syntax error in a file made after the
+// function was prepared is found too.
+func TestSyntaxErrorInANewFile(t *testing.T) {
+	testenv.Need(t, "node")
+	dir := writeFiles(t, t.TempDir(), map[string]string{"index.js": "exports.handler = async () => require('./lib').v;\n", "lib.js": "exports.v = 1;\n"})
+	fn := &config.Function{Name: "Fn", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: dir, Timeout: 10 * time.Second, MemoryMB: 128}
+	m := newManager(t, fn)
+	invoke(t, m, "Fn", `{}`)
+	writeFiles(t, dir, map[string]string{"index.js": "require('./util');\nexports.handler = async () => 2;\n", "util.js": "module.exports = {\n  a: 1,,\n};\n"})
+	got := m.Deploy(2, nil, []string{"Fn"}).Wait()
+	if err := got[0].Err; err == nil || !strings.Contains(err.Error(), "util.js:2") || strings.Contains(err.Error(), "bootstrap") {
+		t.Errorf("the error: %v\nwant it to name util.js:2 and no frame of gatescope's runtime client", err)
+	}
+}

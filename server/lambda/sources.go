@@ -101,9 +101,11 @@ type digester struct {
 
 	mu    sync.Mutex
 	files map[string]fileSum
-	// changed is when each file was last seen with new content: what a
-	// syntax error that names no file is looked for in.
+	// changed is when each file was last seen with new content (or seen
+	// at all, in a tree walked before): what a syntax error that names no
+	// file is looked for in.
 	changed map[string]time.Time
+	walked  map[string]bool // roots walked before
 }
 
 type fileSum struct {
@@ -153,9 +155,16 @@ func (d *digester) tree(root string, keep func(name string) bool) (string, error
 		return "", err
 	}
 	if !st.IsDir() {
-		sum, err := d.file(root, st)
+		sum, err := d.file(root, st, true)
 		return hex.EncodeToString(sum[:]), err
 	}
+	d.mu.Lock()
+	again := d.walked[root]
+	if d.walked == nil {
+		d.walked = map[string]bool{}
+	}
+	d.walked[root] = true
+	d.mu.Unlock()
 	var files []string
 	seen := map[string]bool{}
 	var walk func(dir string, modules bool) error
@@ -207,7 +216,7 @@ func (d *digester) tree(root string, keep func(name string) bool) (string, error
 		if err != nil {
 			continue // removed meanwhile: the next change says so
 		}
-		sum, err := d.file(p, st)
+		sum, err := d.file(p, st, again)
 		if err != nil {
 			continue
 		}
@@ -219,8 +228,9 @@ func (d *digester) tree(root string, keep func(name string) bool) (string, error
 }
 
 // file is the hash of one file's content, read again only when its size
-// or modification time changed.
-func (d *digester) file(p string, st os.FileInfo) ([sha256.Size]byte, error) {
+// or modification time changed. A file not seen before counts as changed
+// when isNew (its tree was walked before).
+func (d *digester) file(p string, st os.FileInfo, isNew bool) ([sha256.Size]byte, error) {
 	d.mu.Lock()
 	c, ok := d.files[p]
 	d.mu.Unlock()
@@ -243,7 +253,7 @@ func (d *digester) file(p string, st os.FileInfo) ([sha256.Size]byte, error) {
 	if d.files == nil {
 		d.files, d.changed = map[string]fileSum{}, map[string]time.Time{}
 	}
-	if ok && c.sum != sum {
+	if ok && c.sum != sum || !ok && isNew {
 		d.changed[p] = readAt
 	}
 	d.files[p] = fileSum{size: st.Size(), mod: st.ModTime(), sum: sum, trusted: readAt.Sub(st.ModTime()) > racyWindow}

@@ -293,6 +293,10 @@ func (w *Watcher) Run(ctx context.Context, changed func(paths []string)) {
 	var timerC <-chan time.Time
 	var first time.Time
 	batch := map[string]bool{}
+	// made are the paths created during the batch: one also gone before
+	// it ends (an editor's or sed's temporary file, renamed over the real
+	// one) is no change.
+	made := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -306,7 +310,16 @@ func (w *Watcher) Run(ctx context.Context, changed func(paths []string)) {
 				continue
 			}
 			for _, p := range paths {
-				batch[p] = true
+				switch {
+				case ev.Has(fsnotify.Create):
+					made[p] = true
+					batch[p] = true
+				case made[p] && (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)):
+					delete(batch, p)
+					delete(made, p)
+				default:
+					batch[p] = true
+				}
 			}
 			now := time.Now()
 			if first.IsZero() {
@@ -341,6 +354,10 @@ func (w *Watcher) Run(ctx context.Context, changed func(paths []string)) {
 			w.log.Debug("watch", slog.Any("err", err))
 		case <-timerC:
 			timer, timerC, first = nil, nil, time.Time{}
+			clear(made)
+			if len(batch) == 0 {
+				continue // only temporary files came and went
+			}
 			w.pendMu.Lock()
 			for p := range batch {
 				w.pending[p] = true

@@ -218,6 +218,21 @@ func testWatched(t *testing.T, w *Watcher, dir string) {
 	}
 }
 
+// TestTemporaryFiles: a file made and renamed over another (sed -i, an
+// editor's atomic save) is reported as the file it replaced, not itself.
+func TestTemporaryFiles(t *testing.T) {
+	dir := tree(t, map[string]string{"app.js": "1"})
+	h := start(t, Options{Quiet: 200 * time.Millisecond}, dir)
+	tmp := filepath.Join(dir, "sedX1b2c3")
+	write(t, tmp, "2")
+	if err := os.Rename(tmp, filepath.Join(dir, "app.js")); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.next(); !slices.Equal(got, []string{filepath.Join(dir, "app.js")}) {
+		t.Errorf("batch %v, want only app.js", got)
+	}
+}
+
 // TestFiles: a single file is watched through its directory, so editors
 // that save by writing a new file and renaming it over the old one (vim,
 // JetBrains, atomic writers) are seen; its neighbours are not.
@@ -233,7 +248,7 @@ func TestFiles(t *testing.T) {
 	if err := os.Rename(tmp, tpl); err != nil {
 		t.Fatal(err)
 	}
-	h.expect([]string{tpl})
+	h.expect([]string{tpl}) // the temporary file came and went: no change
 
 	// Again: the file replaced is watched as well as the first one.
 	write(t, tmp, "c")
