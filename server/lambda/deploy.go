@@ -342,7 +342,9 @@ func initError(fn *config.Function, payload []byte, where, printed string) error
 	switch {
 	case where != "":
 		lines = []string{where}
-	case len(lines) == 0 && strings.TrimSpace(printed) != "":
+	case len(lines) == 0 && fe.Type == "" && strings.TrimSpace(printed) != "":
+		// No error from the runtime client (a panic, an exit): what the
+		// process printed says why. Otherwise it only repeats the error.
 		lines = strings.Split(strings.TrimSpace(printed), "\n")
 		if len(lines) > 20 {
 			lines = lines[len(lines)-20:]

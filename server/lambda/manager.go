@@ -98,11 +98,19 @@ type Manager struct {
 	buildCtx     context.Context
 	cancelBuilds context.CancelFunc
 
+	warned sync.Map // warnings said (see warnOnce): once, not at every redeployment
+
 	remoteOnce sync.Once
 	remote     Invoker
 	remoteErr  error
 
 	stopReaper chan struct{}
+}
+
+// warnOnce reports whether msg is said for the first time.
+func (m *Manager) warnOnce(msg string) bool {
+	_, said := m.warned.LoadOrStore(msg, true)
+	return !said
 }
 
 // New returns a Manager for the project's functions. Call Prepare before

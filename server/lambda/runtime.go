@@ -91,7 +91,7 @@ func (m *Manager) prepareScript(ctx context.Context, fn *config.Function, dir st
 	if err != nil {
 		return command{}, fmt.Errorf("function %s: %w", fn.Name, err)
 	}
-	if in.Warning != "" {
+	if in.Warning != "" && m.warnOnce(fn.Name+": "+in.Warning) {
 		m.logger.Warn("function "+fn.Name+": "+in.Warning, slog.String("function", fn.Name))
 	}
 	return command{path: in.Path, args: argv[1:], dir: dir, runtimeDir: filepath.Dir(argv[1])}, nil

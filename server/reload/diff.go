@@ -203,7 +203,8 @@ func Summary(d *exchange.Deployment) string {
 	for _, f := range d.Functions {
 		switch f.Status {
 		case exchange.DeployFailed:
-			parts = append(parts, "function "+f.Name+": build failed, the last good code keeps serving: "+firstLines(f.Error, 3))
+			// Errors name their function already; say it once.
+			parts = append(parts, "function "+f.Name+" keeps its last good code: "+firstLines(strings.TrimPrefix(f.Error, "function "+f.Name+": "), 3))
 		case exchange.DeployDeployed:
 			if f.BuildMs >= 1 {
 				parts = append(parts, fmt.Sprintf("function %s ready in %s", f.Name, msText(f.BuildMs)))

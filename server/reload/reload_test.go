@@ -334,7 +334,7 @@ func TestSummary(t *testing.T) {
 			"deployment 14 (hello/main.go): function Hello: code changed; function Hello ready in 1.8 s"},
 		{exchange.Deployment{ID: 15, Status: exchange.DeployFailed, Changes: []string{"function Hello: code changed"},
 			Functions: []exchange.DeployedFunction{{Name: "Hello", Status: "failed", Error: "go build failed:\n./main.go:9:2: undefined: x\n./main.go:10:2: y\nmore\nmore"}}},
-			"deployment 15 failed: function Hello: code changed; function Hello: build failed, the last good code keeps serving: go build failed: ⏎ ./main.go:9:2: undefined: x ⏎ ./main.go:10:2: y ⏎ …"},
+			"deployment 15 failed: function Hello: code changed; function Hello keeps its last good code: go build failed: ⏎ ./main.go:9:2: undefined: x ⏎ ./main.go:10:2: y ⏎ …"},
 		{exchange.Deployment{ID: 16, Status: exchange.DeployFailed, Files: []string{"template.yaml"}, Error: "template.yaml:7: bad"},
 			"deployment 16 failed (template.yaml): the template does not load, the last good one keeps serving: template.yaml:7: bad"},
 	} {
