@@ -115,6 +115,7 @@ func (m *Manager) Stale(names []string) []string {
 		if next := m.nexts[name]; next != nil {
 			p = next
 		}
+		failed := m.failed[name]
 		m.mu.Unlock()
 		if p == nil {
 			continue // never prepared: its first invoke prepares what is there
@@ -125,7 +126,9 @@ func (m *Manager) Stale(names []string) []string {
 			out = append(out, name) // under way: it may have read the old sources
 			continue
 		}
-		if src, err := m.sums.digest(fn); err != nil || src != p.source {
+		// A failed deployment counts too: sources that differ from it (even
+		// back to the code that serves) are a change, which clears it.
+		if src, err := m.sums.digest(fn); err != nil || src != p.source || failed != nil && src != failed.source {
 			out = append(out, name)
 		}
 	}
@@ -260,6 +263,7 @@ func (m *Manager) redeploy(p *preparation) {
 	switch {
 	case p.unchanged:
 		p.outcome = Unchanged
+		delete(m.failed, name) // the code that serves is the code there again
 		return
 	case p.err != nil && cur != nil && succeeded(cur):
 		p.outcome = Failed // the last good code keeps serving

@@ -159,11 +159,30 @@ func TestDeployFailedBuild(t *testing.T) {
 	if c := m.Code("Ts"); c.State != StateActive || c.Deployment != 1 || c.UpdateErr == nil {
 		t.Errorf("Code after the failed build = %+v, want Active on deployment 1 with the error", c)
 	}
+	// Undoing the mistake brings back the code that serves: a change, since
+	// it clears the failure, though there is nothing to restart.
+	writeFiles(t, dir, map[string]string{"app.ts": "export const handler = async () => ({ version: 'ts1' });\n"})
+	if got := m.Stale([]string{"Ts"}); !cmp.Equal(got, []string{"Ts"}) {
+		t.Fatalf("Stale after undoing a failed change = %v, want [Ts]", got)
+	}
+	if got := m.Deploy(3, nil, []string{"Ts"}).Wait(); got[0].Outcome != Unchanged {
+		t.Fatalf("rollout of the undo: %+v, want unchanged", got)
+	}
+	if c := m.Code("Ts"); c.UpdateErr != nil || c.Deployment != 1 {
+		t.Errorf("Code after the undo = %+v, want deployment 1 without the error", c)
+	}
+	if r := invoke(t, m, "Ts", `{}`); versionOf(t, r) != "ts1" || r.Cold {
+		t.Errorf("after the undo: %s cold %v, want ts1 warm", r.Payload, r.Cold)
+	}
+	if got := m.Stale([]string{"Ts"}); len(got) != 0 {
+		t.Errorf("Stale after the undo deployed = %v, want none", got)
+	}
+
 	writeFiles(t, dir, map[string]string{"app.ts": "export const handler = async () => ({ version: 'ts3' });\n"})
-	if got := m.Deploy(3, nil, []string{"Ts"}).Wait(); got[0].Outcome != Deployed {
+	if got := m.Deploy(4, nil, []string{"Ts"}).Wait(); got[0].Outcome != Deployed {
 		t.Fatalf("rollout of the fix: %+v", got)
 	}
-	if r := invoke(t, m, "Ts", `{}`); versionOf(t, r) != "ts3" || r.Deployment != 3 {
+	if r := invoke(t, m, "Ts", `{}`); versionOf(t, r) != "ts3" || r.Deployment != 4 {
 		t.Errorf("after the fix: %s deployment %d", r.Payload, r.Deployment)
 	}
 	if c := m.Code("Ts"); c.UpdateErr != nil {

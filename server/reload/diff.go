@@ -210,7 +210,9 @@ func Summary(d *exchange.Deployment) string {
 				parts = append(parts, fmt.Sprintf("function %s ready in %s", f.Name, msText(f.BuildMs)))
 			}
 		case exchange.DeployUnchanged:
-			parts = append(parts, "function "+f.Name+": same code, kept warm")
+			// Its sources are back to the code that serves (a failed
+			// change undone): nothing to restart.
+			parts = append(parts, "function "+f.Name+": back to the code it serves, kept warm")
 		}
 	}
 	if len(parts) == 0 {

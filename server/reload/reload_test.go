@@ -335,6 +335,12 @@ func TestSummary(t *testing.T) {
 		{exchange.Deployment{ID: 15, Status: exchange.DeployFailed, Changes: []string{"function Hello: code changed"},
 			Functions: []exchange.DeployedFunction{{Name: "Hello", Status: "failed", Error: "go build failed:\n./main.go:9:2: undefined: x\n./main.go:10:2: y\nmore\nmore"}}},
 			"deployment 15 failed: function Hello: code changed; function Hello keeps its last good code: go build failed: ⏎ ./main.go:9:2: undefined: x ⏎ ./main.go:10:2: y ⏎ …"},
+		{exchange.Deployment{ID: 17, Status: exchange.DeployDeployed, Files: []string{"hello/main.go"}, Changes: []string{"function Hello: code changed"},
+			Functions: []exchange.DeployedFunction{{Name: "Hello", Status: exchange.DeployUnchanged}}},
+			"deployment 17 (hello/main.go): function Hello: code changed; function Hello: back to the code it serves, kept warm"},
+		{exchange.Deployment{ID: 18, Status: exchange.DeployFailed, Changes: []string{"function Hello: code changed"},
+			Functions: []exchange.DeployedFunction{{Name: "Hello", Status: "failed", Error: "function Hello: the new code fails to start: Runtime.ImportModuleError: no x"}}},
+			"deployment 18 failed: function Hello: code changed; function Hello keeps its last good code: the new code fails to start: Runtime.ImportModuleError: no x"},
 		{exchange.Deployment{ID: 16, Status: exchange.DeployFailed, Files: []string{"template.yaml"}, Error: "template.yaml:7: bad"},
 			"deployment 16 failed (template.yaml): the template does not load, the last good one keeps serving: template.yaml:7: bad"},
 	} {
