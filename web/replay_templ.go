@@ -1509,7 +1509,7 @@ func ReplayEdit(v EditView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "\" data-testid=\"edit-query\"></label> <label class=\"full\">Headers, one <code>Name: value</code> per line <textarea name=\"headers\" rows=\"8\" spellcheck=\"false\" data-testid=\"edit-headers\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "\" data-testid=\"edit-query\"></label> <label class=\"full\"><span>Headers, one <code>Name: value</code> per line</span> <textarea name=\"headers\" rows=\"8\" spellcheck=\"false\" data-testid=\"edit-headers\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
