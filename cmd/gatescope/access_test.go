@@ -454,6 +454,6 @@ func TestBrowserAuthorizerStep(t *testing.T) {
 		 document.querySelector('[data-testid=authorizer-decision]').innerText === 'allow' &&
 		 document.querySelector('[data-testid=authorizer-context]').innerText.includes('"principalId": "user-allow-ui"') &&
 		 document.querySelector('[data-testid=authorizer-output]').innerText.includes('policyDocument') &&
-		 document.querySelector('[data-testid=timeline]') !== null`)
+		 [...document.querySelectorAll('[data-testid=trace-row]')].some(r => r.dataset.name.startsWith('Authorizer '))`)
 	screenshot(t, tab, "authorizer-allowed.png")
 }
