@@ -125,6 +125,10 @@ type Body struct {
 	FullURL   string // raw body (text/plain or octet-stream)
 	Download  string // same, as an attachment
 	Lang      string // "json" or ""
+	// Blame is the JSON path (a JSON array of keys and indexes) of the
+	// field the explanation is about, "" for none: the inspector's tree
+	// highlights it.
+	Blame string
 }
 
 // HTTPPart is the request or response section.
@@ -180,12 +184,23 @@ type InspectorView struct {
 	// OpenTab is the tab a failed exchange opens on ("" for the function
 	// output).
 	OpenTab   string
-	Curl      string
+	// Copies are the "Copy as" formats (curl, fetch, HTTPie, the event…).
+	Copies    []Copy
 	EventFile string // the event as a SAM event file (pretty JSON)
 	EventURL  string // download of the event file
 	CanReplay bool
 	// Mapping is a non-proxy integration's steps; nil for proxies.
 	Mapping *MappingView
+	// ListHref is the list the exchange belongs to (Esc); PrevHref and
+	// NextHref are the exchanges above and below it there (k and j), ""
+	// at either end.
+	ListHref, PrevHref, NextHref string
+}
+
+// Copy is one "Copy as" format of an exchange. Text is what it copies, ""
+// when too long to carry in the page: then the button fetches URL.
+type Copy struct {
+	Key, Label, Text, URL string
 }
 
 // NotFoundView is the 404 page.

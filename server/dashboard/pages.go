@@ -160,7 +160,40 @@ func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Trace = traceViewOf(x, t, et.LogTimes)
+	v.ListHref = "/?session=" + url.QueryEscape(x.Session)
+	v.PrevHref, v.NextHref = h.neighbours(r.Context(), x)
 	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(v))
+}
+
+// neighbours are the links to the exchanges above (newer) and below
+// (older) x in its session's list, for the inspector's k and j; "" at
+// either end. They are a convenience: a failing query leaves them out.
+func (h *Handlers) neighbours(ctx context.Context, x *exchange.Exchange) (prev, next string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if xs, _, err := h.opts.Store.Exchanges(ctx, store.Filter{Session: x.Session, After: x.ID, Limit: 1}); err == nil && len(xs) > 0 {
+		prev = exchangeHref(xs[0].ID)
+	}
+	if xs, _, err := h.opts.Store.Exchanges(ctx, store.Filter{Session: x.Session, Before: x.ID, Limit: 1}); err == nil && len(xs) > 0 {
+		next = exchangeHref(xs[0].ID)
+	}
+	return prev, next
+}
+
+// ExchangeCopy serves GET /exchanges/{id}/copy/{format}: one of the
+// inspector's "Copy as" texts, for those too long to carry in the page.
+func (h *Handlers) ExchangeCopy(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpio.PageError(h.log, w, r, err)
+		return
+	}
+	text, err := copyText(x, r.PathValue("format"), h.opts.APIAddr)
+	if err != nil {
+		h.PageNotFound(w, r)
+		return
+	}
+	serveRaw(w, r, "text/plain; charset=utf-8", x.ID+"-"+r.PathValue("format")+".txt", []byte(text))
 }
 
 // ExchangeBody serves GET /exchanges/{id}/body/{part}: a stored body raw. Captured bodies are user content on

@@ -88,7 +88,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		},
 		Event:     jsonBody(x.Event, href+"/event.json"),
 		Output:    jsonBody(x.Function.RawResponse, href+"/body/output"),
-		Curl:      curlOf(x, apiAddr),
+		Copies:    copiesOf(x, apiAddr),
 		EventFile: eventFile(x.Event),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,
@@ -105,6 +105,15 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 	}
 	if e := x.Function.Error; e != nil {
 		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace}
+	}
+	if b := x.Blame; b != nil {
+		path, _ := json.Marshal(b.Path) // a []string always marshals
+		switch b.Part {
+		case exchange.BlameEvent:
+			v.Event.Blame, v.OpenTab = string(path), "event"
+		case exchange.BlameOutput:
+			v.Output.Blame = string(path)
+		}
 	}
 	if a := x.Authorizer; a != nil {
 		v.Authorizer = authorizerOf(a)
