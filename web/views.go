@@ -183,7 +183,7 @@ type InspectorView struct {
 	Authorizer *AuthorizerView
 	// OpenTab is the tab a failed exchange opens on ("" for the function
 	// output).
-	OpenTab   string
+	OpenTab string
 	// Copies are the "Copy as" formats (curl, fetch, HTTPie, the event…).
 	Copies    []Copy
 	EventFile string // the event as a SAM event file (pretty JSON)
