@@ -142,6 +142,9 @@ type HTTPPart struct {
 type FuncError struct {
 	Type, Message string
 	Stack         []string
+	// At is the first frame of the function's own code (file:line and
+	// function), shown before the stack; "" when no frame is its own.
+	At string
 }
 
 // LogLine is one log line; Kind is "meta" (START/END/REPORT), "err" or "".

@@ -139,3 +139,25 @@ func TestFmt(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnFrame: the inspector puts the first frame of the function's own
+// code before the stack, past the runtime's and libraries' frames.
+func TestOwnFrame(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stack []string
+		want  string
+	}{
+		{"node", []string{"SyntaxError: Unexpected token", "    at JSON.parse (<anonymous>)",
+			"    at handler (file:///work/app/form.mjs:4:21)", "    at invoke (file:///cache/runtimes/bootstrap.mjs:346:20)"},
+			"/work/app/form.mjs:4 in handler"},
+		{"node library first", []string{"    at f (/app/node_modules/lib/x.js:1:1)", "    at /app/index.js:9:3"}, "/app/index.js:9"},
+		{"python", []string{`  File "/var/runtime/bootstrap.py", line 60, in run`, `  File "/app/upload.py", line 3, in handler`}, "/app/upload.py:3 in handler"},
+		{"runtime only", []string{"    at node:internal/process/task_queues:95:5"}, ""},
+		{"none", nil, ""},
+	} {
+		if got := ownFrame(tc.stack); got != tc.want {
+			t.Errorf("%s: ownFrame = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
