@@ -53,7 +53,7 @@ func (b *inspectorTab) open(id string) {
 	b.t.Helper()
 	b.do("open "+id, chromedp.Navigate(b.ui+"/exchanges/"+id), chromedp.WaitReady(chromedp.CSS(`[data-testid=inspector]`)))
 	testenv.WaitJS(b.t, b.tab, "the trees render", `document.querySelectorAll('pre[data-js=doc][data-lang=json]').length ===
-		document.querySelectorAll('[data-testid=json-tree]').length`)
+		document.querySelectorAll('.doc-view > .jt').length`)
 	b.do("watch the clipboard", chromedp.Evaluate[chromedp.Void](
 		`navigator.clipboard.writeText = async t => { window.copied = t; }`))
 }
@@ -123,17 +123,17 @@ func TestBrowserInspectorOnePage(t *testing.T) {
 	}
 
 	// The blamed field is marked, in view, and copies its path.
-	blamed := evalIn[string](b, "blamed row", `document.querySelector('[data-testid=panel-event] [data-testid=jt-blamed]')?.firstElementChild.textContent || ''`)
+	blamed := evalIn[string](b, "blamed row", `document.querySelector('[data-testid=panel-event] .jt-blame')?.firstElementChild.textContent || ''`)
 	if !strings.HasPrefix(blamed, `"isBase64Encoded": true`) {
 		t.Errorf("blamed row %q, want isBase64Encoded", blamed)
 	}
 	if !evalIn[bool](b, "blamed row in view", `(() => {
-		const r = document.querySelector('[data-testid=jt-blamed]').firstElementChild.getBoundingClientRect();
-		const v = document.querySelector('[data-testid=jt-blamed]').closest('.doc-view').getBoundingClientRect();
+		const r = document.querySelector('.jt-blame').firstElementChild.getBoundingClientRect();
+		const v = document.querySelector('.jt-blame').closest('.doc-view').getBoundingClientRect();
 		return r.top >= v.top && r.bottom <= v.bottom && r.top >= 0 && r.bottom <= innerHeight; })()`) {
 		t.Error("the blamed field is not scrolled into view")
 	}
-	if p := b.copied(`[data-testid=jt-blamed] > .jt-line [data-testid=jt-copy-path]`); p != ".isBase64Encoded" {
+	if p := b.copied(`.jt-blame > .jt-line .jt-copy[data-what=path]`); p != ".isBase64Encoded" {
 		t.Errorf("copy path = %q", p)
 	}
 	// The base64 form body shows decoded, and copies as such.

@@ -87,7 +87,6 @@ function initDocs(copy, flash) {
     const toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'btn small';
-    toggle.dataset.testid = 'doc-raw';
     toggle.title = 'Key r';
     const d = { pre, host, tree: null, raw: false, ready: null };
     d.setRaw = raw => {
@@ -130,7 +129,6 @@ function blame(tree, keys) {
   const row = path && tree.open(path);
   if (!row) return;
   row.classList.add('jt-blame');
-  row.dataset.testid = 'jt-blamed';
   const line = row.firstElementChild;
   line.title = 'The explanation is about this field';
   const box = tree.root.parentElement;

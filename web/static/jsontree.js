@@ -222,7 +222,6 @@ export function renderTree(host, doc, opts = {}) {
   const root = document.createElement('div');
   root.className = 'jt';
   root.setAttribute('role', 'tree');
-  root.dataset.testid = 'json-tree';
   host.replaceChildren(root);
 
   // node renders one row and, when it is a container, its (lazy) children.
@@ -244,7 +243,6 @@ export function renderTree(host, doc, opts = {}) {
       t.type = 'button';
       t.className = 'jt-toggle';
       t.setAttribute('aria-label', 'open or close');
-      t.dataset.testid = 'jt-toggle';
       line.append(t);
       row.setAttribute('aria-expanded', 'false');
     }
@@ -298,7 +296,7 @@ export function renderTree(host, doc, opts = {}) {
       b.type = 'button';
       b.className = 'jt-copy';
       b.textContent = label;
-      b.dataset.testid = 'jt-copy-' + what;
+      b.dataset.what = what;
       b.addEventListener('click', () => copy(what === 'path' ? pathString(path) :
         k === 'string' ? value : JSON.stringify(value, null, 2), label === 'copy path' ? 'path' : 'value'));
       tools.append(b);
@@ -421,13 +419,11 @@ export function showBytes(host, bytes) {
     img.className = 'jt-img';
     img.alt = `${type}, ${fmtBytes(bytes.length)}`;
     img.src = `data:${type};base64,` + encodeBase64(bytes);
-    img.dataset.testid = 'body-image';
     host.replaceChildren(img);
     return;
   }
   const pre = document.createElement('pre');
   pre.className = 'code hex';
-  pre.dataset.testid = 'body-hex';
   pre.textContent = hexDump(bytes) + (bytes.length > 4096 ? `\n… ${fmtBytes(bytes.length - 4096)} more` : '');
   host.replaceChildren(pre);
 }
