@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -123,24 +122,48 @@ func curlCmd(r sentRequest) string {
 	return b.String()
 }
 
-var (
-	cmdUnsafe   = regexp.MustCompile(`[^a-zA-Z0-9\s_\-:=+~'/.,?;()*` + "`" + `]`)
-	cmdPercent  = regexp.MustCompile(`%([a-zA-Z0-9_])`)
-	cmdNewlines = regexp.MustCompile(`\r?\n`)
-)
-
 // cmdQuote quotes s for cmd.exe and the C runtime's argument parser, as
 // Chrome's DevTools do (escapeStringWin): backslashes and quotes escaped
 // for the runtime, everything cmd might read escaped with ^, a % that
 // could start a variable broken with ^, and newlines as ^ and two
 // newlines.
 func cmdQuote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	s = cmdUnsafe.ReplaceAllString(s, "^$0")
-	s = cmdPercent.ReplaceAllString(s, "%^$1")
-	s = cmdNewlines.ReplaceAllString(s, "^\n\n")
-	return `^"` + s + `^"`
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4 + 4)
+	b.WriteString(`^"`)
+	for i, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`^\^\`)
+		case r == '"':
+			b.WriteString(`^\^"`)
+		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+			// written with its \n
+		case r == '\n':
+			b.WriteString("^\n\n")
+		case r == '%':
+			b.WriteString("^%")
+			if i+1 < len(s) && cmdVarStart(s[i+1]) {
+				b.WriteString("^")
+			}
+		case cmdSafe(r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('^')
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(`^"`)
+	return b.String()
+}
+
+func cmdVarStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// cmdSafe reports whether cmd passes r through as it is.
+func cmdSafe(r rune) bool {
+	return r < 0x80 && (cmdVarStart(byte(r)) || strings.ContainsRune("\t\f\r -:=+~'/.,?;()*`", r))
 }
 
 // fetchJS is a fetch() call, as DevTools' "Copy as fetch" writes it.
@@ -216,38 +239,55 @@ func responseText(x *exchange.Exchange) string {
 	return x.Response.Body
 }
 
-// copyFormats are the inspector's "Copy as" menu: key, label and what it
-// copies. Keys name the /exchanges/{id}/copy/{key} URL too.
+// copyFormats are the inspector's "Copy as" menu: key, label, what it
+// copies, and the size of what it is made from (the text is at least as
+// long). Keys name the /exchanges/{id}/copy/{key} URL too.
 var copyFormats = []struct {
 	key, label string
 	text       func(x *exchange.Exchange, r sentRequest) string
+	from       func(x *exchange.Exchange) int
 }{
-	{"curl", "curl (bash)", func(_ *exchange.Exchange, r sentRequest) string { return curlBash(r) }},
-	{"curl-cmd", "curl (Windows cmd)", func(_ *exchange.Exchange, r sentRequest) string { return curlCmd(r) }},
-	{"fetch", "fetch", func(_ *exchange.Exchange, r sentRequest) string { return fetchJS(r) }},
-	{"httpie", "HTTPie", func(_ *exchange.Exchange, r sentRequest) string { return httpie(r) }},
-	{"event", "event (SAM events/*.json)", func(x *exchange.Exchange, _ sentRequest) string { return eventFile(x.Event) }},
-	{"invoke", "gatescope invoke", func(x *exchange.Exchange, _ sentRequest) string { return invokeCommand(x.Function.Name, x.Event) }},
-	{"response", "response body", func(x *exchange.Exchange, _ sentRequest) string { return responseText(x) }},
+	{"curl", "curl (bash)", func(_ *exchange.Exchange, r sentRequest) string { return curlBash(r) }, requestSize},
+	{"curl-cmd", "curl (Windows cmd)", func(_ *exchange.Exchange, r sentRequest) string { return curlCmd(r) }, requestSize},
+	{"fetch", "fetch", func(_ *exchange.Exchange, r sentRequest) string { return fetchJS(r) }, requestSize},
+	{"httpie", "HTTPie", func(_ *exchange.Exchange, r sentRequest) string { return httpie(r) }, requestSize},
+	{"event", "event (SAM events/*.json)", func(x *exchange.Exchange, _ sentRequest) string { return eventFile(x.Event) }, eventSize},
+	{"invoke", "gatescope invoke", func(x *exchange.Exchange, _ sentRequest) string { return invokeCommand(x.Function.Name, x.Event) }, eventSize},
+	{"response", "response body", func(x *exchange.Exchange, _ sentRequest) string { return responseText(x) },
+		func(x *exchange.Exchange) int { return len(x.Response.Body) }},
 }
+
+func requestSize(x *exchange.Exchange) int { return len(x.Request.Body) + len(x.Request.URL) }
+func eventSize(x *exchange.Exchange) int   { return len(x.Event) }
 
 // inlineCopyBytes is how much the page carries of each copy; a longer
 // one (a 1 MB event) is fetched when its button is pressed.
 const inlineCopyBytes = 64 << 10
 
 // copiesOf fills the inspector's Copy as menu; formats with nothing to
-// copy (no function ran, an empty response) are left out.
+// copy (no function ran, an empty response) are left out. Only the short
+// ones are made here: the page of a 1 MB exchange makes none.
 func copiesOf(x *exchange.Exchange, apiAddr string) []web.Copy {
-	r := clientRequest(x, apiAddr)
+	var r *sentRequest
 	var out []web.Copy
 	for _, f := range copyFormats {
-		text := f.text(x, r)
-		if text == "" || f.key == "event" && len(x.Event) == 0 {
-			continue
-		}
 		c := web.Copy{Key: f.key, Label: f.label, URL: exchangeHref(x.ID) + "/copy/" + f.key}
-		if len(text) <= inlineCopyBytes {
-			c.Text = text
+		switch {
+		case f.key == "event" && len(x.Event) == 0, f.key == "invoke" && (x.Function.Name == "" || len(x.Event) == 0),
+			f.key == "response" && x.Response.Body == "":
+			continue
+		case f.from(x) <= inlineCopyBytes:
+			if r == nil {
+				cr := clientRequest(x, apiAddr)
+				r = &cr
+			}
+			text := f.text(x, *r)
+			if text == "" {
+				continue
+			}
+			if len(text) <= inlineCopyBytes {
+				c.Text = text
+			}
 		}
 		out = append(out, c)
 	}

@@ -171,11 +171,16 @@ func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) neighbours(ctx context.Context, x *exchange.Exchange) (prev, next string) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if xs, _, err := h.opts.Store.Exchanges(ctx, store.Filter{Session: x.Session, After: x.ID, Limit: 1}); err == nil && len(xs) > 0 {
-		prev = exchangeHref(xs[0].ID)
+	newer, older, err := h.opts.Store.Neighbours(ctx, x.ID)
+	if err != nil {
+		h.log.Warn("inspector neighbours", slog.Any("err", err))
+		return "", ""
 	}
-	if xs, _, err := h.opts.Store.Exchanges(ctx, store.Filter{Session: x.Session, Before: x.ID, Limit: 1}); err == nil && len(xs) > 0 {
-		next = exchangeHref(xs[0].ID)
+	if newer != "" {
+		prev = exchangeHref(newer)
+	}
+	if older != "" {
+		next = exchangeHref(older)
 	}
 	return prev, next
 }

@@ -90,10 +90,12 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		Event:     jsonBody(x.Event, href+"/event.json"),
 		Output:    jsonBody(x.Function.RawResponse, href+"/body/output"),
 		Copies:    copiesOf(x, apiAddr),
-		EventFile: eventFile(x.Event),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,
 		Mapping:   mappingOf(x, canReplay),
+	}
+	if canReplay {
+		v.EventFile = eventFile(x.Event) // the editor's
 	}
 	logs, logsCut := cutLines(x.Logs)
 	v.Logs = logLines(logs)
