@@ -287,7 +287,7 @@ func TestBrowserInspectorKeys(t *testing.T) {
 	b.do("? closes", chromedp.KeyEvent("?"))
 	testenv.WaitJS(t, b.tab, "the keys close", `!document.querySelector('[data-testid=keys-help]').open`)
 	b.do("Esc", chromedp.KeyEvent(kbEscape))
-	testenv.WaitJS(t, b.tab, "Esc goes back to the list", `location.pathname === '/' && new URLSearchParams(location.search).get('session') === '`+x3.Session+`'`)
+	testenv.WaitJS(t, b.tab, "Esc goes back to the list", `location.pathname === '/' && !!new URLSearchParams(location.search).get('session')`)
 }
 
 const kbEscape = "\u001b"

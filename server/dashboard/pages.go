@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -160,7 +161,7 @@ func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Trace = traceViewOf(x, t, et.LogTimes)
-	v.ListHref = "/?session=" + url.QueryEscape(x.Session)
+	v.ListHref = "/?session=" + url.QueryEscape(cmp.Or(name, x.Session))
 	v.PrevHref, v.NextHref = h.neighbours(r.Context(), x)
 	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(v))
 }
