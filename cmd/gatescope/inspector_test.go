@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"os/exec"
@@ -165,6 +168,46 @@ func TestBrowserInspectorOnePage(t *testing.T) {
 		const shown = [...document.querySelectorAll('[data-panel]')].filter(p => p.getClientRects().length);
 		return shown.length === 1 && shown[0].dataset.panel === document.querySelector('[data-key="3"]').dataset.tab; })()`)
 	b.screenshot("inspector-narrow.png")
+}
+
+// TestBrowserInspectorBinaryBodies: a binary body shows as what it is: an
+// image as an image (decoded by the browser), anything else as a hex dump;
+// in the event, the base64 body beside isBase64Encoded is decoded too.
+func TestBrowserInspectorBinaryBodies(t *testing.T) {
+	a := serveTemplate(t, failingTemplate, "")
+	api, ui := "http://"+a.apiLn.Addr().String(), "http://"+a.uiLn.Addr().String()
+	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(1, 1, color.RGBA{R: 255, A: 255})
+	var pngBytes bytes.Buffer
+	if err := png.Encode(&pngBytes, img); err != nil {
+		t.Fatal(err)
+	}
+	bin := make([]byte, 256)
+	for i := range bin {
+		bin[i] = byte(i)
+	}
+	for _, p := range []struct {
+		path, ctype string
+		body        []byte
+	}{{"/echo/png", "image/png", pngBytes.Bytes()}, {"/echo/bin", "application/octet-stream", bin}} {
+		resp, err := http.Post(api+p.path, p.ctype, bytes.NewReader(p.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	pngX, binX := waitStored(t, ui, "/echo/png"), waitStored(t, ui, "/echo/bin")
+	b := &inspectorTab{t: t, tab: testenv.Browser(t, chromedp.WindowSize(1440, 1000)), ui: ui}
+	b.open(pngX.ID)
+	testenv.WaitJS(t, b.tab, "the request's PNG body shows as a 3×2 image, in the request and in the event",
+		`(() => { const imgs = [...document.querySelectorAll('[data-testid=panel-request] .jt-img, [data-testid=panel-event] .jt-img')];
+			return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth === 3 && i.naturalHeight === 2); })()`)
+	b.open(binX.ID)
+	testenv.WaitJS(t, b.tab, "the binary body shows as hex",
+		`document.querySelector('[data-testid=panel-request] pre.hex')?.textContent.startsWith('00000000: 0001 0203 0405 0607 0809 0a0b 0c0d 0e0f  ................')`)
+	if note := evalIn[string](b, "event body", `[...document.querySelectorAll('[data-testid=panel-event] .jt-line')].find(l => l.querySelector('.jt-key')?.textContent === '"body"')?.textContent || ''`); !strings.Contains(note, "256 B of binary data") {
+		t.Errorf("event body row %q", note)
+	}
 }
 
 // TestBrowserCopyAs presses each Copy as button of a real exchange and
