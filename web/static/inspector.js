@@ -91,10 +91,13 @@ function initDocs(copy, flash) {
     toggle.className = 'btn small';
     toggle.title = 'Key r';
     const d = { pre, host, tree: null, raw: false, ready: null };
+    // "Shown in part" is about the raw text: the tree has it all.
+    const cut = pre.nextElementSibling && pre.nextElementSibling.matches('.cut') ? pre.nextElementSibling : null;
     d.setRaw = raw => {
       d.raw = raw;
       host.hidden = raw;
       pre.hidden = !raw;
+      if (cut) cut.hidden = !raw;
       toggle.textContent = raw ? (json ? 'Tree' : 'Decoded') : 'Raw';
       toggle.setAttribute('aria-pressed', String(raw));
     };
@@ -116,6 +119,7 @@ function initDocs(copy, flash) {
       } catch (err) {
         d.setRaw(true);
         toggle.remove();
+        d.tree = null;
         if (whole) flash('Could not load the body: ' + err.message, true);
       }
       return d;
