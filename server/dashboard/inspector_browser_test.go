@@ -50,6 +50,13 @@ func TestBrowserInspectorLargeBody(t *testing.T) {
 	}
 	e.do(t, "more", chromedp.Click(chromedp.CSS(`[data-testid=panel-response] .jt-page`)))
 	e.waitJS(t, "the next page drawn", root+`.querySelectorAll(':scope > .jt-kids > .jt-node').length === 400`)
+	// Too long to carry in the page, the response is fetched to be copied.
+	if n := run(t, e, "inline copy", chromedp.Evaluate[int](`document.getElementById('response-src').value.length`)); n != 0 {
+		t.Errorf("the page carries %d bytes of a %d-byte copy", n, len(body))
+	}
+	e.do(t, "copy the response", chromedp.Evaluate[chromedp.Void](`navigator.clipboard.writeText = async t => { window.copied = t; }`),
+		chromedp.Click(chromedp.CSS(`[data-testid=copy-response]`)))
+	e.waitJS(t, "the whole response copied", fmt.Sprintf(`window.copied?.length === %d`, len(body)))
 	e.do(t, "raw", chromedp.KeyEvent("r"))
 	e.waitJS(t, "the raw text, cut, says so", `document.querySelector('#response-body').getClientRects().length > 0 &&
 		document.querySelector('[data-testid=response-body-show-all]').getClientRects().length > 0`)

@@ -16,7 +16,7 @@ export function initInspector() {
   const copy = copier(flash);
   const sections = initSections();
   initStar(flash);
-  initCopy(copy);
+  initCopy(copy, flash);
   initShowAll(flash);
   initReplay(flash);
   const docs = initDocs(copy, flash);
@@ -267,10 +267,15 @@ function initStar(flash) {
 
 // initCopy wires the "Copy as" buttons (the text is in the page, or
 // fetched when too long to carry) and the permalink.
-function initCopy(copy) {
+function initCopy(copy, flash) {
   document.querySelectorAll('[data-copy]').forEach(b => b.addEventListener('click', async () => {
     let text = document.getElementById(b.dataset.copy).value;
-    if (!text && b.dataset.copyUrl) text = await (await request(b.dataset.copyUrl)).text();
+    try {
+      if (!text && b.dataset.copyUrl) text = await (await request(b.dataset.copyUrl)).text();
+    } catch (err) {
+      flash('Could not copy: ' + err.message, true);
+      return;
+    }
     copy(text, b.dataset.what || b.textContent);
   }));
   const perma = document.querySelector('[data-permalink]');

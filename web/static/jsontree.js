@@ -161,8 +161,8 @@ function entries(v) {
   return Object.keys(v).map(k => [{ key: k }, v[k]]);
 }
 
-// childPath is the path of a child (step, raw value) of a node shown as
-// parentShown, and what it shows.
+// child is the path of a container's child (its step and raw value) and
+// what the tree shows for it.
 function child(path, step, raw, parentValue) {
   const sv = shownValue(raw, step.key, parentValue);
   return { path: [...path, step, ...sv.via.map(via => ({ via }))], shown: sv, raw };
@@ -215,7 +215,7 @@ export function blamePath(doc, keys) {
 // The rest builds the tree in a document.
 
 // renderTree draws doc into host and returns the tree: open(path) opens
-// the nodes down to path and returns its row; mark(paths, cls) marks rows.
+// the nodes down to path and returns its row, row(path) the row if drawn.
 export function renderTree(host, doc, opts = {}) {
   const copy = opts.copy || (() => {});
   const rows = new Map(); // pathKey → row element, for rendered nodes
@@ -225,7 +225,7 @@ export function renderTree(host, doc, opts = {}) {
   host.replaceChildren(root);
 
   // node renders one row and, when it is a container, its (lazy) children.
-  const node = (parent, path, key, shown, depth) => {
+  const node = (parent, path, key, shown) => {
     const { value } = shown;
     const k = kindOf(value);
     const row = document.createElement('div');
@@ -298,7 +298,7 @@ export function renderTree(host, doc, opts = {}) {
       b.textContent = label;
       b.dataset.what = what;
       b.addEventListener('click', () => copy(what === 'path' ? pathString(path) :
-        k === 'string' ? value : JSON.stringify(value, null, 2), label === 'copy path' ? 'path' : 'value'));
+        k === 'string' ? value : JSON.stringify(value, null, 2), what));
       tools.append(b);
     }
     line.append(tools);
@@ -318,7 +318,7 @@ export function renderTree(host, doc, opts = {}) {
         row.setAttribute('aria-expanded', 'true');
         if (!row._rendered) {
           row._rendered = 0;
-          row._more = () => renderKids(row, kids, path, value, depth);
+          row._more = () => renderKids(row, kids, path, value);
           row._more();
         }
         kids.hidden = false;
@@ -335,14 +335,14 @@ export function renderTree(host, doc, opts = {}) {
   };
 
   // renderKids adds the next page of a container's children.
-  const renderKids = (row, kids, path, value, depth) => {
+  const renderKids = (row, kids, path, value) => {
     const all = entries(value);
     const from = row._rendered, to = Math.min(all.length, from + PAGE);
     kids.querySelector(':scope > .jt-page')?.remove();
     for (let i = from; i < to; i++) {
       const [step, raw] = all[i];
       const c = child(path, step, raw, value);
-      node(kids, c.path, step.key ?? step.index, c.shown, depth + 1);
+      node(kids, c.path, step.key ?? step.index, c.shown);
     }
     row._rendered = to;
     if (to < all.length) {
@@ -357,7 +357,7 @@ export function renderTree(host, doc, opts = {}) {
 
   const top = shownValue(doc);
   const topPath = top.via.map(via => ({ via }));
-  const first = node(root, topPath, undefined, top, 0);
+  const first = node(root, topPath, undefined, top);
   // Open the top, and the small nodes under it: an event shows its keys
   // on one screen.
   let budget = 300;
@@ -396,13 +396,7 @@ export function renderTree(host, doc, opts = {}) {
       at = next._path.length;
     }
   };
-  return {
-    root, open,
-    doc,
-    // setAll opens or closes every rendered container.
-    closeAll() { root.querySelectorAll('.jt-node[aria-expanded=true]').forEach(r => r._close()); },
-    row: path => rows.get(pathKey(path)) || null,
-  };
+  return { root, doc, open, row: path => rows.get(pathKey(path)) || null };
 }
 
 function isPrefix(p, of) {
