@@ -35,6 +35,7 @@ type meta struct {
 	RespBase64    bool                    `json:"respBase64,omitempty"`
 	RespTruncated int                     `json:"respTruncated,omitempty"`
 	Explanation   string                  `json:"explanation,omitempty"`
+	Blame         *exchange.Blame         `json:"blame,omitempty"`
 	Timings       exchange.Timings        `json:"timings"`
 	LogsTruncated int64                   `json:"logsTruncated,omitempty"`
 	Frames        []exchange.Frame        `json:"frames,omitempty"`
@@ -167,6 +168,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			RespHeaders: x.Response.Headers, RespBase64: x.Response.IsBase64,
 			RespTruncated: max(respCut, x.Response.Truncated),
 			Explanation:   x.Explanation,
+			Blame:         x.Blame,
 			Timings:       finiteTimings(x.Timings),
 			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
 			Frames:        capFrames(x.Frames, db.bodyCap),
@@ -340,6 +342,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.Function.Target, x.Function.Error, x.Function.Cold = m.Target, m.Error, m.Cold
 	x.Response.Headers, x.Response.IsBase64, x.Response.Truncated = m.RespHeaders, m.RespBase64, m.RespTruncated
 	x.Explanation = m.Explanation
+	x.Blame = m.Blame
 	x.Timings = m.Timings
 	x.LogsTruncated = m.LogsTruncated
 	x.Frames = m.Frames

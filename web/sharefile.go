@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -72,7 +73,7 @@ func shareFileAssets(f fs.FS) (style, script, csp string) {
 		return string(b)
 	}
 	style = read("app.css") + read("sharefile.css")
-	script = read("sharefile.js")
+	script = inlineModules(read, "sharefile.js")
 	for _, s := range []string{style, script} {
 		low := strings.ToLower(s)
 		if strings.Contains(low, "</") || strings.Contains(low, "<!--") || strings.Contains(low, "<script") {
@@ -86,6 +87,22 @@ func shareFileAssets(f fs.FS) (style, script, csp string) {
 	csp = "default-src 'none'; style-src " + hash(style) + "; script-src " + hash(script) +
 		"; img-src data:; base-uri 'none'; form-action 'none'"
 	return style, script, csp
+}
+
+// importLine is a script's import of a sibling module, as the scripts
+// write them (one line each).
+var importLine = regexp.MustCompile(`(?m)^import \{[^}]*\} from '\./([A-Za-z0-9_-]+\.js)';\n`)
+
+// inlineModules is a script with the sibling modules it imports written
+// before it and its import lines removed: one module to inline, in a file
+// that can load nothing else. Its imports import nothing (jsontree.js).
+func inlineModules(read func(string) string, name string) string {
+	var deps strings.Builder
+	src := importLine.ReplaceAllStringFunc(read(name), func(line string) string {
+		deps.WriteString(read(importLine.FindStringSubmatch(line)[1]))
+		return ""
+	})
+	return deps.String() + src
 }
 
 // ShareFile is the share file's document. templ escapes text; the inlined

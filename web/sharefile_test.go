@@ -124,4 +124,10 @@ func TestShareFileAssetsChecked(t *testing.T) {
 	if style != "a{}b{}" || script != "if (a < b) f();" {
 		t.Errorf("assets %q %q", style, script)
 	}
+	// A sibling module it imports is written before it, the import gone.
+	_, script, _ = shareFileAssets(fstest.MapFS{"app.css": {Data: []byte("a{}")}, "sharefile.css": {Data: []byte("b{}")},
+		"sharefile.js": {Data: []byte("// f\nimport { g } from './dep.js';\ng();\n")}, "dep.js": {Data: []byte("export function g() {}\n")}})
+	if script != "export function g() {}\n// f\ng();\n" {
+		t.Errorf("inlined modules %q", script)
+	}
 }

@@ -125,6 +125,10 @@ type Body struct {
 	FullURL   string // raw body (text/plain or octet-stream)
 	Download  string // same, as an attachment
 	Lang      string // "json" or ""
+	// Blame is the JSON path (a JSON array of keys and indexes) of the
+	// field the explanation is about, "" for none: the inspector's tree
+	// highlights it.
+	Blame string
 }
 
 // HTTPPart is the request or response section.
@@ -138,6 +142,9 @@ type HTTPPart struct {
 type FuncError struct {
 	Type, Message string
 	Stack         []string
+	// At is the first frame of the function's own code (file:line and
+	// function), shown before the stack; "" when no frame is its own.
+	At string
 }
 
 // LogLine is one log line; Kind is "meta" (START/END/REPORT), "err" or "".
@@ -179,13 +186,24 @@ type InspectorView struct {
 	Authorizer *AuthorizerView
 	// OpenTab is the tab a failed exchange opens on ("" for the function
 	// output).
-	OpenTab   string
-	Curl      string
+	OpenTab string
+	// Copies are the "Copy as" formats (curl, fetch, HTTPie, the event…).
+	Copies    []Copy
 	EventFile string // the event as a SAM event file (pretty JSON)
 	EventURL  string // download of the event file
 	CanReplay bool
 	// Mapping is a non-proxy integration's steps; nil for proxies.
 	Mapping *MappingView
+	// ListHref is the list the exchange belongs to (Esc); PrevHref and
+	// NextHref are the exchanges above and below it there (k and j), ""
+	// at either end.
+	ListHref, PrevHref, NextHref string
+}
+
+// Copy is one "Copy as" format of an exchange. Text is what it copies, ""
+// when too long to carry in the page: then the button fetches URL.
+type Copy struct {
+	Key, Label, Text, URL string
 }
 
 // NotFoundView is the 404 page.

@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -70,8 +69,18 @@ func failure(t config.APIType, req *Request, functionFault bool, outcome exchang
 	return gatewayAnswer(t, req, status, bodyRESTInternal, "InternalServerErrorException", outcome, explanation)
 }
 
-func malformed(m *Match, req *Request, explanation string) *Response {
-	return failure(m.API.Type, req, true, exchange.OutcomeMalformedResponse, explanation)
+// malformed answers a function output API Gateway cannot map; blame is
+// the field the explanation is about (nil for none).
+func malformed(m *Match, req *Request, explanation string, blame *exchange.Blame) *Response {
+	resp := failure(m.API.Type, req, true, exchange.OutcomeMalformedResponse, explanation)
+	resp.Blame = blame
+	return resp
+}
+
+// outputField blames a field of the function's output; no path blames the
+// whole output.
+func outputField(path ...string) *exchange.Blame {
+	return &exchange.Blame{Part: exchange.BlameOutput, Path: append([]string{}, path...)}
 }
 
 // TooLarge answers a request over MaxRequestBytes; it never reaches a function.
@@ -148,8 +157,10 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 	t := m.API.Type
 	switch inv.Kind {
 	case InvokeFunctionError:
-		outcome, why := ExplainFunctionError(inv.Payload)
-		return failure(t, req, true, outcome, why)
+		e := ExplainInvocation(inv, eventFacts(m, req))
+		resp := failure(t, req, true, e.Outcome, e.Explanation)
+		resp.Blame = e.Blame
+		return resp
 	case InvokeThrottled:
 		detail := inv.Detail
 		if detail == "" {
@@ -179,38 +190,6 @@ func invokeFailure(m *Match, req *Request, inv Invocation) *Response {
 		}
 		return failure(t, req, false, exchange.OutcomeInvokeFailed, "Lambda could not invoke the function: "+detail)
 	}
-}
-
-// ExplainFunctionError classifies Lambda's error payload
-// ({"errorType","errorMessage",...}) and says what happened, for exchanges
-// through an API and direct invokes alike.
-func ExplainFunctionError(payload []byte) (exchange.Outcome, string) {
-	var e struct {
-		ErrorType    string `json:"errorType"`
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if err := json.Unmarshal(payload, &e); err != nil || (e.ErrorType == "" && e.ErrorMessage == "") {
-		return exchange.OutcomeFunctionError, "Function returned an error: " + clip(string(payload), 200)
-	}
-	msg := stripRequestID(e.ErrorMessage)
-	switch e.ErrorType {
-	case "Sandbox.Timedout":
-		return exchange.OutcomeTimeout, msg
-	case "Runtime.ExitError":
-		return exchange.OutcomeFunctionError, msg + " during the invocation"
-	case "Function.ResponseSizeTooLarge":
-		return exchange.OutcomePayloadTooLarge, "Lambda rejected the function's response: " + msg
-	}
-	hint := sdkHint(msg)
-	if hint != "" {
-		// The module's name is in the first line; a require stack follows.
-		msg, _, _ = strings.Cut(msg, "\n")
-		msg = strings.TrimRight(msg, ". ") + ". " + hint
-	}
-	if e.ErrorType == "" {
-		return exchange.OutcomeFunctionError, "Function returned an error: " + msg
-	}
-	return exchange.OutcomeFunctionError, "Function returned an error: " + e.ErrorType + ": " + msg
 }
 
 // What Lambda's runtimes ship that a local interpreter lacks: the AWS SDK.

@@ -39,12 +39,12 @@ func mapV2(m *Match, req *Request, out []byte) *Response {
 	var obj map[string]json.RawMessage
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		if err := json.Unmarshal(trimmed, &obj); err != nil {
-			return malformed(m, req, "Function output is not valid JSON: "+err.Error())
+			return malformed(m, req, "Function output is not valid JSON: "+err.Error(), nil)
 		}
 	}
 	if _, ok := obj["statusCode"]; !ok {
 		if !json.Valid(trimmed) {
-			return malformed(m, req, "Function output is not valid JSON; return a JSON value or a {\"statusCode\",...} object")
+			return malformed(m, req, "Function output is not valid JSON; return a JSON value or a {\"statusCode\",...} object", nil)
 		}
 		body := out
 		if trimmed[0] == '"' {
@@ -60,31 +60,31 @@ func mapV2(m *Match, req *Request, out []byte) *Response {
 
 	status, why := parseStatus(obj["statusCode"])
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, outputField("statusCode"))
 	}
 	h := baseHeader(m.API.Type, req)
 	if raw, ok := obj["cookies"]; ok && !isNull(raw) {
 		var cookies []string
 		if err := json.Unmarshal(raw, &cookies); err != nil {
-			return malformed(m, req, fmt.Sprintf("Function returned cookies %s: it must be a list of strings", quoteJSON(raw)))
+			return malformed(m, req, fmt.Sprintf("Function returned cookies %s: it must be a list of strings", quoteJSON(raw)), outputField("cookies"))
 		}
 		h["Set-Cookie"] = append(h["Set-Cookie"], cookies...)
 	}
 	fh, why := parseHeaders(obj["headers"])
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, badField("headers", obj["headers"]))
 	}
 	addFunctionHeaders(h, fh, nil)
 	body, why := parseBody(obj)
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, outputField("body"))
 	}
 	if b64, why := parseBase64Flag(obj); why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, outputField("isBase64Encoded"))
 	} else if b64 {
 		dec, err := base64.StdEncoding.DecodeString(body)
 		if err != nil {
-			return malformed(m, req, "Function set isBase64Encoded but its body is not valid base64: "+err.Error())
+			return malformed(m, req, "Function set isBase64Encoded but its body is not valid base64: "+err.Error(), outputField("body"))
 		}
 		body = string(dec)
 	}
@@ -109,16 +109,16 @@ func mapV1(m *Match, req *Request, out []byte) *Response {
 		if len(trimmed) > 0 {
 			kind = jsonKind(trimmed) + " " + quoteJSON(trimmed)
 		}
-		return malformed(m, req, fmt.Sprintf("Function returned %s: payload format 1.0 needs an object like {\"statusCode\":200,\"body\":\"...\"}", kind))
+		return malformed(m, req, fmt.Sprintf("Function returned %s: payload format 1.0 needs an object like {\"statusCode\":200,\"body\":\"...\"}", kind), outputField())
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &obj); err != nil {
-		return malformed(m, req, "Function output is not valid JSON: "+err.Error())
+		return malformed(m, req, "Function output is not valid JSON: "+err.Error(), nil)
 	}
 	if rest {
 		for _, k := range sortedKeys(obj) {
 			if !restResponseKeys[k] {
-				return malformed(m, req, fmt.Sprintf("Function returned unknown field %q: a REST proxy response may only have statusCode, headers, multiValueHeaders, body and isBase64Encoded", k))
+				return malformed(m, req, fmt.Sprintf("Function returned unknown field %q: a REST proxy response may only have statusCode, headers, multiValueHeaders, body and isBase64Encoded", k), outputField(k))
 			}
 		}
 	}
@@ -126,16 +126,16 @@ func mapV1(m *Match, req *Request, out []byte) *Response {
 	if raw, ok := obj["statusCode"]; ok {
 		var why string
 		if status, why = parseStatus(raw); why != "" {
-			return malformed(m, req, why)
+			return malformed(m, req, why, outputField("statusCode"))
 		}
 	}
 	single, why := parseHeaders(obj["headers"])
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, badField("headers", obj["headers"]))
 	}
 	multi, why := parseMultiHeaders(obj["multiValueHeaders"])
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, badField("multiValueHeaders", obj["multiValueHeaders"]))
 	}
 	h := baseHeader(m.API.Type, req)
 	if rest {
@@ -145,18 +145,18 @@ func mapV1(m *Match, req *Request, out []byte) *Response {
 	}
 	body, why := parseBody(obj)
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, outputField("body"))
 	}
 	b64, why := parseBase64Flag(obj)
 	if why != "" {
-		return malformed(m, req, why)
+		return malformed(m, req, why, outputField("isBase64Encoded"))
 	}
 	// REST converts to binary only when the client asked for a binary type
 	// first; otherwise the client gets the base64 text.
 	if b64 && (!rest || matchesBinary(firstAccept(req.Header.Get("Accept")), m.API.BinaryMediaTypes)) {
 		dec, err := base64.StdEncoding.DecodeString(body)
 		if err != nil {
-			return malformed(m, req, "Function set isBase64Encoded but its body is not valid base64: "+err.Error())
+			return malformed(m, req, "Function set isBase64Encoded but its body is not valid base64: "+err.Error(), outputField("body"))
 		}
 		body = string(dec)
 	}
@@ -171,6 +171,34 @@ func mapV1(m *Match, req *Request, out []byte) *Response {
 		h["X-Amzn-Trace-Id"] = []string{req.TraceID}
 	}
 	return &Response{Status: status, Header: h, Body: []byte(body), Outcome: exchange.OutcomeOK}
+}
+
+// badField blames the first member of a headers or multiValueHeaders
+// object whose value is of the wrong kind (parseHeaders and
+// parseMultiHeaders check them in sorted order too), or the object itself.
+func badField(name string, raw json.RawMessage) *exchange.Blame {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return outputField(name)
+	}
+	for _, k := range sortedKeys(obj) {
+		v := obj[k]
+		if _, ok := scalarText(v); !ok && name == "headers" {
+			return outputField(name, k)
+		}
+		if name != "headers" {
+			var list []json.RawMessage
+			if json.Unmarshal(v, &list) != nil || isNull(v) {
+				return outputField(name, k)
+			}
+			for i, item := range list {
+				if _, ok := scalarText(item); !ok {
+					return outputField(name, k, strconv.Itoa(i))
+				}
+			}
+		}
+	}
+	return outputField(name)
 }
 
 // header is one function-returned header, name as returned.

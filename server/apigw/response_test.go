@@ -53,8 +53,8 @@ func TestMapResponse(t *testing.T) {
 		{"v2_bad_base64", httpV2, plain, ok(`{"statusCode":200,"body":"!!","isBase64Encoded":true}`), 500, `{"message":"Internal Server Error"}`, exchange.OutcomeMalformedResponse, "Function set isBase64Encoded but its body is not valid base64: illegal base64 data at input byte 0"},
 		{"v2_not_json", httpV2, plain, ok(`hello`), 500, `{"message":"Internal Server Error"}`, exchange.OutcomeMalformedResponse, `Function output is not valid JSON; return a JSON value or a {"statusCode",...} object`},
 		{"v2_function_error", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errHandler)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeFunctionError, "Function returned an error: TypeError: boom"},
-		{"v2_lambda_timeout", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errTimeout)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeTimeout, "Task timed out after 3.00 seconds"},
-		{"v2_crash", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errExit)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeFunctionError, "Runtime exited with error: exit status 3 during the invocation"},
+		{"v2_lambda_timeout", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errTimeout)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeTimeout, "Task timed out after 3.00 seconds. Lambda stopped the function and discarded its environment, so the next call starts cold"},
+		{"v2_crash", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errExit)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeFunctionError, "Runtime exited with error: exit status 3 during the invocation, so Lambda discarded its environment"},
 		{"v2_response_too_large", httpV2, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errTooLarge)}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomePayloadTooLarge, "Lambda rejected the function's response: Response payload size exceeded maximum allowed payload size (6291556 bytes)."},
 		{"v2_throttled", httpV2, plain, Invocation{Kind: InvokeThrottled, Detail: "the function is at its concurrency limit (10 environments)"}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeThrottled, "Lambda throttled the invoke: the function is at its concurrency limit (10 environments)"},
 		{"v2_invoke_failed", httpV2, plain, Invocation{Kind: InvokeFailed, Detail: `function "Hello" not found`}, 500, `{"message":"Internal Server Error"}`, exchange.OutcomeInvokeFailed, `Lambda could not invoke the function: function "Hello" not found`},
@@ -79,7 +79,7 @@ func TestMapResponse(t *testing.T) {
 		{"rest_unknown_key", rest, plain, ok(`{"statusCode":200,"cookies":["a=1"]}`), 502, `{"message": "Internal server error"}`, exchange.OutcomeMalformedResponse, `Function returned unknown field "cookies": a REST proxy response may only have statusCode, headers, multiValueHeaders, body and isBase64Encoded`},
 		{"rest_multi_not_list", rest, plain, ok(`{"statusCode":200,"multiValueHeaders":{"X-A":"v"}}`), 502, `{"message": "Internal server error"}`, exchange.OutcomeMalformedResponse, `Function returned multiValueHeaders "X-A" as a string: each value must be a list of strings`},
 		{"rest_function_error", rest, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errHandler)}, 502, `{"message": "Internal server error"}`, exchange.OutcomeFunctionError, "Function returned an error: TypeError: boom"},
-		{"rest_lambda_timeout", rest, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errTimeout)}, 502, `{"message": "Internal server error"}`, exchange.OutcomeTimeout, "Task timed out after 3.00 seconds"},
+		{"rest_lambda_timeout", rest, plain, Invocation{Kind: InvokeFunctionError, Payload: []byte(errTimeout)}, 502, `{"message": "Internal server error"}`, exchange.OutcomeTimeout, "Task timed out after 3.00 seconds. Lambda stopped the function and discarded its environment, so the next call starts cold"},
 		{"rest_throttled", rest, plain, Invocation{Kind: InvokeThrottled}, 500, `{"message": "Internal server error"}`, exchange.OutcomeThrottled, "Lambda throttled the invoke: the function is at its concurrency limit"},
 		{"rest_invoke_failed", rest, plain, Invocation{Kind: InvokeFailed, Detail: "AccessDeniedException"}, 500, `{"message": "Internal server error"}`, exchange.OutcomeInvokeFailed, "Lambda could not invoke the function: AccessDeniedException"},
 		{"rest_invoke_too_large", rest, plain, Invocation{Kind: InvokeTooLarge}, 500, `{"message": "Internal server error"}`, exchange.OutcomePayloadTooLarge, "Lambda rejected the invoke: the event is larger than its 6291456-byte limit for synchronous invokes"},
@@ -108,6 +108,9 @@ func TestMapResponse(t *testing.T) {
 func dumpResponse(r *Response) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%d\noutcome: %s\nexplanation: %s\n", r.Status, r.Outcome, r.Explanation)
+	if r.Blame != nil {
+		fmt.Fprintf(&b, "blame: %s %q\n", r.Blame.Part, r.Blame.Path)
+	}
 	keys := make([]string, 0, len(r.Header))
 	for k := range r.Header {
 		keys = append(keys, k)

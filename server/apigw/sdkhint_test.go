@@ -38,7 +38,7 @@ func TestExplainMissingSDK(t *testing.T) {
 				"locally install it for the python3 that runs the function: python3 -m pip install boto3 (in a requirements-dev.txt, it stays out of the deployment package)"},
 		{"another missing module is the user's",
 			`{"errorType":"Runtime.ImportModuleError","errorMessage":"Error: Cannot find module 'lodash'"}`,
-			"Function returned an error: Runtime.ImportModuleError: Error: Cannot find module 'lodash'"},
+			"The function could not start: module 'lodash' could not be loaded: it is not installed or not where Node.js looks (Cannot find module 'lodash')"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			outcome, why := ExplainFunctionError([]byte(tt.payload))

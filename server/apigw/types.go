@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatescope/gatescope/server/config"
 	"github.com/gatescope/gatescope/server/exchange"
 )
 
@@ -70,6 +71,12 @@ type Invocation struct {
 	Kind    InvokeKind
 	Payload []byte
 	Detail  string // human text for InvokeFailed etc., e.g. `function "Hello" not found`
+	// Function is the invoked function as the template declares it, and
+	// Log the invocation's log: explanations name the function's Timeout
+	// and where it is set, and quote what it printed last. Both are
+	// optional (nil and "" for a deployed function).
+	Function *config.Function
+	Log      string
 }
 
 // Response is the HTTP response the gateway sends.
@@ -84,4 +91,7 @@ type Response struct {
 	Body        []byte
 	Outcome     exchange.Outcome
 	Explanation string // one sentence a developer can act on; "" for ok
+	// Blame is the field of the function's output or of the event that
+	// the explanation is about; nil when it names none.
+	Blame *exchange.Blame
 }

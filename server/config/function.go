@@ -127,6 +127,7 @@ func (l *loader) function(r *resource) (*Function, error) {
 			return nil, p.errorf(n, "Timeout", "must be between 1 and %d seconds, got %d", maxTimeoutSec, v)
 		}
 		f.Timeout = time.Duration(v) * time.Second
+		f.TimeoutAt = fmt.Sprintf("%s:%d", l.file, n.Line)
 	}
 	if v, ok, n, err := p.integer("MemorySize"); err != nil {
 		return nil, err

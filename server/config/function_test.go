@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -308,5 +309,43 @@ Resources:
 			want.Path = template
 			diffProject(t, want, p)
 		})
+	}
+}
+
+// TestTimeoutAt: explanations of timeouts name where Timeout is set, the
+// function's own property or Globals', and nothing for Lambda's default.
+func TestTimeoutAt(t *testing.T) {
+	src := `Globals:
+  Function:
+    Timeout: 10
+Resources:
+  Own:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Timeout: 1
+  Global:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: fn
+      Runtime: nodejs20.x
+      Handler: index.handler
+`
+	p := mustParse(t, src, Options{})
+	want := map[string]string{
+		"Own":    fmt.Sprintf("%s:%d", template, lineOf(t, src, "Timeout: 1\n", 1)),
+		"Global": fmt.Sprintf("%s:%d", template, lineOf(t, src, "Timeout: 10", 1)),
+		"Plain":  "",
+	}
+	for name, at := range want {
+		if f := p.Function(name); f == nil || f.TimeoutAt != at {
+			t.Errorf("%s: TimeoutAt = %+v, want %q", name, f, at)
+		}
 	}
 }

@@ -63,7 +63,9 @@ func diffProject(t *testing.T, want, got *Project) {
 	// Permissions are pinned by TestPermissions.
 	where := cmpopts.IgnoreFields(Project{}, "Region", "AccountID", "Permissions")
 	apiWhere := cmpopts.IgnoreFields(API{}, "Region", "AccountID")
-	if diff := cmp.Diff(want, got, where, apiWhere); diff != "" {
+	// Where Timeout is set is pinned by TestTimeoutAt.
+	timeoutAt := cmpopts.IgnoreFields(Function{}, "TimeoutAt")
+	if diff := cmp.Diff(want, got, where, apiWhere, timeoutAt); diff != "" {
 		t.Errorf("project mismatch (-want +got):\n%s", diff)
 	}
 }

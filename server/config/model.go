@@ -98,8 +98,11 @@ type Function struct {
 	Layers       []*Layer
 	Architecture string // "x86_64" or "arm64"
 	Timeout      time.Duration
-	MemoryMB     int
-	Env          map[string]string
+	// TimeoutAt is where the template sets Timeout (file:line, the
+	// function's own property or Globals'); "" for Lambda's default.
+	TimeoutAt string
+	MemoryMB  int
+	Env       map[string]string
 	// ReservedConcurrency is ReservedConcurrentExecutions, nil when the
 	// template sets none. A reserved function throttles past its limit (0
 	// throttles every invoke) as AWS does; an unreserved one never does.

@@ -229,6 +229,9 @@ func TestBrowserLiveList(t *testing.T) {
 func TestBrowserInspector(t *testing.T) {
 	e := newBrowserEnv(t)
 	x := e.xs[12] // POST /items, function_error
+	// Under 1200 px the sections are tabs (TestBrowserInspectorOnePage in
+	// cmd/gatescope has the wide page).
+	e.do(t, "narrow", chromedp.EmulateViewport(1000, 900))
 	e.do(t, "open the inspector", chromedp.Navigate(e.url+"/exchanges/"+x.ID),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=explanation]`)))
 	if got := run(t, e, "explanation", chromedp.Text(chromedp.CSS(`[data-testid=explanation]`))); got != x.Explanation {
@@ -238,9 +241,9 @@ func TestBrowserInspector(t *testing.T) {
 	e.do(t, "output tab", chromedp.WaitVisible(chromedp.CSS(`[data-testid=function-error]`)))
 
 	e.do(t, "event tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-event]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=event-body]`)))
-	if ev := run(t, e, "event", chromedp.Text(chromedp.CSS(`#event-body`))); !strings.Contains(ev, `"rawPath": "/hello"`) {
-		t.Errorf("event text = %q", ev)
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=panel-event] .jt`)))
+	if ev := run(t, e, "event", chromedp.Text(chromedp.CSS(`[data-testid=panel-event] .jt`))); !strings.Contains(ev, `"rawPath": "/hello"`) {
+		t.Errorf("event tree = %q", ev)
 	}
 	e.do(t, "logs tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-logs]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=logs]`)))
@@ -249,19 +252,21 @@ func TestBrowserInspector(t *testing.T) {
 	}
 	e.do(t, "light", colorScheme("light"))
 	e.screenshot(t, "inspector-logs.png")
-	hidden := run(t, e, "other panels hidden", chromedp.Evaluate[bool](`document.querySelector('[data-testid=panel-event]').hidden`))
+	hidden := run(t, e, "other panels hidden", chromedp.Evaluate[bool](`!document.querySelector('[data-testid=panel-event]').getClientRects().length`))
 	if !hidden {
 		t.Error("tabs do not hide other panels")
 	}
 
 	e.do(t, "trace tab", chromedp.Click(chromedp.CSS(`[data-testid=tab-trace]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=trace]`)))
-	e.do(t, "light", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-output]`)))
+	e.do(t, "trace", colorScheme("light"))
+	e.screenshot(t, "inspector-trace-untraced.png")
+	// Wide, every section shows at once.
+	e.do(t, "wide", chromedp.EmulateViewport(1440, 1000), colorScheme("light"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=panel-event] .jt`)))
 	e.screenshot(t, "inspector-light.png")
 	e.do(t, "dark", colorScheme("dark"))
 	e.screenshot(t, "inspector-dark.png")
-	e.do(t, "trace", colorScheme("light"), chromedp.Click(chromedp.CSS(`[data-testid=tab-trace]`)))
-	e.screenshot(t, "inspector-trace-untraced.png")
+	e.do(t, "back", colorScheme("light"), chromedp.EmulateViewport(1280, 900))
 
 	// Replay posts, then follows to the new exchange.
 	e.do(t, "replay", chromedp.Click(chromedp.CSS(`[data-testid=replay]`)))

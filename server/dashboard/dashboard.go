@@ -18,6 +18,8 @@ import (
 type Store interface {
 	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
 	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
+	// Neighbours are the ids stored just after and before id in its session.
+	Neighbours(ctx context.Context, id string) (newer, older string, err error)
 	Sessions(ctx context.Context) ([]*store.Session, error)
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
 	DeleteSession(ctx context.Context, id string) error

@@ -163,6 +163,7 @@ func testMux(h *Handlers) *http.ServeMux {
 	mux.HandleFunc("GET /exchanges/{id}/body/{part}", h.ExchangeBody)
 	mux.HandleFunc("GET /exchanges/{id}/event.json", h.ExchangeEvent)
 	mux.HandleFunc("GET /exchanges/{id}/logs", h.ExchangeLogs)
+	mux.HandleFunc("GET /exchanges/{id}/copy/{format}", h.ExchangeCopy)
 	mux.HandleFunc("/", h.PageNotFound)
 	return mux
 }

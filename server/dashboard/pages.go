@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -160,7 +161,45 @@ func (h *Handlers) ExchangePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Trace = traceViewOf(x, t, et.LogTimes)
+	v.ListHref = "/?session=" + url.QueryEscape(cmp.Or(name, x.Session))
+	v.PrevHref, v.NextHref = h.neighbours(r.Context(), x)
 	httpio.Page(h.log, w, r, http.StatusOK, web.Inspector(v))
+}
+
+// neighbours are the links to the exchanges above (newer) and below
+// (older) x in its session's list, for the inspector's k and j; "" at
+// either end. They are a convenience: a failing query leaves them out.
+func (h *Handlers) neighbours(ctx context.Context, x *exchange.Exchange) (prev, next string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	newer, older, err := h.opts.Store.Neighbours(ctx, x.ID)
+	if err != nil {
+		h.log.Warn("inspector neighbours", slog.Any("err", err))
+		return "", ""
+	}
+	if newer != "" {
+		prev = exchangeHref(newer)
+	}
+	if older != "" {
+		next = exchangeHref(older)
+	}
+	return prev, next
+}
+
+// ExchangeCopy serves GET /exchanges/{id}/copy/{format}: one of the
+// inspector's "Copy as" texts, for those too long to carry in the page.
+func (h *Handlers) ExchangeCopy(w http.ResponseWriter, r *http.Request) {
+	x, err := h.opts.Store.Exchange(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpio.PageError(h.log, w, r, err)
+		return
+	}
+	text, err := copyText(x, r.PathValue("format"), h.opts.APIAddr)
+	if err != nil {
+		h.PageNotFound(w, r)
+		return
+	}
+	serveRaw(w, r, "text/plain; charset=utf-8", x.ID+"-"+r.PathValue("format")+".txt", []byte(text))
 }
 
 // ExchangeBody serves GET /exchanges/{id}/body/{part}: a stored body raw. Captured bodies are user content on

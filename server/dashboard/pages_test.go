@@ -221,7 +221,8 @@ func TestInspectorFailed(t *testing.T) {
 	if n := strings.Count(text(d.one(t, "trace")), "ms"); n < 3 {
 		t.Errorf("trace has %d timings", n)
 	}
-	for _, id := range []string{"replay", "replay-event", "copy-curl", "copy-event", "permalink", "download-event",
+	for _, id := range []string{"replay", "replay-event", "copy-curl", "copy-curl-cmd", "copy-fetch", "copy-httpie", "copy-event",
+		"copy-invoke", "copy-response", "ex-search", "keys-help", "permalink", "download-event",
 		"tab-request", "tab-event", "tab-output", "tab-response", "tab-logs", "tab-trace"} {
 		d.one(t, id)
 	}
@@ -342,4 +343,35 @@ func textByID(d doc, id string) string {
 	}
 	walk(d.root)
 	return found
+}
+
+// TestInspectorNeighboursAndCopies: the page links the exchanges around it
+// in its session (k, j) and its list (Esc); a copy is served whole by its
+// URL, as the page fetches one too long to carry.
+func TestInspectorNeighboursAndCopies(t *testing.T) {
+	ts, _, xs := testServer(t, Options{})
+	x := xs[12] // bug-123: xs[10..14]
+	d := getPage(t, ts.URL+"/exchanges/"+x.ID, 200)
+	art := d.one(t, "inspector")
+	for k, want := range map[string]string{"data-prev": "/exchanges/" + xs[13].ID, "data-next": "/exchanges/" + xs[11].ID,
+		"data-list": "/?session=bug-123"} {
+		if got := attr(art, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if got := attr(d.one(t, "inspector"), "data-prev"); got == "" {
+		t.Error("no previous exchange")
+	}
+	last := getPage(t, ts.URL+"/exchanges/"+xs[14].ID, 200)
+	if got := attr(last.one(t, "inspector"), "data-prev"); got != "" {
+		t.Errorf("the session's newest exchange has a previous one: %q", got)
+	}
+	code, h, body := do(t, "GET", ts.URL+"/exchanges/"+x.ID+"/copy/curl", "")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") || h.Get("Content-Security-Policy") == "" ||
+		string(body) != textByID(d, "curl-src") {
+		t.Errorf("GET copy/curl: %d %v %q", code, h, body)
+	}
+	if code, _, _ := do(t, "GET", ts.URL+"/exchanges/"+x.ID+"/copy/nosuch", ""); code != 404 {
+		t.Errorf("unknown format: %d", code)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gatescope/gatescope/server/apigw"
 	"github.com/gatescope/gatescope/server/exchange"
 	"github.com/gatescope/gatescope/server/jsonview"
 	"github.com/gatescope/gatescope/web"
@@ -88,11 +89,13 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		},
 		Event:     jsonBody(x.Event, href+"/event.json"),
 		Output:    jsonBody(x.Function.RawResponse, href+"/body/output"),
-		Curl:      curlOf(x, apiAddr),
-		EventFile: eventFile(x.Event),
+		Copies:    copiesOf(x, apiAddr),
 		EventURL:  href + "/event.json",
 		CanReplay: canReplay,
 		Mapping:   mappingOf(x, canReplay),
+	}
+	if canReplay {
+		v.EventFile = eventFile(x.Event) // the editor's
 	}
 	logs, logsCut := cutLines(x.Logs)
 	v.Logs = logLines(logs)
@@ -104,7 +107,16 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		v.LogsURL = href + "/logs"
 	}
 	if e := x.Function.Error; e != nil {
-		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace}
+		v.Error = &web.FuncError{Type: e.Type, Message: e.Message, Stack: e.StackTrace, At: ownFrame(e.StackTrace)}
+	}
+	if b := x.Blame; b != nil {
+		path, _ := json.Marshal(b.Path) // a []string always marshals
+		switch b.Part {
+		case exchange.BlameEvent:
+			v.Event.Blame, v.OpenTab = string(path), "event"
+		case exchange.BlameOutput:
+			v.Output.Blame = string(path)
+		}
 	}
 	if a := x.Authorizer; a != nil {
 		v.Authorizer = authorizerOf(a)
@@ -160,6 +172,22 @@ func codeFact(x *exchange.Exchange) string {
 		parts = append(parts, "version "+x.Function.Version)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// ownFrame is the first frame of a stack in the function's own code
+// (not the runtime's or a library's), as "file:line in func"; "" for none.
+func ownFrame(stack []string) string {
+	for _, f := range apigw.StackFrames(stack) {
+		if f.File == "" || apigw.RuntimeFrame(f.File) {
+			continue
+		}
+		at := fmt.Sprintf("%s:%d", strings.TrimPrefix(f.File, "file://"), f.Line)
+		if f.Func != "" {
+			at += " in " + f.Func
+		}
+		return at
+	}
+	return ""
 }
 
 func responseLine(status int) string {

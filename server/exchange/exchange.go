@@ -29,7 +29,12 @@ type Exchange struct {
 	Response    HTTPResponse    `json:"response"`
 	Outcome     Outcome         `json:"outcome"`
 	Explanation string          `json:"explanation"`
-	Timings     Timings         `json:"timings"`
+	// Blame names the JSON field the explanation is about (the statusCode
+	// that is not a number, the body that is an object, the
+	// isBase64Encoded a handler ignored), so the inspector can point at
+	// it; nil when the explanation blames no one field.
+	Blame   *Blame  `json:"blame,omitempty"`
+	Timings Timings `json:"timings"`
 	// Mapping is what a REST non-proxy integration (custom Lambda, mock,
 	// HTTP) did between the request and the response; nil for proxies.
 	Mapping *Mapping `json:"mapping,omitempty"`
@@ -59,6 +64,23 @@ type Exchange struct {
 	// whole trace, with what the functions sent.
 	Trace *Trace `json:"-"`
 }
+
+// Blame is a field of one of an exchange's JSON documents.
+type Blame struct {
+	// Part is the document: BlameOutput (the function's output) or
+	// BlameEvent (the event the function received).
+	Part string `json:"part"`
+	// Path is the field's path from the document's root, one element per
+	// object key or array index (an index in decimal); empty for the
+	// whole document.
+	Path []string `json:"path"`
+}
+
+// The documents a Blame can name.
+const (
+	BlameOutput = "output"
+	BlameEvent  = "event"
+)
 
 // Trace is what gatescope recorded of an exchange's trace.
 type Trace struct {

@@ -310,6 +310,7 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 		x.Outcome = exchange.OutcomeOK
 	}
 	x.Explanation = resp.Explanation
+	x.Blame = resp.Blame
 	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
 	return resp, x, tr
 }
@@ -393,6 +394,10 @@ func (g *Gateway) invoke(ctx context.Context, access Access, m *apigw.Match, req
 	x.Timings.InvokeEndMs = ms(invokeEnd.Sub(start))
 	tr.invoked(fn, invokeStart, invokeEnd, res, err)
 	inv := invocation(ictx, err, res, fn)
+	inv.Function = g.functionConfig(fn)
+	if res != nil {
+		inv.Log = res.Log
+	}
 	var qt *lambda.QueueTimeout
 	if errors.As(err, &qt) {
 		x.Timings.EnvWaitMs = ms(qt.Waited)
@@ -410,6 +415,15 @@ func (g *Gateway) invoke(ctx context.Context, access Access, m *apigw.Match, req
 		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
 	}
 	return apigw.MapResponse(m, req, inv)
+}
+
+// functionConfig is the template's declaration of fn, when the invoker
+// knows it (lambda.Manager does), for explanations.
+func (g *Gateway) functionConfig(fn string) *config.Function {
+	if c, ok := g.invoker.(interface{ Function(string) *config.Function }); ok {
+		return c.Function(fn)
+	}
+	return nil
 }
 
 // invocation translates an invoke's result or error for apigw.
@@ -592,7 +606,8 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 	h := map[string][]string{"Content-Type": {"application/json"}, "X-Amz-Executed-Version": {"$LATEST"}}
 	if res.FunctionError != "" {
 		h["X-Amz-Function-Error"] = []string{res.FunctionError}
-		x.Outcome, x.Explanation = apigw.ExplainFunctionError(res.Payload)
+		e := apigw.ExplainInvocation(apigw.Invocation{Kind: apigw.InvokeFunctionError, Payload: res.Payload, Log: res.Log}, nil)
+		x.Outcome, x.Explanation, x.Blame = e.Outcome, e.Explanation, e.Blame
 	}
 	if res.Trace != nil {
 		x.TraceID = "Root=" + res.Trace.TraceID

@@ -155,6 +155,12 @@ func TestBrowserShareFile(t *testing.T) {
 			t.Errorf("%s shows %q, want %q", id, parts[id], want)
 		}
 	}
+	// JSON parts are the inspector's trees (jsontree.js, inlined), the
+	// event's base64 body decoded.
+	if ok, err := chromedp.Run(step, chromedp.Evaluate[bool](`!!document.querySelector(`+jsString(box+` [data-testid=share-event] .doc-view > .jt`)+`)
+		&& document.querySelector(`+jsString(box+` [data-testid=share-event] .jt`)+`).innerText.includes('4 B of binary data')`)); err != nil || !ok {
+		t.Errorf("the share file's event is not a tree with its body decoded: %v", err)
+	}
 	shoot("exchange")
 
 	// Back to the list, where it was; then the long exchange's Show all.

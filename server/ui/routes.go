@@ -88,6 +88,7 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /exchanges/{id}/body/{part}", dash.ExchangeBody)
 	handle("GET /exchanges/{id}/event.json", dash.ExchangeEvent)
 	handle("GET /exchanges/{id}/logs", dash.ExchangeLogs)
+	handle("GET /exchanges/{id}/copy/{format}", dash.ExchangeCopy)
 	handle("GET /exchanges/{id}/edit", pages.EditPage)
 	handle("GET /exchanges/{id}/diff/{replayId}", pages.DiffPage)
 	handle("GET /connections", dash.ConnectionsPage)

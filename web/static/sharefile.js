@@ -6,10 +6,14 @@
 // "Show all" of a part shown in part, taken from the session the file
 // embeds (gatescope's native export, as one JSON string in the data block
 // whose id is gatescope-export) and written as the share pages write it.
-// The script is inlined as it is, so it never spells an end tag. It
-// imports nothing and asks nothing of the network.
+// The script is inlined as it is, so it never spells an end tag; it asks
+// nothing of the network. Its one import, jsontree.js (the inspector's
+// JSON trees), is inlined before it (web.shareFileAssets), so JSON parts
+// show as the dashboard's inspector shows them.
 // Its pure helpers are exported for node --test (web/jstest); init runs only
 // inside a share file.
+
+import { renderTree } from './jsontree.js';
 
 // MAX_DEPTH is jsonview.MaxDepth: JSON nested deeper is shown as text.
 export const MAX_DEPTH = 512;
@@ -284,7 +288,40 @@ function init() {
   };
   window.addEventListener('hashchange', route);
   route();
+  document.querySelectorAll('[data-index] pre[data-js="part-text"]').forEach(treeView);
   document.body.dataset.ready = 'true';
+}
+
+// treeView shows a part that is JSON as a tree, with a button back to
+// the text. A part shown in part stays text until Show all makes it
+// whole; binary parts stay base64, as the file says.
+function treeView(pre) {
+  const t = pre.textContent.trim();
+  if (!(t.startsWith('{') || t.startsWith('[')) || pre.parentElement.querySelector('[data-js="part-cut"] [data-js="show-all"]')) return;
+  let doc;
+  try {
+    doc = JSON.parse(t);
+  } catch {
+    return;
+  }
+  const host = document.createElement('div');
+  host.className = 'doc-view';
+  const bar = document.createElement('p');
+  bar.className = 'doc-bar';
+  const toggle = document.createElement('button');
+  toggle.type = 'button';
+  toggle.className = 'btn small';
+  const setRaw = raw => {
+    host.hidden = raw;
+    pre.hidden = !raw;
+    toggle.textContent = raw ? 'Tree' : 'Raw';
+    toggle.setAttribute('aria-pressed', String(raw));
+  };
+  toggle.addEventListener('click', () => setRaw(!host.hidden));
+  bar.append(toggle);
+  pre.before(bar, host);
+  renderTree(host, doc, { copy: v => navigator.clipboard && navigator.clipboard.writeText(v) });
+  setRaw(false);
 }
 
 if (typeof document !== 'undefined' && document.body && document.body.dataset.page === 'sharefile') init();

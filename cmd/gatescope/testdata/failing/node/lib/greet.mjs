@@ -1,0 +1,4 @@
+// greet reads a name the request did not send.
+export function greet(query) {
+  return 'hello ' + query.name.trim();
+}
