@@ -401,3 +401,35 @@ func (db *DB) Facets(ctx context.Context, f Filter) (*Facets, error) {
 	}
 	return fc, nil
 }
+
+// Names are the distinct function names and API ids of the stored
+// exchanges, sorted.
+type Names struct {
+	Functions []string
+	APIs      []string
+}
+
+// Names returns the functions and APIs exchanges name. It reads every
+// exchange's two columns (no index holds them): a few milliseconds at
+// 100k exchanges, measured in bench/.
+func (db *DB) Names(ctx context.Context) (*Names, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT 'f', function FROM exchanges WHERE function <> ''
+		UNION SELECT DISTINCT 'a', api_id FROM exchanges WHERE api_id <> '' ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("names: %w", err)
+	}
+	defer rows.Close()
+	n := &Names{}
+	for rows.Next() {
+		var kind, name string
+		if err := rows.Scan(&kind, &name); err != nil {
+			return nil, fmt.Errorf("names: %w", err)
+		}
+		if kind == "f" {
+			n.Functions = append(n.Functions, name)
+		} else {
+			n.APIs = append(n.APIs, name)
+		}
+	}
+	return n, rows.Err()
+}

@@ -64,7 +64,7 @@ func TestListPage(t *testing.T) {
 		}
 	}
 	tb := d.one(t, "rows")
-	if attr(tb, "data-live") != "true" || attr(tb, "data-max") != "500" {
+	if attr(tb, "data-live") != "true" || attr(tb, "data-total") != "19" || attr(tb, "data-snapshot") != "20" {
 		t.Errorf("rows attrs = %v", tb.Attr)
 	}
 	d.one(t, "pause")
