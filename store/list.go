@@ -245,8 +245,9 @@ var matchFields = []struct{ name, sql string }{
 	{"logs", `e.logs`},
 }
 
-// snippetRunes is how much text a Match keeps on each side of the hit.
-const snippetRunes = 48
+// How much text a Match keeps before and after the hit: little before, so
+// that the hit shows in a narrow column.
+const snippetBefore, snippetAfter = 24, 64
 
 // matches fills in where the query matched each row, for the rows of one
 // window only. The full-text index is contentless (it stores no text), so
@@ -257,8 +258,11 @@ func (db *DB) matches(ctx context.Context, q string, seqs []int64, items []excha
 	lq := asciiLower(q)
 	var cols []string
 	for _, f := range matchFields {
-		cols = append(cols, fmt.Sprintf(`(SELECT CASE WHEN i > 0 THEN substr(t, max(i - %d, 1), min(i, %d + 1) + %d) || char(0) || (i - max(i - %d, 1)) END
-			FROM (SELECT t, instr(lower(t), ?1) AS i FROM (SELECT %s AS t)))`, snippetRunes, snippetRunes, utf8.RuneCountInString(q)+snippetRunes-1, snippetRunes, f.sql))
+		// From max(i-before, 1): the runes before the hit (up to before),
+		// the hit, the runes after (up to after); then NUL and the hit's
+		// offset in the text sent.
+		cols = append(cols, fmt.Sprintf(`(SELECT CASE WHEN i > 0 THEN substr(t, max(i - %[1]d, 1), min(i - 1, %[1]d) + %[2]d) || char(0) || min(i - 1, %[1]d) END
+			FROM (SELECT t, instr(lower(t), ?1) AS i FROM (SELECT %[3]s AS t)))`, snippetBefore, utf8.RuneCountInString(q)+snippetAfter, f.sql))
 	}
 	ph := strings.Repeat(",?", len(seqs))[1:]
 	args := []any{lq}

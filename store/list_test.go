@@ -234,8 +234,8 @@ func TestListMatch(t *testing.T) {
 	}
 	want := map[string]*exchange.Match{
 		xs[0].ID: {Field: "logs", Before: "START fatal: ", Hit: "Pool Exhausted", After: " after 3 tries END"},
-		xs[1].ID: {Field: "response body", Before: strings.Repeat("a", 48-len(`{"error":"`)) + `{"error":"`, Hit: "pool exhausted",
-			After: `"}` + strings.Repeat("a", 46)},
+		xs[1].ID: {Field: "response body", Before: strings.Repeat("a", 24-len(`{"error":"`)) + `{"error":"`, Hit: "pool exhausted",
+			After: `"}` + strings.Repeat("a", 62)},
 		xs[2].ID: nil,
 		xs[3].ID: {Field: "request body", Hit: "pool exhausted"},
 	}

@@ -286,7 +286,10 @@ class LiveList {
       if (e.target.matches('input[type=search], input[type=number]')) soon(typeDelay);
     });
     this.form.addEventListener('change', e => {
-      if (e.target.tagName === 'SELECT') this.apply();
+      if (e.target.name === 'session') {
+        // The session bar (export, share) is the server's: a new page.
+        location.href = '/?' + this.params();
+      } else if (e.target.tagName === 'SELECT') this.apply();
     });
     this.table.tHead.addEventListener('click', e => {
       const a = e.target.closest('a[data-sort]');
