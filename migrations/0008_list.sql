@@ -8,7 +8,7 @@ CREATE INDEX exchanges_duration ON exchanges(duration_ms);
 CREATE INDEX exchanges_size ON exchanges(ifnull(length(resp_body), 0));
 CREATE INDEX exchanges_function ON exchanges(function);
 
--- The chips' counts group by status class, outcome and replay; this index
--- covers them (per session, or all), so counting reads it instead of the
--- rows, whose bodies make them large.
-CREATE INDEX exchanges_facets ON exchanges(session_id, outcome, status, replay_of);
+-- The chips' counts group by status class, outcome and replay, and the
+-- API filter lists the API ids; this index covers both (per session, or
+-- all), so they read it instead of the rows, whose bodies make them large.
+CREATE INDEX exchanges_facets ON exchanges(session_id, outcome, status, replay_of, api_id);

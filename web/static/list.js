@@ -143,9 +143,11 @@ class LiveList {
     this.known = new Set(first.map(s => s.id));
     this.vt.sel = -1;
     this.vt.rowH = 0;
+    this.vt.forget();
     this.vt.scroller.scrollTop = 0;
+    const { sort, dir, ...match } = query; // what is new is new in time, whatever the order shown
     this.catchup = new Catchup({
-      query: { ...query, view: 'summary' },
+      query: { ...match, view: 'summary' },
       cursor: !this.sorted && first.length ? first[0].id : '',
       get: url => api(url),
       deliver: xs => this.arrive(xs),

@@ -81,6 +81,7 @@ export class VTable {
     this.sel = -1; // selected index, or -1
     this.flash = new Set(); // ids to flash once drawn
     this.sessions = new Map(); // session id → name, for the session column
+    this.built = new Map(); // id → its row, as drawn last time: rows stay in view as others arrive
     this.frame = 0;
     scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
     window.addEventListener('resize', () => { this.fit(); this.schedule(); });
@@ -121,15 +122,31 @@ export class VTable {
 
   draw() {
     const n = this.count(), [first, last] = this.range(), h = this.rowHeight();
-    const rows = [];
+    const rows = [], built = new Map();
     for (let i = first; i <= last; i++) {
       const s = this.rowAt(i);
-      const tr = s ? this.build(s) : this.placeholder();
+      const tr = s ? this.built.get(s.id) || this.build(s) : this.placeholder();
+      if (s) built.set(s.id, tr);
       tr.dataset.index = i;
-      if (i === this.sel) tr.classList.add('sel');
+      tr.classList.toggle('sel', i === this.sel);
       rows.push(tr);
     }
-    this.tbody.replaceChildren(...rows);
+    this.built = built;
+    // Rows already in place stay (no re-insertion: their layout and any
+    // flash animation carry on); new ones go in, the rest go.
+    let cur = this.tbody.firstElementChild;
+    for (const tr of rows) {
+      if (tr === cur) {
+        cur = cur.nextElementSibling;
+        continue;
+      }
+      this.tbody.insertBefore(tr, cur);
+    }
+    while (cur) {
+      const next = cur.nextElementSibling;
+      cur.remove();
+      cur = next;
+    }
     this.padTop.style.height = first * h + 'px';
     this.padBottom.style.height = Math.max(0, n - 1 - last) * h + 'px';
     if (!this.rowH && rows.length) this.rowHeight();
@@ -210,6 +227,8 @@ export class VTable {
       this.scroller.scrollTop += n * h;
     }
     if (this.sel >= 0) this.sel += n;
-    this.schedule();
   }
+
+  // forget drops the rows built, for a new list.
+  forget() { this.built = new Map(); }
 }
