@@ -181,7 +181,7 @@ func (db *DB) list(ctx context.Context, q ListQuery) (*Window, error) {
 	sq := `WITH page AS (` + page + `) SELECT ` + sel + `, e.seq, e.id, e.session_id, e.started_at, e.duration_ms,
 		e.method, e.url, e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.connection_id,
 		` + storedSizeSQL + `, e.meta
-		FROM page JOIN exchanges e ON e.seq = page.seq ORDER BY ` + order
+		FROM page CROSS JOIN exchanges e ON e.seq = page.seq ORDER BY ` + order // CROSS: page first
 	rows, err := db.r.QueryContext(ctx, sq, args...)
 	if err != nil {
 		return nil, err

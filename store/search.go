@@ -223,7 +223,10 @@ func (f Filter) where() ([]string, []any) {
 		add(`e.started_at < ?`, f.Until.UnixNano())
 	}
 	if f.StoredBefore != 0 {
-		add(`e.seq < ?`, f.StoredBefore)
+		// The unary + keeps SQLite from reading the table's rows as a
+		// rowid range (a count up to the snapshot would read them all);
+		// the narrow indexes hold seq too.
+		add(`+e.seq < ?`, f.StoredBefore)
 	}
 	// SQLite text ends at NUL: "a\x00" would search for "a".
 	if q := f.query(); q != "" {
