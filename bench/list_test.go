@@ -93,8 +93,8 @@ func BenchmarkListWith100k(b *testing.B) {
 // typeProbe types text into the list's search box as a fast typist would
 // (a key every 40 ms), then resolves to the milliseconds from the last key
 // to the frame after the list shows the rows for the whole text: the count
-// the server gave for it, and a first row.
-const typeProbe = `(async (text, want) => {
+// the server gave for it, and its first row.
+const typeProbe = `(async (text, want, first) => {
 	const q = document.querySelector('[data-testid=filter-q]');
 	const shown = document.querySelector('[data-testid=count-shown]');
 	q.value = '';
@@ -105,12 +105,16 @@ const typeProbe = `(async (text, want) => {
 	}
 	const t0 = performance.now() - 40;
 	await new Promise(done => {
-		const check = () => shown.textContent === String(want) && document.querySelector('#rows tr[data-id]')
-			? requestAnimationFrame(done) : requestAnimationFrame(check);
+		const check = () => {
+			const top = document.querySelector('#rows tr[data-id]');
+			const ok = shown.textContent === String(want) && top && top.dataset.id === first &&
+				new URLSearchParams(location.search).get('q') === text;
+			requestAnimationFrame(ok ? done : check);
+		};
 		check();
 	});
 	return performance.now() - t0;
-})(%q, %d)`
+})(%q, %d, %q)`
 
 // BenchmarkFilterAsYouType measures the search box over 100,000 exchanges
 // in headless Chromium: from the last key typed to the rows for the whole
@@ -135,13 +139,19 @@ func BenchmarkFilterAsYouType(b *testing.B) {
 		b.StopTimer()
 		i++
 		text := fmt.Sprintf("item number %d", 1000+i*7919%9000) // a few matches each, none cached
-		var w window
+		var w struct {
+			Exchanges []struct{ ID string }
+			Total     int
+		}
 		start := time.Now()
 		getList(b, srv.URL, "/api/exchanges?view=summary&limit=200&count=1&q="+url.QueryEscape(text), &w)
 		getList(b, srv.URL, "/api/facets?q="+url.QueryEscape(text), nil)
 		api = append(api, float64(time.Since(start).Microseconds())/1000)
+		if len(w.Exchanges) == 0 {
+			b.Fatalf("%q matches nothing", text)
+		}
 		b.StartTimer()
-		ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](fmt.Sprintf(typeProbe, text, w.Total), chromedp.EvalAwaitPromise))
+		ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](fmt.Sprintf(typeProbe, text, w.Total, w.Exchanges[0].ID), chromedp.EvalAwaitPromise))
 		if err != nil {
 			b.Fatalf("type %q: %v", text, err)
 		}
