@@ -139,11 +139,11 @@ const burstProbe = `(() => {
 type burstResult struct {
 	Base       int          `json:"base"`
 	Counts     [][2]float64 `json:"counts"` // [rows in the list, epoch ms]
-	Frames     []float64            `json:"frames"`
-	LoAF       [][4]float64         `json:"loaf"` // [epoch ms, duration, script, render]
-	Reconnects int                  `json:"reconnects"`
-	DOMRows    int                  `json:"domRows"`
-	Dropped    int                  `json:"dropped"`
+	Frames     []float64    `json:"frames"`
+	LoAF       [][4]float64 `json:"loaf"` // [epoch ms, duration, script, render]
+	Reconnects int          `json:"reconnects"`
+	DOMRows    int          `json:"domRows"`
+	Dropped    int          `json:"dropped"`
 }
 
 const burstCollect = `({
