@@ -214,3 +214,38 @@ func TestModulesImportVersioned(t *testing.T) {
 		t.Errorf("GET /list.js: %s, %q, %d bytes (want %d)", res.Status, ct, len(body), len(served))
 	}
 }
+
+// TestListLinksWithoutScript: chips and column heads are links to the
+// filter they give, keeping the rest of it, so the list filters and sorts
+// without JavaScript too.
+func TestListLinksWithoutScript(t *testing.T) {
+	f := Filter{Status: "5xx", Sort: "duration", Q: "boom"}
+	doc := render(t, List(ListView{Live: true, Filter: f, Chips: []Chip{
+		{Field: "status", Value: "5xx", Label: "5xx", Count: 3, On: true},
+		{Field: "failed", Value: "1", Label: "failed", Count: 4},
+		{Field: "outcome", Value: "timeout", Label: "timeout", Hidden: true},
+	}}))
+	for _, tc := range []struct{ testid, want string }{
+		{"chip-status-5xx", "/?q=boom&sort=duration"},
+		{"chip-failed-1", "/?failed=1&q=boom&sort=duration&status=5xx"},
+		{"sort-Duration", "/?dir=asc&q=boom&sort=duration&status=5xx"},
+		{"sort-Size", "/?q=boom&sort=size&status=5xx"},
+		{"sort-Time", "/?q=boom&status=5xx"},
+	} {
+		if got := doc.Find(byTestID(tc.testid)).AttrOr("href", ""); got != tc.want {
+			t.Errorf("%s links to %q, want %q", tc.testid, got, tc.want)
+		}
+	}
+	if _, hidden := doc.Find(byTestID("chip-outcome-timeout")).Attr("hidden"); !hidden {
+		t.Error("an outcome chip counting nothing shows")
+	}
+	if got := doc.Find(byTestID("chip-status-5xx")).Text(); !strings.Contains(got, "3") {
+		t.Errorf("status chip %q lacks its count", got)
+	}
+	if got := doc.Find(`th[aria-sort=descending]`).Text(); !strings.Contains(got, "Duration") {
+		t.Errorf("sorted column %q", got)
+	}
+	if got := doc.Find(`input[type=hidden][name=sort]`).AttrOr("value", ""); got != "duration" {
+		t.Errorf("the form keeps sort=%q", got)
+	}
+}
