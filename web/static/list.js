@@ -148,13 +148,15 @@ class LiveList {
     this.vt.forget();
     this.vt.scroller.scrollTop = 0;
     const { sort, dir, ...match } = query; // what is new is new in time, whatever the order shown
-    this.catchup = new Catchup({
+    const catchup = new Catchup({
       query: { ...match, view: 'summary' },
       cursor: !this.sorted && first.length ? first[0].id : '',
       get: url => api(url),
-      deliver: xs => this.arrive(xs),
+      // A catch-up for an earlier filter may still answer: not into this list.
+      deliver: xs => { if (this.catchup === catchup) this.arrive(xs); },
       fallbackSize: this.windows.size,
     });
+    this.catchup = catchup;
     if (this.feed && this.feed.connected) this.catchup.request();
     this.vt.draw();
     this.showRows();
