@@ -176,7 +176,9 @@ func (h *Handlers) fillOptions(ctx context.Context, v *web.ListView, session str
 		}
 		return append(opts, web.Option{Value: val, Label: val})
 	}
-	v.Sessions = keep(v.Sessions, v.Filter.Session)
+	if v.Filter.Session != AllSessions { // "All sessions" is the select's first option
+		v.Sessions = keep(v.Sessions, v.Filter.Session)
+	}
 	v.Routes = keep(v.Routes, v.Filter.Route)
 	v.Methods = keep(v.Methods, v.Filter.Method)
 	v.Statuses = keep(v.Statuses, v.Filter.Status)

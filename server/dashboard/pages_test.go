@@ -376,6 +376,9 @@ func TestListPageSession(t *testing.T) {
 			if got := strings.Contains(attr(table, "class"), "all-sessions"); got != tc.all {
 				t.Errorf("session column shown = %v, want %v (%s)", got, tc.all, attr(table, "class"))
 			}
+			if n := strings.Count(text(d.one(t, "filter-session")), "All sessions"); n != 1 || strings.Contains(text(d.one(t, "filter-session")), "*") {
+				t.Errorf("session options %q: want one All sessions and no *", text(d.one(t, "filter-session")))
+			}
 			if tc.all && text(d.all("session")[0]) != "default" {
 				t.Errorf("session cell %q, want the name", text(d.all("session")[0]))
 			}
