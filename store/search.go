@@ -25,6 +25,7 @@ type Filter struct {
 	Method      string // HTTP method, any case
 	Outcome     string
 	StatusClass int    // 2 → 2xx, 4 → 4xx, ...
+	Status      int    // an exact status code
 	Query       string // full text over method, path, route, status, outcome, text bodies and logs
 	ReplayOf    string // only replays of this exchange id, in any session
 	Since       time.Time
@@ -38,6 +39,18 @@ type Filter struct {
 	// downstream service its trace called ("aws:DynamoDB",
 	// "remote:api.example.com").
 	Node string
+	// Function and API select one function's, or one API's (by id),
+	// exchanges.
+	Function string
+	API      string
+	// MinMs and MaxMs bound the duration (inclusive); 0 leaves a bound open.
+	MinMs, MaxMs float64
+	// Cold keeps only cold starts; Failed only failed exchanges, by
+	// exchange.Failed's rule.
+	Cold, Failed bool
+	// Replays keeps only replays (ReplaysOnly) or leaves them out
+	// (ReplaysHidden); "" keeps both.
+	Replays string
 	// Before is a cursor (an exchange id): return exchanges stored before it.
 	Before string
 	// After is a cursor (an exchange id): return exchanges stored after it,
@@ -66,63 +79,10 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, st
 	}
 	limit = min(limit, MaxLimit)
 
-	var where []string
-	var args []any
+	where, args := f.where()
 	add := func(cond string, a ...any) {
 		where = append(where, cond)
 		args = append(args, a...)
-	}
-	if f.Session != "" {
-		add(`e.session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)`,
-			f.Session, f.Session, f.Session)
-	}
-	if f.Route != "" {
-		// The unary + keeps SQLite from using a route index here:
-		// walking seq backwards and stopping at the page is far cheaper than
-		// fetching every row of the route and sorting them.
-		add(`+e.route_key = ?`, f.Route)
-	}
-	if f.Method != "" {
-		add(`e.method = ?`, strings.ToUpper(f.Method))
-	}
-	if f.ReplayOf != "" {
-		// The second term lets SQLite use the partial replay_of index.
-		add(`e.replay_of = ? AND e.replay_of <> ''`, f.ReplayOf)
-	}
-	if f.Connection != "" {
-		// The second term lets SQLite use the partial connection index.
-		add(`e.connection_id = ? AND e.connection_id <> ''`, f.Connection)
-	}
-	if f.Outcome != "" {
-		add(`e.outcome = ?`, f.Outcome)
-	}
-	if kind, name, ok := strings.Cut(f.Node, ":"); ok {
-		switch kind {
-		case "api":
-			add(`e.api_id = ?`, name)
-		case "fn":
-			add(`e.function = ?`, name)
-		default:
-			add(`EXISTS (SELECT 1 FROM exchange_traces t JOIN trace_nodes n ON n.trace_id = t.trace_id
-				WHERE t.exchange_id = e.id AND n.node = ?)`, f.Node)
-		}
-	}
-	if f.StatusClass > 0 {
-		add(`e.status >= ? AND e.status < ?`, f.StatusClass*100, (f.StatusClass+1)*100)
-	}
-	if !f.Since.IsZero() {
-		add(`e.started_at >= ?`, f.Since.UnixNano())
-	}
-	if !f.Until.IsZero() {
-		add(`e.started_at < ?`, f.Until.UnixNano())
-	}
-	if f.StoredBefore != 0 {
-		add(`e.seq < ?`, f.StoredBefore)
-	}
-	// SQLite text ends at NUL: "a\x00" would search for "a".
-	if q := strings.TrimSpace(strings.ReplaceAll(f.Query, "\x00", "")); q != "" {
-		cond, a := textMatch(q)
-		add(cond, a...)
 	}
 	order := "DESC"
 	for _, c := range []struct {
@@ -170,6 +130,115 @@ func (db *DB) exchanges(ctx context.Context, f Filter) ([]*exchange.Exchange, st
 		next = xs[limit-1].ID
 	}
 	return xs, next, nil
+}
+
+// Replays filter values.
+const (
+	ReplaysOnly   = "only"
+	ReplaysHidden = "hide"
+)
+
+// failedSQL is exchange.Failed in SQL: an outcome other than ok (an
+// exchange with none is judged by its status), or a 5xx answer.
+// TestFailedFilterIsExchangeFailed keeps the two the same.
+const failedSQL = `((e.outcome <> '' AND e.outcome <> 'ok') OR e.status >= 500)`
+
+// where returns f's conditions (cursors aside) over exchanges e, and
+// their arguments.
+func (f Filter) where() ([]string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.Session != "" {
+		add(`e.session_id = (SELECT id FROM sessions WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1)`,
+			f.Session, f.Session, f.Session)
+	}
+	if f.Route != "" {
+		// The unary + keeps SQLite from using a route index here:
+		// walking seq backwards and stopping at the page is far cheaper than
+		// fetching every row of the route and sorting them.
+		add(`+e.route_key = ?`, f.Route)
+	}
+	if f.Method != "" {
+		add(`e.method = ?`, strings.ToUpper(f.Method))
+	}
+	if f.Function != "" {
+		add(`e.function = ?`, f.Function)
+	}
+	if f.API != "" {
+		add(`e.api_id = ?`, f.API)
+	}
+	if f.ReplayOf != "" {
+		// The second term lets SQLite use the partial replay_of index.
+		add(`e.replay_of = ? AND e.replay_of <> ''`, f.ReplayOf)
+	}
+	switch f.Replays {
+	case ReplaysOnly:
+		add(`e.replay_of <> ''`)
+	case ReplaysHidden:
+		add(`e.replay_of = ''`)
+	}
+	if f.Connection != "" {
+		// The second term lets SQLite use the partial connection index.
+		add(`e.connection_id = ? AND e.connection_id <> ''`, f.Connection)
+	}
+	if f.Outcome != "" {
+		add(`e.outcome = ?`, f.Outcome)
+	}
+	if f.Failed {
+		add(failedSQL)
+	}
+	if f.Cold {
+		add(`json_extract(e.meta, '$.cold') = 1`)
+	}
+	if f.MinMs > 0 {
+		add(`e.duration_ms >= ?`, f.MinMs)
+	}
+	if f.MaxMs > 0 {
+		add(`e.duration_ms <= ?`, f.MaxMs)
+	}
+	if kind, name, ok := strings.Cut(f.Node, ":"); ok {
+		switch kind {
+		case "api":
+			add(`e.api_id = ?`, name)
+		case "fn":
+			add(`e.function = ?`, name)
+		default:
+			add(`EXISTS (SELECT 1 FROM exchange_traces t JOIN trace_nodes n ON n.trace_id = t.trace_id
+				WHERE t.exchange_id = e.id AND n.node = ?)`, f.Node)
+		}
+	}
+	if f.Status > 0 {
+		add(`e.status = ?`, f.Status)
+	} else if f.StatusClass > 0 {
+		add(`e.status >= ? AND e.status < ?`, f.StatusClass*100, (f.StatusClass+1)*100)
+	}
+	if !f.Since.IsZero() {
+		add(`e.started_at >= ?`, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		add(`e.started_at < ?`, f.Until.UnixNano())
+	}
+	if f.StoredBefore != 0 {
+		// The unary + keeps SQLite from reading the table's rows as a
+		// rowid range (a count up to the snapshot would read them all);
+		// the narrow indexes hold seq too.
+		add(`+e.seq < ?`, f.StoredBefore)
+	}
+	// SQLite text ends at NUL: "a\x00" would search for "a".
+	if q := f.query(); q != "" {
+		cond, a := textMatch(q)
+		add(cond, a...)
+	}
+	return where, args
+}
+
+// query is the text query as searched.
+func (f Filter) query() string {
+	return strings.TrimSpace(strings.ReplaceAll(f.Query, "\x00", ""))
 }
 
 func (db *DB) seqOf(ctx context.Context, id string) (int64, error) {

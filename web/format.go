@@ -26,3 +26,17 @@ func FormatMs(ms float64) string {
 		return fmt.Sprintf("%.2f s", math.Round(ms/10)/100)
 	}
 }
+
+// FormatSize formats a size in bytes: "512 B", "1.5 KB", "2.0 MB".
+// web/static/common.js formatSize is the same rule; both are tested
+// against testdata/sizes.json.
+func FormatSize(n int) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+}

@@ -43,3 +43,24 @@ func TestFormatMs(t *testing.T) {
 		t.Errorf("FormatMs(NaN) = %q", got)
 	}
 }
+
+// TestFormatSize follows testdata/sizes.json, which the JavaScript tests
+// read too (formatSize in web/static/common.js).
+func TestFormatSize(t *testing.T) {
+	b, err := os.ReadFile("testdata/sizes.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct {
+		Cases [][2]any `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &table); err != nil || len(table.Cases) < 8 {
+		t.Fatalf("testdata/sizes.json: %d cases, %v", len(table.Cases), err)
+	}
+	for _, c := range table.Cases {
+		n, _ := c[0].(float64)
+		if got := FormatSize(int(n)); got != c[1] {
+			t.Errorf("FormatSize(%v) = %q, want %q", n, got, c[1])
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -18,9 +19,32 @@ var spaces = strings.Repeat("  ", maxIndent)
 // spaces a level, sliced from one shared string as the page is drawn.
 func Indentation(depth int) string { return spaces[:2*min(max(depth, 0), maxIndent)] }
 
-// Option is one choice of a filter select.
+// Option is one choice of a filter select. ID is a session's id (Value
+// is its name), which live summaries carry.
 type Option struct {
 	Value, Label string
+	ID           string
+}
+
+// Chip is one toggle above the list: a status class, an outcome, failed,
+// replays or cold starts, with how many exchanges it would show (Count < 0:
+// not counted). Field and Value are the filter parameter it sets.
+type Chip struct {
+	Field, Value, Label string
+	Count               int
+	On, Hidden          bool
+}
+
+// Waterfall is a row's timings bar: each phase's share of the duration
+// in percent, and the figures as a tooltip.
+type Waterfall struct {
+	EnvWait, Init, Invoke, Gateway float64
+	Title                          string
+}
+
+// Match is where a search matched, in text the row does not show.
+type Match struct {
+	Field, Before, Hit, After string
 }
 
 // Filter is the list filter as the URL query and the form carry it.
@@ -29,11 +53,43 @@ type Filter struct {
 	// Node is a service map node ("fn:Orders", "aws:DynamoDB"): the
 	// exchanges whose trace reached it.
 	Node string
+	// Function, API, and the duration range in milliseconds (Min, Max).
+	Function, API, Min, Max string
+	Cold, Failed            bool
+	Replays                 string // "", "only" or "hide"
+	// Sort and Dir order the list; they filter nothing.
+	Sort, Dir string
 }
 
-// Active reports whether any filter is set.
+// Active reports whether any filter is set ("*", all sessions, is none).
 func (f Filter) Active() bool {
+	f.Sort, f.Dir = "", ""
+	if f.Session == "*" {
+		f.Session = ""
+	}
 	return f != Filter{}
+}
+
+// Values is the filter as URL parameters, as /api/exchanges and the list
+// page take them.
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	for _, p := range []struct{ k, v string }{
+		{"q", f.Q}, {"session", f.Session}, {"function", f.Function}, {"route", f.Route}, {"api", f.API},
+		{"method", f.Method}, {"status", f.Status}, {"outcome", f.Outcome}, {"min", f.Min}, {"max", f.Max},
+		{"replays", f.Replays}, {"node", f.Node}, {"sort", f.Sort}, {"dir", f.Dir},
+	} {
+		if p.v != "" {
+			v.Set(p.k, p.v)
+		}
+	}
+	if f.Failed {
+		v.Set("failed", "1")
+	}
+	if f.Cold {
+		v.Set("cold", "1")
+	}
+	return v
 }
 
 // Row is one exchange in the list. The live feed's JavaScript fills a clone
@@ -53,6 +109,12 @@ type Row struct {
 	Cold        bool
 	Time        string // shown, re-formatted to browser local time by JS
 	TimeISO     string // RFC 3339, for <time datetime>
+	Function    string
+	Session     string // the session's name
+	Replay      bool
+	Size        string
+	Waterfall   Waterfall
+	Match       *Match
 }
 
 // ListView is the live list page.
@@ -63,7 +125,17 @@ type ListView struct {
 	Methods  []Option
 	Statuses []Option
 	Outcomes []Option
-	Rows     []Row
+	// Functions and APIs are the names exchanges carry.
+	Functions []Option
+	APIs      []Option
+	Chips     []Chip
+	Rows      []Row
+	// Total is how many exchanges match, Snapshot the store position the
+	// rows were read at: list.js reads the rest of the list at it.
+	Total    int
+	Snapshot int64
+	// AllSessions: the list shows every session, with a session column.
+	AllSessions bool
 	// SessionID is the filter's session resolved to its id, which is what
 	// live-feed summaries carry.
 	SessionID string
@@ -74,7 +146,6 @@ type ListView struct {
 	OlderHref string
 	// Live is false on older pages: only the newest page follows the feed.
 	Live     bool
-	MaxRows  int
 	Captured uint64
 	Dropped  uint64
 	Error    string

@@ -32,7 +32,7 @@ func render(t *testing.T, c templ.Component) *goquery.Document {
 func byTestID(id string) string { return `[data-testid="` + id + `"]` }
 
 func TestRowTemplateMatchesScript(t *testing.T) {
-	doc := render(t, List(ListView{Live: true, MaxRows: 500, Rows: []Row{{ID: "A", Href: "/exchanges/A", Method: "GET",
+	doc := render(t, List(ListView{Live: true, Rows: []Row{{ID: "A", Href: "/exchanges/A", Method: "GET",
 		Path: "/x", Status: 200, StatusClass: "s2", Outcome: "ok", Duration: "1 ms"}}}))
 	tpl := doc.Find("#row-tpl")
 	if tpl.Length() != 1 {
@@ -41,17 +41,17 @@ func TestRowTemplateMatchesScript(t *testing.T) {
 	fields := map[string]bool{}
 	tpl.Find("[data-f]").Each(func(_ int, s *goquery.Selection) { fields[s.AttrOr("data-f", "")] = true })
 	// Every data-f the script fills must exist in the template.
-	js, err := fs.ReadFile(Static, "list.js")
+	js, err := fs.ReadFile(Static, "vlist.js")
 	if err != nil {
 		t.Fatal(err)
 	}
 	used := regexp.MustCompile(`f\('([a-z]+)'\)`).FindAllStringSubmatch(string(js), -1)
 	if len(used) < 8 {
-		t.Fatalf("found %d filled fields in list.js; did the script change shape?", len(used))
+		t.Fatalf("found %d filled fields in vlist.js; did the script change shape?", len(used))
 	}
 	for _, m := range used {
 		if !fields[m[1]] {
-			t.Errorf("list.js fills data-f=%q, which the row template lacks", m[1])
+			t.Errorf("vlist.js fills data-f=%q, which the row template lacks", m[1])
 		}
 	}
 	// The script reads these ids and hooks.
@@ -60,7 +60,8 @@ func TestRowTemplateMatchesScript(t *testing.T) {
 			t.Errorf("id=%q missing", id)
 		}
 	}
-	for _, h := range []string{"empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q", "filters"} {
+	for _, h := range []string{"empty", "live-status", "count-captured", "count-shown", "count-dropped", "pause", "filter-q", "filters",
+		"vscroll", "vlist", "vpad-top", "vpad-bottom", "chips"} {
 		if doc.Find(byHook(h)).Length() != 1 {
 			t.Errorf("data-js=%q missing", h)
 		}
@@ -110,12 +111,12 @@ func TestScriptHooks(t *testing.T) {
 }
 
 func TestListEmptyAndFiltered(t *testing.T) {
-	doc := render(t, List(ListView{MaxRows: 500, Live: true}))
+	doc := render(t, List(ListView{Live: true}))
 	empty := doc.Find(byTestID("empty"))
 	if _, hidden := empty.Attr("hidden"); empty.Length() != 1 || hidden || !strings.Contains(empty.Text(), "No exchanges yet") {
 		t.Errorf("empty note: %d found, hidden=%v %q", empty.Length(), hidden, empty.Text())
 	}
-	doc = render(t, List(ListView{Filter: Filter{Status: "5xx"}, Statuses: []Option{{"5xx", "5xx"}}}))
+	doc = render(t, List(ListView{Filter: Filter{Status: "5xx"}, Statuses: []Option{{Value: "5xx", Label: "5xx"}}}))
 	if empty := doc.Find(byTestID("empty")); empty.Length() != 1 || !strings.Contains(empty.Text(), "match these filters") {
 		t.Errorf("filtered empty note: %d found, %q", empty.Length(), empty.Text())
 	}
@@ -211,5 +212,40 @@ func TestModulesImportVersioned(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") || !bytes.Equal(body, served) ||
 		res.ContentLength != int64(len(served)) {
 		t.Errorf("GET /list.js: %s, %q, %d bytes (want %d)", res.Status, ct, len(body), len(served))
+	}
+}
+
+// TestListLinksWithoutScript: chips and column heads are links to the
+// filter they give, keeping the rest of it, so the list filters and sorts
+// without JavaScript too.
+func TestListLinksWithoutScript(t *testing.T) {
+	f := Filter{Status: "5xx", Sort: "duration", Q: "boom"}
+	doc := render(t, List(ListView{Live: true, Filter: f, Chips: []Chip{
+		{Field: "status", Value: "5xx", Label: "5xx", Count: 3, On: true},
+		{Field: "failed", Value: "1", Label: "failed", Count: 4},
+		{Field: "outcome", Value: "timeout", Label: "timeout", Hidden: true},
+	}}))
+	for _, tc := range []struct{ testid, want string }{
+		{"chip-status-5xx", "/?q=boom&sort=duration"},
+		{"chip-failed-1", "/?failed=1&q=boom&sort=duration&status=5xx"},
+		{"sort-Duration", "/?dir=asc&q=boom&sort=duration&status=5xx"},
+		{"sort-Size", "/?q=boom&sort=size&status=5xx"},
+		{"sort-Time", "/?q=boom&status=5xx"},
+	} {
+		if got := doc.Find(byTestID(tc.testid)).AttrOr("href", ""); got != tc.want {
+			t.Errorf("%s links to %q, want %q", tc.testid, got, tc.want)
+		}
+	}
+	if _, hidden := doc.Find(byTestID("chip-outcome-timeout")).Attr("hidden"); !hidden {
+		t.Error("an outcome chip counting nothing shows")
+	}
+	if got := doc.Find(byTestID("chip-status-5xx")).Text(); !strings.Contains(got, "3") {
+		t.Errorf("status chip %q lacks its count", got)
+	}
+	if got := doc.Find(`th[aria-sort=descending]`).Text(); !strings.Contains(got, "Duration") {
+		t.Errorf("sorted column %q", got)
+	}
+	if got := doc.Find(`input[type=hidden][name=sort]`).AttrOr("value", ""); got != "duration" {
+		t.Errorf("the form keeps sort=%q", got)
 	}
 }

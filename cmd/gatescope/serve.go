@@ -280,7 +280,7 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	uiHandler := ui.New(ui.Deps{
 		Logger: logger,
 		Dashboard: dashboard.New(logger, dashboard.Options{
-			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
+			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(), Session: a.session.ID,
 			NotEmulatedNow: func() []dashboard.Notice { return notEmulatedNotices(a.currentProject().NotEmulated) }, Connections: gw,
 		}),
 		Replay:      replay.NewHandlers(logger, rp),

@@ -31,11 +31,31 @@ type exchangesResponse struct {
 	Next      string               `json:"next"`
 }
 
-// ListExchanges serves GET /api/exchanges.
+// summariesResponse is a window of the list: row summaries, no bodies
+// or logs. Snapshot goes back in the next window's request so that
+// offsets hold while exchanges arrive; Total is there when asked (count=1).
+type summariesResponse struct {
+	Exchanges []exchange.Summary `json:"exchanges"`
+	Next      string             `json:"next"`
+	Snapshot  int64              `json:"snapshot,omitempty"`
+	Total     *int               `json:"total,omitempty"`
+}
+
+// ListExchanges serves GET /api/exchanges: full exchanges (the contract
+// other tools read), or with view=summary the list's windows of row
+// summaries, which take sort, dir, cursor, offset, snapshot and count too.
 func (h *Handlers) ListExchanges(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r.URL.Query(), store.DefaultLimit)
 	if err != nil {
 		httpio.Error(h.log, w, r, err)
+		return
+	}
+	if q.Summary {
+		h.listSummaries(w, r, q)
+		return
+	}
+	if q.Sort != "" || q.Cursor != "" || q.Offset != 0 {
+		httpio.Error(h.log, w, r, httpio.BadRequest("sort, cursor and offset come with view=summary"))
 		return
 	}
 	xs, next, err := find(r.Context(), h.opts.Store, q)
@@ -54,6 +74,44 @@ func (h *Handlers) ListExchanges(w http.ResponseWriter, r *http.Request) {
 		xs = []*exchange.Exchange{}
 	}
 	httpio.WriteJSON(w, http.StatusOK, exchangesResponse{Exchanges: xs, Next: next})
+}
+
+func (h *Handlers) listSummaries(w http.ResponseWriter, r *http.Request, q query) {
+	win, err := h.opts.Store.List(r.Context(), q.ListQuery)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		err = httpio.BadRequest("unknown cursor: %v", err)
+	case errors.Is(err, store.ErrBadCursor):
+		err = httpio.BadRequest("%v", err)
+	}
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	res := summariesResponse{Exchanges: win.Items, Next: win.Next, Snapshot: win.Snapshot}
+	if res.Exchanges == nil {
+		res.Exchanges = []exchange.Summary{}
+	}
+	if q.Count {
+		res.Total = &win.Total
+	}
+	httpio.WriteJSON(w, http.StatusOK, res)
+}
+
+// Facets serves GET /api/facets: the list chips' counts for a filter
+// (the list's parameters), read from the store.
+func (h *Handlers) Facets(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query(), store.DefaultLimit)
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	fc, err := h.opts.Store.Facets(r.Context(), q.Filter)
+	if err != nil {
+		httpio.Error(h.log, w, r, err)
+		return
+	}
+	httpio.WriteJSON(w, http.StatusOK, fc)
 }
 
 // GetExchange serves GET /api/exchanges/{id}.

@@ -209,6 +209,15 @@ func TestListExchangesBadRequest(t *testing.T) {
 		{"until=2026-13-01", "until"},
 		{"before=" + xs[1].ID + "&after=" + xs[0].ID, "before or after"},
 		{"before=01NOSUCHCURSOR0000000000000", "unknown cursor"},
+		{"view=summary&sort=colour", "sort"},
+		{"view=summary&replays=maybe", "replays"},
+		{"view=summary&min=-1", "min"},
+		{"view=summary&max=fast", "max"},
+		{"view=summary&offset=-3", "offset"},
+		{"view=summary&snapshot=x", "snapshot"},
+		{"view=summary&sort=size&cursor=bm9wZQ", "cursor"},
+		{"view=summary&sort=size&before=" + xs[1].ID, "before and after"},
+		{"sort=size", "view=summary"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			var got map[string]string
@@ -401,4 +410,86 @@ func TestAnnotationAPI(t *testing.T) {
 	if a, b := marks[xs[2].ID], marks[xs[0].ID]; !a.Starred || a.Note != "flaky" || b.Starred {
 		t.Errorf("annotations: %v %q / %v", a.Starred, a.Note, b.Starred)
 	}
+}
+
+// TestListSummaries: the list's windows are row summaries, without the
+// bodies, logs and event the full records carry, with the count and the
+// snapshot the next windows read at.
+func TestListSummaries(t *testing.T) {
+	ts, db, xs := testServer(t, Options{})
+	_, _, b := do(t, "GET", ts.URL+"/api/exchanges?view=summary&limit=5&count=1", "")
+	var raw struct {
+		Exchanges []map[string]any
+		Next      string
+		Snapshot  int64
+		Total     int
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Exchanges) != 5 || raw.Total != len(xs) || raw.Snapshot != int64(len(xs)+1) || raw.Next == "" {
+		t.Fatalf("%d rows, total %d, snapshot %d, next %q", len(raw.Exchanges), raw.Total, raw.Snapshot, raw.Next)
+	}
+	for _, k := range []string{"id", "session", "startedAt", "method", "url", "routeKey", "status", "outcome", "failed",
+		"durationMs", "cold", "function", "explanation", "size", "phases"} {
+		if _, ok := raw.Exchanges[0][k]; !ok {
+			t.Errorf("summary lacks %q", k)
+		}
+	}
+	for _, k := range []string{"logs", "event", "request", "response", "timings"} {
+		if _, ok := raw.Exchanges[0][k]; ok {
+			t.Errorf("summary carries %q", k)
+		}
+	}
+
+	// A window at the snapshot ignores what arrived since; sorted, the
+	// longest first; searched, where it matched.
+	late := okExchange(50)
+	if err := db.InsertExchanges(context.Background(), []*exchange.Exchange{late}); err != nil {
+		t.Fatal(err)
+	}
+	var w struct {
+		Exchanges []exchange.Summary
+		Next      string
+	}
+	getJSON(t, fmt.Sprintf("%s/api/exchanges?view=summary&limit=5&snapshot=%d&cursor=%s", ts.URL, raw.Snapshot, raw.Next), 200, &w)
+	if diff := cmp.Diff(newestFirst(xs, span(9, 14)...), summaryIDs(w.Exchanges)); diff != "" {
+		t.Errorf("second window (-want +got):\n%s", diff)
+	}
+	slow := okExchange(51, func(x *exchange.Exchange) { x.DurationMs = 3000 })
+	if err := db.InsertExchanges(context.Background(), []*exchange.Exchange{slow}); err != nil {
+		t.Fatal(err)
+	}
+	getJSON(t, ts.URL+"/api/exchanges?view=summary&limit=1&sort=duration", 200, &w)
+	if len(w.Exchanges) != 1 || w.Exchanges[0].ID != slow.ID {
+		t.Errorf("longest first: %v", summaryIDs(w.Exchanges))
+	}
+	getJSON(t, ts.URL+"/api/exchanges?view=summary&q=items.push&session=bug-123", 200, &w)
+	if len(w.Exchanges) != 5 || w.Exchanges[0].Match == nil || w.Exchanges[0].Match.Field != "logs" ||
+		w.Exchanges[0].Match.Hit != "items.push" {
+		t.Errorf("search rows: %+v", w.Exchanges)
+	}
+}
+
+func summaryIDs(ss []exchange.Summary) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+// TestFacetsAPI: the chips' counts for a filter, leaving out the chips'
+// own fields.
+func TestFacetsAPI(t *testing.T) {
+	ts, _, _ := testServer(t, Options{})
+	var fc store.Facets
+	getJSON(t, ts.URL+"/api/facets?session=default&status=2xx&failed=1", 200, &fc)
+	want := store.Facets{Total: 14, Status: map[string]int{"2xx": 10, "4xx": 3, "5xx": 1},
+		Outcome: map[string]int{"ok": 10, "no_route": 3, "timeout": 1}, Failed: 4}
+	if diff := cmp.Diff(want, fc); diff != "" {
+		t.Errorf("facets (-want +got):\n%s", diff)
+	}
+	var bad map[string]string
+	getJSON(t, ts.URL+"/api/facets?status=9xx", 400, &bad)
 }

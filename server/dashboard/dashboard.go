@@ -17,6 +17,11 @@ import (
 // Store is what the dashboard reads and annotates; *store.DB implements it.
 type Store interface {
 	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
+	// List and Facets serve the list's windows and its chips' counts.
+	List(ctx context.Context, q store.ListQuery) (*store.Window, error)
+	Facets(ctx context.Context, f store.Filter) (*store.Facets, error)
+	// Names are the functions and APIs exchanges name, for the filters.
+	Names(ctx context.Context) (*store.Names, error)
 	Exchange(ctx context.Context, id string) (*exchange.Exchange, error)
 	// Neighbours are the ids stored just after and before id in its session.
 	Neighbours(ctx context.Context, id string) (newer, older string, err error)
@@ -71,6 +76,9 @@ type Options struct {
 	// Connections are the open WebSocket connections (connections.go);
 	// nil when there are none to show or send to.
 	Connections Connections
+	// Session is the current run's session id: the list page shows it
+	// unless asked for another (or for all, session=*). "" shows all.
+	Session string
 	// NotEmulatedNow, when set, gives that list as it is now, in place of
 	// NotEmulated: a reload of the template changes it.
 	NotEmulatedNow func() []Notice
@@ -83,12 +91,10 @@ type Notice struct {
 	Where   []string
 }
 
-// listPageSize is how many rows the list page renders; maxRows bounds the
-// rows the live list keeps in the DOM.
-const (
-	listPageSize = 100
-	maxRows      = 500
-)
+// listPageSize is how many rows the list page renders before list.js
+// takes over (the rows a tall window shows, and the whole list without
+// JavaScript, page by page).
+const listPageSize = 100
 
 // Handlers serve the dashboard's pages and JSON API.
 type Handlers struct {

@@ -148,6 +148,7 @@ func testMux(h *Handlers) *http.ServeMux {
 	mux.HandleFunc("GET /api/health", h.Health)
 	mux.HandleFunc("GET /api/stats", h.Stats)
 	mux.HandleFunc("GET /api/exchanges", h.ListExchanges)
+	mux.HandleFunc("GET /api/facets", h.Facets)
 	mux.HandleFunc("GET /api/exchanges/{id}", h.GetExchange)
 	mux.HandleFunc("PUT /api/exchanges/{id}/star", h.Star(true))
 	mux.HandleFunc("DELETE /api/exchanges/{id}/star", h.Star(false))

@@ -26,10 +26,16 @@ func (h *Handlers) PageNotFound(w http.ResponseWriter, r *http.Request) {
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
-// ListPage serves GET /, the live list.
+// ListPage serves GET /, the live list: the first window of rows, which
+// list.js then virtualises over the whole list.
 func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
-	q, err := parseQuery(r.URL.Query(), listPageSize)
-	v := web.ListView{Filter: q.Form, MaxRows: maxRows, Live: q.Before == "" && q.After == ""}
+	params := r.URL.Query()
+	q, err := parseQuery(params, listPageSize)
+	if !params.Has("session") && h.opts.Session != "" {
+		q.Session = h.opts.Session // the current run's, unless asked for another or all (*)
+	}
+	q.Count = true
+	v := web.ListView{Filter: q.Form, Live: q.Before == "" && q.After == "", AllSessions: q.Session == ""}
 	notEmulated := h.opts.NotEmulated
 	if h.opts.NotEmulatedNow != nil {
 		notEmulated = h.opts.NotEmulatedNow()
@@ -39,18 +45,35 @@ func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 	}
 	c := h.counters()
 	v.Captured, v.Dropped = c.Captured, c.Dropped
+	h.fillOptions(r.Context(), &v, q.Session)
 	code := http.StatusOK
 	if err == nil {
-		xs, next, ferr := find(r.Context(), h.opts.Store, q)
-		if errors.Is(ferr, store.ErrNotFound) {
-			ferr = httpio.BadRequest("That page no longer exists: its first exchange was deleted.")
+		var win *store.Window
+		win, err = h.opts.Store.List(r.Context(), q.ListQuery)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = httpio.BadRequest("That page no longer exists: its first exchange was deleted.")
+		case errors.Is(err, store.ErrBadCursor):
+			err = httpio.BadRequest("%v", err)
 		}
-		err = ferr
-		for _, x := range xs {
-			v.Rows = append(v.Rows, rowOf(x))
+		if err == nil {
+			names := map[string]string{}
+			for _, o := range v.Sessions {
+				names[o.ID] = o.Value
+			}
+			for _, s := range win.Items {
+				v.Rows = append(v.Rows, rowOf(s, names[s.Session]))
+			}
+			v.Total, v.Snapshot = win.Total, win.Snapshot
+			if win.Next != "" && q.Sort == store.SortTime && len(win.Items) > 0 {
+				v.OlderHref = olderHref(params, win.Items[len(win.Items)-1].ID)
+			}
 		}
-		if next != "" {
-			v.OlderHref = olderHref(r.URL.Query(), next)
+		if err == nil {
+			var fc *store.Facets
+			if fc, err = h.opts.Store.Facets(r.Context(), q.Filter); err == nil {
+				v.Chips = chipsOf(fc, q.Form)
+			}
 		}
 	}
 	if err != nil {
@@ -60,7 +83,6 @@ func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 			h.log.Error("list page", slog.Any("err", err))
 		}
 	}
-	h.fillOptions(r.Context(), &v, q.Session)
 	if v.Live {
 		// A convenience, as the filters: a failing query leaves it out.
 		if ds, err := h.opts.Store.Deployments(r.Context(), shownDeployments); err == nil {
@@ -70,6 +92,25 @@ func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpio.Page(h.log, w, r, code, web.List(v))
+}
+
+// chipsOf is the chips above the list with their counts: status classes,
+// outcomes, failed, replays and cold starts. An outcome chip shows when it
+// counts something or is on.
+func chipsOf(fc *store.Facets, f web.Filter) []web.Chip {
+	var out []web.Chip
+	for _, c := range []string{"2xx", "3xx", "4xx", "5xx"} {
+		out = append(out, web.Chip{Field: "status", Value: c, Label: c, Count: fc.Status[c], On: f.Status == c})
+	}
+	for _, o := range exchange.Outcomes() {
+		n := fc.Outcome[string(o)]
+		out = append(out, web.Chip{Field: "outcome", Value: string(o), Label: string(o), Count: n, On: f.Outcome == string(o),
+			Hidden: n == 0 && f.Outcome != string(o)})
+	}
+	return append(out,
+		web.Chip{Field: "failed", Value: "1", Label: "failed", Count: fc.Failed, On: f.Failed},
+		web.Chip{Field: "replays", Value: store.ReplaysOnly, Label: "replays", Count: fc.Replays, On: f.Replays == store.ReplaysOnly},
+		web.Chip{Field: "cold", Value: "1", Label: "cold starts", Count: -1, On: f.Cold})
 }
 
 func olderHref(v url.Values, next string) string {
@@ -91,7 +132,7 @@ func (h *Handlers) fillOptions(ctx context.Context, v *web.ListView, session str
 	if ss, err := h.opts.Store.Sessions(ctx); err == nil {
 		for _, se := range ss {
 			label := fmt.Sprintf("%s (%d)", se.Name, se.Exchanges)
-			v.Sessions = append(v.Sessions, web.Option{Value: se.Name, Label: label})
+			v.Sessions = append(v.Sessions, web.Option{Value: se.Name, Label: label, ID: se.ID})
 			if session != "" && (se.ID == session || se.Name == session) {
 				v.SessionID = se.ID
 				v.SessionName = se.Name
@@ -111,6 +152,14 @@ func (h *Handlers) fillOptions(ctx context.Context, v *web.ListView, session str
 			}
 		}
 	}
+	if names, err := h.opts.Store.Names(ctx); err == nil {
+		for _, f := range names.Functions {
+			v.Functions = append(v.Functions, web.Option{Value: f, Label: f})
+		}
+		for _, a := range names.APIs {
+			v.APIs = append(v.APIs, web.Option{Value: a, Label: a})
+		}
+	}
 	for _, m := range methods {
 		v.Methods = append(v.Methods, web.Option{Value: m, Label: m})
 	}
@@ -128,11 +177,15 @@ func (h *Handlers) fillOptions(ctx context.Context, v *web.ListView, session str
 		}
 		return append(opts, web.Option{Value: val, Label: val})
 	}
-	v.Sessions = keep(v.Sessions, v.Filter.Session)
+	if v.Filter.Session != AllSessions { // "All sessions" is the select's first option
+		v.Sessions = keep(v.Sessions, v.Filter.Session)
+	}
 	v.Routes = keep(v.Routes, v.Filter.Route)
 	v.Methods = keep(v.Methods, v.Filter.Method)
 	v.Statuses = keep(v.Statuses, v.Filter.Status)
 	v.Outcomes = keep(v.Outcomes, v.Filter.Outcome)
+	v.Functions = keep(v.Functions, v.Filter.Function)
+	v.APIs = keep(v.APIs, v.Filter.API)
 }
 
 // ExchangePage serves GET /exchanges/{id}, the inspector.

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strings"
@@ -64,7 +65,7 @@ func TestListPage(t *testing.T) {
 		}
 	}
 	tb := d.one(t, "rows")
-	if attr(tb, "data-live") != "true" || attr(tb, "data-max") != "500" {
+	if attr(tb, "data-live") != "true" || attr(tb, "data-total") != "19" || attr(tb, "data-snapshot") != "20" {
 		t.Errorf("rows attrs = %v", tb.Attr)
 	}
 	d.one(t, "pause")
@@ -373,5 +374,46 @@ func TestInspectorNeighboursAndCopies(t *testing.T) {
 	}
 	if code, _, _ := do(t, "GET", ts.URL+"/exchanges/"+x.ID+"/copy/nosuch", ""); code != 404 {
 		t.Errorf("unknown format: %d", code)
+	}
+}
+
+// TestListPageSession: the list shows the current run's session unless
+// asked for another, or for all (session=*), which adds the session column.
+func TestListPageSession(t *testing.T) {
+	db := openStore(t)
+	xs := seed(t, db)
+	cur, err := db.Session(context.Background(), "bug-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptestServer(t, Options{Store: db, Session: cur.ID})
+	for _, tc := range []struct {
+		query, selected string
+		want            []int
+		all             bool
+	}{
+		{"", "bug-123", span(10, 15), false},
+		{"session=default", "default", append(span(0, 10), 15, 16, 17, 18), false},
+		{"session=*", "*", span(0, 19), true},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			d := getPage(t, ts.URL+"/?"+tc.query, 200)
+			if diff := cmp.Diff(newestFirst(xs, tc.want...), rowIDs(d)); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			if got := selected(d.one(t, "filter-session")); got != tc.selected && !(tc.selected == "*" && got == "") {
+				t.Errorf("session selected %q, want %q", got, tc.selected)
+			}
+			table := d.one(t, "vscroll").FirstChild.NextSibling
+			if got := strings.Contains(attr(table, "class"), "all-sessions"); got != tc.all {
+				t.Errorf("session column shown = %v, want %v (%s)", got, tc.all, attr(table, "class"))
+			}
+			if n := strings.Count(text(d.one(t, "filter-session")), "All sessions"); n != 1 || strings.Contains(text(d.one(t, "filter-session")), "*") {
+				t.Errorf("session options %q: want one All sessions and no *", text(d.one(t, "filter-session")))
+			}
+			if tc.all && text(d.all("session")[0]) != "default" {
+				t.Errorf("session cell %q, want the name", text(d.all("session")[0]))
+			}
+		})
 	}
 }

@@ -23,15 +23,21 @@ const shownBytes = 32 << 10
 
 func exchangeHref(id string) string { return "/exchanges/" + url.PathEscape(id) }
 
-func fmtSize(n int) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1<<20:
-		return fmt.Sprintf("%.1f KB", float64(n)/1024)
-	default:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+func fmtSize(n int) string { return web.FormatSize(n) }
+
+// waterfallOf is the list row's timings bar: each phase's share of the
+// duration, in percent, and the figures for its tooltip.
+func waterfallOf(p exchange.Phases) web.Waterfall {
+	total := p.EnvWaitMs + p.InitMs + p.InvokeMs + p.GatewayMs
+	pc := func(ms float64) float64 {
+		if total <= 0 {
+			return 0
+		}
+		return math.Round(ms/total*1000) / 10
 	}
+	return web.Waterfall{EnvWait: pc(p.EnvWaitMs), Init: pc(p.InitMs), Invoke: pc(p.InvokeMs), Gateway: pc(p.GatewayMs),
+		Title: fmt.Sprintf("env wait %s · init %s · invoke %s · gateway %s",
+			web.FormatMs(p.EnvWaitMs), web.FormatMs(p.InitMs), web.FormatMs(p.InvokeMs), web.FormatMs(p.GatewayMs))}
 }
 
 func statusClass(status int) string {
@@ -41,23 +47,35 @@ func statusClass(status int) string {
 	return fmt.Sprintf("s%d", status/100)
 }
 
-func rowOf(x *exchange.Exchange) web.Row {
-	return web.Row{
-		ID:          x.ID,
-		Href:        exchangeHref(x.ID),
-		Method:      x.Request.Method,
-		Path:        x.Request.URL,
-		Route:       x.RouteKey,
-		Status:      x.Response.Status,
-		StatusClass: statusClass(x.Response.Status),
-		Outcome:     string(x.Outcome),
-		Failed:      x.Failed(),
-		Explanation: x.Explanation,
-		Duration:    web.FormatMs(x.DurationMs),
-		Cold:        x.Function.Cold,
-		Time:        x.StartedAt.Local().Format("15:04:05.000"),
-		TimeISO:     x.StartedAt.Format(time.RFC3339Nano),
+func rowOf(s exchange.Summary, sessionName string) web.Row {
+	if sessionName == "" {
+		sessionName = s.Session
 	}
+	r := web.Row{
+		ID:          s.ID,
+		Href:        exchangeHref(s.ID),
+		Method:      s.Method,
+		Path:        s.URL,
+		Route:       s.RouteKey,
+		Status:      s.Status,
+		StatusClass: statusClass(s.Status),
+		Outcome:     s.Outcome,
+		Failed:      s.Failed,
+		Explanation: s.Explanation,
+		Duration:    web.FormatMs(s.DurationMs),
+		Cold:        s.Cold,
+		Time:        s.StartedAt.Local().Format("15:04:05.000"),
+		TimeISO:     s.StartedAt.Format(time.RFC3339Nano),
+		Function:    s.Function,
+		Session:     sessionName,
+		Replay:      s.ReplayOf != "",
+		Size:        web.FormatSize(s.Size),
+		Waterfall:   waterfallOf(s.Phases),
+	}
+	if m := s.Match; m != nil {
+		r.Match = &web.Match{Field: m.Field, Before: m.Before, Hit: m.Hit, After: m.After}
+	}
+	return r
 }
 
 // inspectorOf builds the inspector's view model; sessionName is "" when

@@ -38,36 +38,11 @@ const (
 	statsEvery = 250 * time.Millisecond
 )
 
-// Summary is the live-feed view of an exchange: enough for one list row.
-type Summary struct {
-	ID        string    `json:"id"`
-	Session   string    `json:"session"`
-	StartedAt time.Time `json:"startedAt"`
-	Method    string    `json:"method"`
-	URL       string    `json:"url"`
-	RouteKey  string    `json:"routeKey"`
-	Status    int       `json:"status"`
-	Outcome   string    `json:"outcome"`
-	// Failed is exchange.Failed, sent so the browser never re-derives it.
-	Failed      bool    `json:"failed"`
-	DurationMs  float64 `json:"durationMs"`
-	Cold        bool    `json:"cold"`
-	Function    string  `json:"function"`
-	Explanation string  `json:"explanation"`
-	// ConnectionID names a WebSocket exchange's connection: its
-	// connection page follows the feed by it.
-	ConnectionID string `json:"connectionId,omitempty"`
-}
+// Summary is the live-feed view of an exchange: one list row.
+type Summary = exchange.Summary
 
 // Summarize returns the Summary of x.
-func Summarize(x *exchange.Exchange) Summary {
-	return Summary{
-		ID: x.ID, Session: x.Session, StartedAt: x.StartedAt,
-		Method: x.Request.Method, URL: x.Request.URL, RouteKey: x.RouteKey,
-		Status: x.Response.Status, Outcome: string(x.Outcome), Failed: x.Failed(), DurationMs: x.DurationMs,
-		Cold: x.Function.Cold, Function: x.Function.Name, Explanation: x.Explanation, ConnectionID: x.ConnectionID,
-	}
-}
+func Summarize(x *exchange.Exchange) Summary { return exchange.Summarize(x) }
 
 // Message is one live-feed frame of exchanges. Dropped is the number of
 // exchanges the feed lost so far (capture drops plus batches the hub could

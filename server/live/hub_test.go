@@ -112,7 +112,7 @@ func TestHubBroadcastsInOrder(t *testing.T) {
 			m := readMsg(t, c)
 			want := Summary{ID: ex(i).ID, Session: "s1", StartedAt: at, Method: "GET", URL: "/hi?x=1",
 				RouteKey: "GET /hi", Status: 200, Outcome: "ok", Failed: false, DurationMs: 1.5, Cold: true,
-				Function: "Fn", Explanation: "fine"}
+				Function: "Fn", Explanation: "fine", Phases: exchange.Phases{GatewayMs: 1.5}}
 			if m.Type != "exchanges" || len(m.Items) != 1 || m.Items[0] != want || m.Dropped != 7 {
 				t.Fatalf("message %d = %+v, want one item %+v, dropped 7", i, m, want)
 			}

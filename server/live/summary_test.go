@@ -10,10 +10,10 @@ import (
 	"github.com/gatescope/gatescope/server/exchange"
 )
 
-// TestSummarizeMatchesScript: the dashboard's script builds summaries of
-// exchanges that reach it through /api/exchanges rather than the feed
-// (web/static/common.js summarize). This table, shared with the script's
-// tests (web/jstest), keeps the two the same, "failed" included.
+// TestSummarizeMatchesScript: the list's script builds its rows from
+// summaries, from the feed and from the list API alike; this table (read
+// by the script's tests too, web/jstest) pins their shape, "failed",
+// "size" and the waterfall's "phases" included.
 func TestSummarizeMatchesScript(t *testing.T) {
 	b, err := os.ReadFile("../../web/testdata/summaries.json")
 	if err != nil {

@@ -19,6 +19,7 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /api/health", dash.Health)
 	handle("GET /api/stats", dash.Stats)
 	handle("GET /api/exchanges", dash.ListExchanges)
+	handle("GET /api/facets", dash.Facets)
 	handle("GET /api/exchanges/{id}", dash.GetExchange)
 	handle("PUT /api/exchanges/{id}/star", dash.Star(true))
 	handle("DELETE /api/exchanges/{id}/star", dash.Star(false))

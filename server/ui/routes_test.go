@@ -48,6 +48,7 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/health", "", 200, jsonType},
 		{"GET", "/api/stats", "", 200, jsonType},
 		{"GET", "/api/exchanges", "", 200, jsonType},
+		{"GET", "/api/facets", "", 200, jsonType},
 		{"GET", "/api/exchanges/" + x.ID, "", 200, jsonType},
 		{"PUT", "/api/exchanges/" + x.ID + "/star", "", 200, jsonType},
 		{"DELETE", "/api/exchanges/" + x.ID + "/star", "", 200, jsonType},

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { api, filterOf, filterQuery, formatMs, href, matches, summarize } from '../static/common.js';
+import { api, filterOf, filterQuery, formatMs, formatSize, href, matches, waterfall } from '../static/common.js';
 
 const table = name => JSON.parse(readFileSync(new URL('../testdata/' + name, import.meta.url), 'utf8'));
 
@@ -16,10 +16,22 @@ test('formatMs follows web/testdata/durations.json (as web.FormatMs does)', () =
   assert.equal(formatMs(undefined), '0 ms');
 });
 
-test('summarize follows web/testdata/summaries.json (as live.Summarize does)', () => {
+test('formatSize follows web/testdata/sizes.json (as web.FormatSize does)', () => {
+  const { cases } = table('sizes.json');
+  assert.ok(cases.length >= 8);
+  for (const [n, want] of cases) assert.equal(formatSize(n), want, `formatSize(${n})`);
+});
+
+test('waterfall splits the summaries of web/testdata/summaries.json into shares that add up', () => {
   const { cases } = table('summaries.json');
   assert.ok(cases.length >= 4);
-  for (const c of cases) assert.deepEqual(summarize(c.exchange), c.summary, c.name);
+  for (const c of cases) {
+    const w = waterfall(c.summary.phases);
+    const sum = w.widths.reduce((a, b) => a + b, 0);
+    assert.ok(c.summary.durationMs > 0 ? Math.abs(sum - 100) < 0.5 : sum === 0, `${c.name}: ${w.widths}`);
+    assert.match(w.title, /^env wait .* · init .* · invoke .* · gateway .*$/);
+  }
+  assert.deepEqual(waterfall({ envWaitMs: 1, initMs: 2, invokeMs: 3, gatewayMs: 4 }).widths, [10, 20, 30, 40]);
 });
 
 test('href escapes each segment and leaves out empty parameters', () => {
@@ -37,7 +49,8 @@ test('filterQuery keeps the filter parameters the page was opened with', () => {
 });
 
 test('matches applies every filter field but the text query', () => {
-  const s = { session: 'S1', routeKey: 'POST /items', method: 'POST', status: 502, outcome: 'function_error' };
+  const s = { session: 'S1', routeKey: 'POST /items', method: 'POST', status: 502, outcome: 'function_error', failed: true,
+    function: 'Items', apiId: 'shop', durationMs: 12.5, cold: false, replayOf: 'ORIG' };
   const f = q => filterOf(new URLSearchParams(q), 'S1');
   const cases = [
     ['', true],
@@ -45,6 +58,9 @@ test('matches applies every filter field but the text query', () => {
     ['method=post', true], ['method=GET', false],
     ['route=POST+/items', true], ['route=GET+/hello', false],
     ['outcome=function_error', true], ['outcome=ok', false],
+    ['function=Items', true], ['function=Hello', false], ['api=shop', true], ['api=other', false],
+    ['failed=1', true], ['failed=0', true], ['cold=1', false], ['replays=only', true], ['replays=hide', false],
+    ['min=12.5', true], ['min=13', false], ['max=12.5', true], ['max=12', false], ['min=10&max=20', true],
     ['q=not-in-the-summary', true], // the server decides
     ['node=aws:DynamoDB', true], // so it does for a service map node
   ];

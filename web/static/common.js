@@ -79,20 +79,39 @@ export function formatTime(iso) {
   return pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + '.' + pad(d.getMilliseconds(), 3);
 }
 
-// filterKeys are the list filter's URL parameters, as /api/exchanges takes them.
-export const filterKeys = ['session', 'route', 'method', 'status', 'outcome', 'q', 'node'];
+// formatSize is web.FormatSize (Go): "512 B", "1.5 KB", "2.0 MB"; both are
+// tested against web/testdata/sizes.json.
+export function formatSize(n) {
+  if (!(n > 0)) return '0 B';
+  if (n < 1024) return n + ' B';
+  if (n < 1048576) return (n / 1024).toFixed(1) + ' KB';
+  return (n / 1048576).toFixed(1) + ' MB';
+}
 
-// filterOf reads the list filter from the page's URL parameters. session is
-// the session's id (the page resolves a name to it), which summaries carry.
+// filterKeys are the list filter's URL parameters, as /api/exchanges takes them.
+export const filterKeys = ['session', 'function', 'route', 'api', 'method', 'status', 'outcome', 'q', 'node',
+  'min', 'max', 'cold', 'failed', 'replays'];
+
+// filterOf reads the list filter from URL parameters. session is the
+// session's id (the page resolves a name to it), which summaries carry.
 export function filterOf(params, session) {
+  const num = k => (params.get(k) ? parseFloat(params.get(k)) : 0) || 0;
+  const on = k => !['', '0', 'false'].includes(params.get(k) || '');
   return {
     session: session || '',
+    function: params.get('function') || '',
     route: params.get('route') || '',
+    api: params.get('api') || '',
     method: (params.get('method') || '').toUpperCase(),
     status: (params.get('status') || '').toLowerCase(),
     outcome: params.get('outcome') || '',
     q: (params.get('q') || '').trim(),
     node: (params.get('node') || '').trim(),
+    min: num('min'),
+    max: num('max'),
+    cold: on('cold'),
+    failed: on('failed'),
+    replays: params.get('replays') || '',
   };
 }
 
@@ -106,15 +125,23 @@ export function filterQuery(params) {
   return out;
 }
 
-// matches applies the filter's fields to a live summary. It ignores the
-// text query and the service map node: only the server can match those, as
-// it searches bodies and logs and knows the traces, which summaries do not
-// carry.
+// matches applies the filter's fields to a live summary, as the store's
+// filter does (store.Filter). It ignores the text query and the service
+// map node: only the server can match those, as it searches bodies and
+// logs and knows the traces, which summaries do not carry.
 export function matches(f, s) {
   if (f.session && s.session !== f.session) return false;
+  if (f.function && s.function !== f.function) return false;
   if (f.route && s.routeKey !== f.route) return false;
+  if (f.api && s.apiId !== f.api) return false;
   if (f.method && String(s.method).toUpperCase() !== f.method) return false;
   if (f.outcome && s.outcome !== f.outcome) return false;
+  if (f.failed && !s.failed) return false;
+  if (f.cold && !s.cold) return false;
+  if (f.replays === 'only' && !s.replayOf) return false;
+  if (f.replays === 'hide' && s.replayOf) return false;
+  if (f.min > 0 && !(s.durationMs >= f.min)) return false;
+  if (f.max > 0 && !(s.durationMs <= f.max)) return false;
   if (f.status) {
     const cls = f.status.replace(/xx$/, '');
     if (cls.length === 1 ? Math.floor(s.status / 100) !== +cls : String(s.status) !== f.status) return false;
@@ -122,17 +149,16 @@ export function matches(f, s) {
   return true;
 }
 
-// summarize is the live feed's Summary (server/live Summarize) of an
-// exchange as /api/exchanges returns it, for rows that come from the API
-// rather than the feed. The API's record has no "failed", so it is derived
-// here by exchange.Failed's rule (outcome not ok, or status 5xx); the shared
-// web/testdata/summaries.json keeps this and the Go side the same.
-export function summarize(x) {
-  const req = x.request || {}, res = x.response || {}, fn = x.function || {};
+// waterfall is the list row's timings bar (server/dashboard waterfallOf):
+// each phase's share of the duration in percent, to a tenth, and the
+// figures for its tooltip.
+export function waterfall(p) {
+  p = p || {};
+  const parts = [p.envWaitMs || 0, p.initMs || 0, p.invokeMs || 0, p.gatewayMs || 0];
+  const total = parts.reduce((a, b) => a + b, 0);
+  const pc = ms => (total > 0 ? Math.round(ms / total * 1000) / 10 : 0);
   return {
-    id: x.id, session: x.session, startedAt: x.startedAt, method: req.method, url: req.url,
-    routeKey: x.routeKey, status: res.status, outcome: x.outcome,
-    failed: x.outcome !== 'ok' || res.status >= 500,
-    durationMs: x.durationMs, cold: fn.cold, function: fn.name, explanation: x.explanation,
+    widths: parts.map(pc),
+    title: `env wait ${formatMs(parts[0])} · init ${formatMs(parts[1])} · invoke ${formatMs(parts[2])} · gateway ${formatMs(parts[3])}`,
   };
 }
