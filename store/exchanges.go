@@ -41,6 +41,7 @@ type meta struct {
 	// Mapping is a non-proxy integration's steps (templates are small,
 	// their outputs cut at 256 KB by apigw): no column of its own.
 	Mapping *exchange.Mapping `json:"mapping,omitempty"`
+	Version string            `json:"version,omitempty"`
 }
 
 // validUTF8 is a raw JSON document (an event, a function's output) with
@@ -129,8 +130,8 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 	now := db.now()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO exchanges (id, session_id, started_at,
 		duration_ms, method, url, path, route_key, status, outcome, function, api_id, replay_of,
-		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer, connection_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		req_body, req_raw, resp_body, resp_raw, event, raw_response, logs, meta, authorizer, connection_id, deployment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return err
@@ -170,6 +171,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			LogsTruncated: max(x.LogsTruncated, 0) + logsCut,
 			Frames:        capFrames(x.Frames, db.bodyCap),
 			Mapping:       x.Mapping,
+			Version:       x.Function.Version,
 		}
 		mj, err := json.Marshal(m)
 		if err != nil {
@@ -184,7 +186,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 			finite(x.DurationMs), x.Request.Method, x.Request.URL, path, x.RouteKey,
 			x.Response.Status, string(x.Outcome), x.Function.Name, x.API.ID, x.ReplayOf,
 			reqBody, reqRaw, respBody, respRaw, validUTF8(x.Event), validUTF8(x.Function.RawResponse),
-			logs, mj, az, x.ConnectionID)
+			logs, mj, az, x.ConnectionID, max(x.Deployment, 0))
 		if err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
@@ -294,7 +296,7 @@ func fromUnixNano(n int64) time.Time {
 
 const exchangeColumns = `e.id, e.session_id, e.started_at, e.duration_ms, e.method, e.url,
 	e.route_key, e.status, e.outcome, e.function, e.api_id, e.replay_of, e.req_body, e.req_raw,
-	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta, e.authorizer, e.connection_id`
+	e.resp_body, e.resp_raw, e.event, e.raw_response, e.logs, e.meta, e.authorizer, e.connection_id, e.deployment`
 
 func scanExchange(r scanner) (*exchange.Exchange, error) {
 	var (
@@ -309,7 +311,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	if err := r.Scan(&x.ID, &x.Session, &started, &x.DurationMs, &x.Request.Method,
 		&x.Request.URL, &x.RouteKey, &x.Response.Status, &outcome, &x.Function.Name,
 		&x.API.ID, &x.ReplayOf, &reqBody, &reqRaw, &respBody, &respRaw, &event,
-		&rawResponse, &x.Logs, &mj, &az, &x.ConnectionID); err != nil {
+		&rawResponse, &x.Logs, &mj, &az, &x.ConnectionID, &x.Deployment); err != nil {
 		return nil, err
 	}
 	if len(az) > 0 {
@@ -342,6 +344,7 @@ func scanExchange(r scanner) (*exchange.Exchange, error) {
 	x.LogsTruncated = m.LogsTruncated
 	x.Frames = m.Frames
 	x.Mapping = m.Mapping
+	x.Function.Version = m.Version
 	return &x, nil
 }
 

@@ -12,8 +12,12 @@ const pruneChunk = 2000
 
 // Prune deletes exchanges beyond the newest keep (keep <= 0: no count limit)
 // and those started before olderThan (zero: no age limit). It returns how
-// many it deleted. Sessions are kept, even when emptied.
+// many it deleted. Sessions are kept, even when emptied; of deployments,
+// the newest thousand.
 func (db *DB) Prune(ctx context.Context, keep int, olderThan time.Time) (int, error) {
+	if err := db.pruneDeployments(ctx); err != nil {
+		return 0, err
+	}
 	if keep <= 0 && olderThan.IsZero() {
 		return 0, nil
 	}

@@ -55,6 +55,7 @@ func fullExchange(session string, i int) *exchange.Exchange {
 			RawResponse: json.RawMessage(`{"statusCode":500}`),
 			Error:       &exchange.FunctionError{Type: "Error", Message: "boom", StackTrace: []string{"at a", "at b"}},
 			Cold:        true,
+			Version:     "3f2a9c1e0b7d",
 		},
 		Response: exchange.HTTPResponse{
 			Status:   500,
@@ -73,6 +74,7 @@ func fullExchange(session string, i int) *exchange.Exchange {
 			Request:   &exchange.TemplateStep{ContentType: "application/json", Template: `{"n": "$input.params('n')"}`, Output: `{"n": "x"}`, Note: "ran"},
 			Selection: &exchange.Selection{Value: "boom", Pattern: "boom.*", Status: 500, Why: "matched"},
 			Error:     &exchange.TemplateError{Template: "response template application/json", Line: 2, Column: 3, Message: "bad"}},
+		Deployment: 14,
 	}
 }
 

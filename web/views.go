@@ -81,6 +81,8 @@ type ListView struct {
 	// NotEmulated lists what the template declares and gatescope does not
 	// emulate, one feature per notice.
 	NotEmulated []Notice
+	// Deployments are the newest deployments, newest first.
+	Deployments []DeployRow
 }
 
 // Notice is one feature gatescope does not emulate and where the template

@@ -46,6 +46,25 @@ func issuerLoader(path string) func() (*authz.Issuer, error) {
 // newAccess builds the gateway's access control from the project and the
 // flags.
 func newAccess(logger *slog.Logger, project *gsconfig.Project, invoker authz.Invoker, f accessFlags, issuer func() (*authz.Issuer, error)) (*authz.Service, error) {
+	b, err := newAccessBuilder(logger, invoker, f, issuer)
+	if err != nil {
+		return nil, err
+	}
+	return b.build(project), nil
+}
+
+// accessBuilder builds access control for a project with the keys and
+// credentials the flags name, read once: a reload builds it again for the
+// new template.
+type accessBuilder struct {
+	logger  *slog.Logger
+	invoker authz.Invoker
+	keys    *authz.Keys
+	creds   []access.Credential
+	apiKeys []string
+}
+
+func newAccessBuilder(logger *slog.Logger, invoker authz.Invoker, f accessFlags, issuer func() (*authz.Issuer, error)) (*accessBuilder, error) {
 	keys, err := authz.NewKeys(splitList(f.jwks), issuer, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
@@ -54,8 +73,11 @@ func newAccess(logger *slog.Logger, project *gsconfig.Project, invoker authz.Inv
 	if err != nil {
 		return nil, err
 	}
-	return authz.New(project, authz.Options{Logger: logger, Invoker: invoker, Keys: keys,
-		APIKeys: splitList(f.apiKeys), Credentials: creds}), nil
+	return &accessBuilder{logger: logger, invoker: invoker, keys: keys, creds: creds, apiKeys: splitList(f.apiKeys)}, nil
+}
+
+func (b *accessBuilder) build(p *gsconfig.Project) *authz.Service {
+	return authz.New(p, authz.Options{Logger: b.logger, Invoker: b.invoker, Keys: b.keys, APIKeys: b.apiKeys, Credentials: b.creds})
 }
 
 // iamCredentials are the credentials SigV4 requests may be signed with:

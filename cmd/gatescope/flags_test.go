@@ -18,7 +18,7 @@ func TestEveryFlagHasAnEnvTwin(t *testing.T) {
 		"template": "t.yaml", "config": "c.yaml", "api-addr": "127.0.0.1:4000", "ui-addr": "127.0.0.1:4001",
 		"db": "x.db", "session": "bug-1", "region": "eu-west-1", "token": "secret", "log-level": "debug",
 		"cache-dir": "/tmp/c", "retain": "5", "retain-for": "1h0m0s", "idle-timeout": "1m0s", "parameter-overrides": "Stage=dev",
-		"body-cap": "4096", "capture": "false", "max-environments": "3", "allowed-host": "dash.example,box.lan:8080", "body-timeout": "30s", "env-vars": "env.json", "xray-addr": "127.0.0.1:2000",
+		"body-cap": "4096", "capture": "false", "watch": "false", "max-environments": "3", "allowed-host": "dash.example,box.lan:8080", "body-timeout": "30s", "env-vars": "env.json", "xray-addr": "127.0.0.1:2000",
 		"jwks": "https://issuer.example.com=keys.json,*=local", "api-key": "k1,k2", "iam-credential": "AKIAX=secret", "issuer-key": "k.json",
 	}
 	fs.VisitAll(func(fl *flag.Flag) {

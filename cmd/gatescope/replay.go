@@ -291,7 +291,7 @@ func printReport(w io.Writer, rep *replay.SessionReport) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\terror: %s\n", r.Original.ID, route, before, r.Error)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\t%s\n", r.Original.ID, route, before, r.Replay.Response.Status, r.Replay.Outcome, r.Diff.Class)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\t%s\n", r.Original.ID, route, before, r.Replay.Response.Status, r.Replay.Outcome, r.Diff.Verdict())
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatescope/gatescope/examples"
@@ -28,6 +30,7 @@ import (
 	"github.com/gatescope/gatescope/server/lambda"
 	"github.com/gatescope/gatescope/server/lambdaapi"
 	"github.com/gatescope/gatescope/server/live"
+	"github.com/gatescope/gatescope/server/reload"
 	"github.com/gatescope/gatescope/server/replay"
 	"github.com/gatescope/gatescope/server/replay/replayui"
 	"github.com/gatescope/gatescope/server/share"
@@ -47,7 +50,7 @@ type serveFlags struct {
 	maxEnvironments        int
 	retainFor, idleTimeout time.Duration
 	bodyTimeout            time.Duration
-	capture                bool
+	capture, watch         bool
 	xrayAddr               string
 	params                 keyValues
 	allowedHosts           stringList
@@ -78,6 +81,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 		"others are refused, against DNS rebinding")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", ui.DefaultBodyTimeout, "how long a request body may take to arrive, on both addresses")
 	fs.StringVar(&f.xrayAddr, "xray-addr", "127.0.0.1:0", "UDP `address` of gatescope's X-Ray daemon, which functions get as AWS_XRAY_DAEMON_ADDRESS (default: a free port)")
+	fs.BoolVar(&f.watch, "watch", true, "reload on a saved change: a function's code redeploys that function alone, the template its routes and what it changes (false: serve what was there at start)")
 	fs.StringVar(&f.envVars, "env-vars", "", "environment variable overrides `FILE` in SAM CLI's JSON format: {\"Function\":{\"VAR\":\"v\"},\"Parameters\":{\"VAR\":\"v\"}}")
 	f.access.register(fs)
 }
@@ -101,6 +105,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	app.printBanner(stdout)
+	app.setOut(stdout) // reloads say what they did, after the banner
 	<-ctx.Done()
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -119,8 +124,6 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // app is a running `gatescope serve`: both listeners and everything behind them.
 type app struct {
 	logger   *slog.Logger
-	project  *config.Project
-	router   *apigw.Router
 	store    *store.DB
 	session  *store.Session
 	manager  *lambda.Manager
@@ -130,6 +133,8 @@ type app struct {
 	hub      *live.Hub
 	gw       *gateway.Gateway
 	caDir    string // the CA bundle functions trust, removed at shutdown
+	access   *accessBuilder
+	policies *livePolicies
 	apiSrv   *http.Server
 	uiSrv    *http.Server
 	apiLn    net.Listener
@@ -138,10 +143,18 @@ type app struct {
 	token    string
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
+	// start is gatescope's start as a deployment (see reload.Begin);
+	// reloader deploys saved changes (nil with --watch=false).
+	start    *exchange.Deployment
+	reloader *reload.Reloader
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// project and router are what is served; a reload replaces them.
+	project *config.Project
+	router  *apigw.Router
+	acc     *authz.Service
 	ready   bool
-	prepErr error
+	out     io.Writer // where reloads say what they did; nil until the banner is out
 }
 
 // startApp loads the project, opens the store, listens on both addresses
@@ -179,6 +192,10 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 
 	a := &app{logger: logger, project: project, router: router, store: db, session: sess}
+	// The start is deployment N: exchanges name it until a reload.
+	if a.start, err = reload.Begin(ctx, db, project, time.Now()); err != nil {
+		logger.Warn("record the start as a deployment", slog.Any("err", err))
+	}
 	fail := func(err error) (*app, error) {
 		a.closeListeners()
 		db.Close()
@@ -220,13 +237,16 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		IdleTimeout: f.idleTimeout, MaxEnvironments: f.maxEnvironments, CacheDir: f.cacheDir, Self: a.uiLn.Addr().String(),
 		Env: fnEnv, XRayDaemon: browsable(a.daemon.Addr().String()), OTLPEndpoint: "http://" + browsable(a.uiLn.Addr().String()),
 		OTLPHeaders: otlpHeaders,
+		Deployment:  a.start.ID, Ignore: ownFiles(db, f.cacheDir),
 	})
 	issuer := issuerLoader(f.access.issuerKey)
-	acc, err := newAccess(logger, project, a.manager, f.access, issuer)
-	if err != nil {
+	if a.access, err = newAccessBuilder(logger, a.manager, f.access, issuer); err != nil {
 		a.manager.Close()
 		return fail(err)
 	}
+	a.acc = a.access.build(project)
+	a.policies = &livePolicies{}
+	a.policies.p.Store(a.acc.Policies())
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	go a.daemon.Serve()
@@ -250,8 +270,8 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	if !f.capture {
 		sink = discard{}
 	}
-	gw := gateway.New(logger, router, a.manager, sink, sessionID).WithAccess(acc)
-	a.gw = gw
+	a.gw = gateway.New(logger, router, a.manager, sink, sessionID).WithAccess(a.acc).WithDeployment(a.start.ID)
+	gw := a.gw
 	rp := replay.New(db, gw, a.manager, sessionID, a.hub.Publish)
 	lambdaAPI := lambdaapi.New(logger, a.manager,
 		func(name string, req lambda.Request, res *lambda.Result, err error, start time.Time) {
@@ -261,14 +281,14 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 		Logger: logger,
 		Dashboard: dashboard.New(logger, dashboard.Options{
 			Store: db, Health: a.health, Counters: a.counters, CanReplay: true, APIAddr: a.apiLn.Addr().String(),
-			NotEmulated: notEmulatedNotices(project.NotEmulated), Connections: gw,
+			NotEmulatedNow: func() []dashboard.Notice { return notEmulatedNotices(a.currentProject().NotEmulated) }, Connections: gw,
 		}),
 		Replay:      replay.NewHandlers(logger, rp),
 		ReplayPages: replayui.New(logger, rp),
 		Share: share.New(logger, db, share.Options{Version: version(), APIAddr: a.apiLn.Addr().String(),
 			BaseURL: a.hosts.BaseURL(), Rules: share.WithAuthorizers(share.Rules{}, identityHeaders(project)...)}),
 		Lambda:      lambdaAPI,
-		Policy:      lambdaapi.NewPolicyAPI(logger, acc.Policies()),
+		Policy:      lambdaapi.NewPolicyAPI(logger, a.policies),
 		Issuer:      authz.WellKnown(issuer, a.hosts.BaseURL()),
 		Live:        http.HandlerFunc(a.hub.ServeWS),
 		OTLP:        http.HandlerFunc(a.traces.ServeOTLP),
@@ -290,8 +310,152 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 	}
 	go a.serve(a.apiSrv, gateway.RecordHeaderNames(apiLn))
 	go a.serve(a.uiSrv, a.uiLn)
+	if f.watch {
+		if err := a.watch(runCtx, path, f); err != nil {
+			// Serving what was there at start still works: say so.
+			logger.Warn("saved changes will not reload: "+err.Error(), slog.Any("err", err))
+		}
+	}
 	return a, nil
 }
+
+// watch starts reloading on saved changes (see package reload).
+func (a *app) watch(ctx context.Context, path string, f serveFlags) error {
+	var files []string
+	if f.envVars != "" {
+		if abs, err := filepath.Abs(f.envVars); err == nil {
+			files = append(files, abs)
+		}
+	}
+	r, err := reload.New(reload.Options{
+		Logger:    a.logger,
+		Project:   a.currentProject(),
+		Load:      func() (*config.Project, error) { return loadProject(path, f.region, f.params, f.envVars) },
+		Files:     files,
+		Routes:    a.routes,
+		Functions: a.manager,
+		Store:     a.store,
+		Publish:   a.hub.PublishDeployment,
+		Done:      a.deployed,
+		Ignore:    ownFiles(a.store, f.cacheDir),
+	})
+	if err != nil {
+		return err
+	}
+	a.reloader = r
+	a.logger.Debug("watching for changes", slog.Int("directories", r.Watched()))
+	a.goBG(func() {
+		defer r.Close()
+		r.Run(ctx)
+	})
+	return nil
+}
+
+// ownFiles are gatescope's own files, wherever they lie: the database
+// (with its -wal and -shm) and the cache. Writing them changes no code.
+func ownFiles(db *store.DB, cacheDir string) []string {
+	var out []string
+	for _, p := range []string{db.Path(), db.Path() + "-wal", db.Path() + "-shm", db.Path() + "-journal", cacheDir} {
+		if p == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, abs)
+		}
+	}
+	return out
+}
+
+// routes checks that a reloaded project can be served and returns what
+// serves it: its routes and access control, swapped in at once. Access
+// control is kept (its caches, and permissions added with the AWS CLI)
+// unless the template changed it.
+func (a *app) routes(p *config.Project) (func(deployment int64), error) {
+	router, err := apigw.NewRouter(p.APIs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Path, err)
+	}
+	a.mu.Lock()
+	acc, old := a.acc, a.project
+	a.mu.Unlock()
+	if !reload.SameAccess(old, p) {
+		acc = a.access.build(p)
+	}
+	return func(deployment int64) {
+		a.gw.Deploy(router, acc, deployment)
+		a.policies.p.Store(acc.Policies())
+		a.mu.Lock()
+		a.project, a.router, a.acc = p, router, acc
+		a.mu.Unlock()
+		for _, w := range newWarnings(old, p) {
+			a.logger.Warn(w.String())
+		}
+	}, nil
+}
+
+// newWarnings are p's warnings and not-emulated findings that old did not
+// have (by message), which a reload logs as start logs them all.
+func newWarnings(old, p *config.Project) []config.Warning {
+	seen := map[string]bool{}
+	for _, w := range append(slices.Clone(old.Warnings), old.NotEmulated...) {
+		seen[w.Resource+"."+w.Property+": "+w.Message] = true
+	}
+	var out []config.Warning
+	for _, w := range append(slices.Clone(p.Warnings), p.NotEmulated...) {
+		if !seen[w.Resource+"."+w.Property+": "+w.Message] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// deployed says what a reload did, in the terminal (after the banner),
+// with the routes to click when the template changed them.
+func (a *app) deployed(d *exchange.Deployment) {
+	a.mu.Lock()
+	out := a.out
+	a.mu.Unlock()
+	if out == nil {
+		return
+	}
+	fmt.Fprintf(out, "%s %s\n", time.Now().Format("15:04:05"), reload.Summary(d))
+	if d.Trigger == exchange.TriggerTemplate && d.Error == "" && len(d.Changes) > 0 {
+		a.printRoutes(out)
+	}
+}
+
+func (a *app) setOut(w io.Writer) {
+	a.mu.Lock()
+	a.out = w
+	a.mu.Unlock()
+}
+
+// currentProject is the project served now.
+func (a *app) currentProject() *config.Project {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.project
+}
+
+// livePolicies is the functions' policies for the Lambda policy API: those
+// of the access control served now, which a reload may replace.
+type livePolicies struct {
+	p atomic.Pointer[authz.Policies]
+}
+
+func (l *livePolicies) GetPolicy(function string) (string, string, error) {
+	return l.p.Load().GetPolicy(function)
+}
+
+func (l *livePolicies) AddPermission(function string, in lambda.PermissionInput) (string, error) {
+	return l.p.Load().AddPermission(function, in)
+}
+
+func (l *livePolicies) RemovePermission(function, statementID, revisionID string) error {
+	return l.p.Load().RemovePermission(function, statementID, revisionID)
+}
+
+var _ lambdaapi.Policies = (*livePolicies)(nil)
 
 func (a *app) goBG(fn func()) {
 	a.bg.Add(1)
@@ -304,29 +468,44 @@ func (a *app) serve(srv *http.Server, ln net.Listener) {
 	}
 }
 
-// prepare builds the local functions; health reports the outcome.
+// prepare builds the local functions; health reports the outcome, and
+// the start's deployment records it.
 func (a *app) prepare(ctx context.Context) {
 	start := time.Now()
 	err := a.manager.Prepare(ctx)
 	a.mu.Lock()
-	a.ready, a.prepErr = true, err
+	a.ready = true
 	a.mu.Unlock()
+	if ctx.Err() == nil {
+		if rerr := reload.Started(context.WithoutCancel(ctx), a.store, a.start, a.manager.Code); rerr != nil {
+			a.logger.Warn("record the start as a deployment", slog.Any("err", rerr))
+		}
+		a.hub.PublishDeployment(a.start)
+	}
 	if err != nil {
 		a.logger.Error("some functions cannot run", slog.Any("err", err))
 		return
 	}
-	a.logger.Info("functions ready", slog.Int("count", len(a.project.Functions)), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
+	a.logger.Info("functions ready", slog.Int("count", len(a.manager.Functions())), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 }
 
+// health is nil once every local function's code is ready: built at
+// start, or since by a reload (a function whose rebuild failed serves
+// its last good code, and is ready).
 func (a *app) health() error {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch {
-	case !a.ready:
+	ready := a.ready
+	a.mu.Unlock()
+	if !ready {
 		return fmt.Errorf("%w: building functions", dashboard.ErrStarting)
-	default:
-		return a.prepErr
 	}
+	var errs []error
+	for _, fn := range a.manager.Functions() {
+		if c := a.manager.Code(fn.Name); !fn.Remote() && c.State == lambda.StateFailed {
+			errs = append(errs, c.Err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (a *app) counters() dashboard.Counters {
@@ -417,12 +596,27 @@ func (a *app) printBanner(w io.Writer) {
 	if a.token != "" {
 		ui += "/?token=" + a.token
 	}
+	p := a.currentProject()
+	fmt.Fprintf(w, "gatescope serving %s (session %q)\n", displayPath(p.Path), a.session.Name)
+	a.printRoutes(w)
+	printNotEmulated(w, p.NotEmulated)
+	fmt.Fprintf(w, "  API   %s  (every API; each also on its own host above)\n  UI    %s\n", merged, ui)
+	fmt.Fprintf(w, "  Traces  X-Ray daemon udp %s, OTLP %s/v1/traces\n", browsable(a.daemon.Addr().String()),
+		"http://"+browsable(a.uiLn.Addr().String()))
+}
+
+// printRoutes lists each API with its routes, as served now.
+func (a *app) printRoutes(w io.Writer) {
+	apiAddr := a.apiLn.Addr().String()
+	merged := "http://" + browsable(apiAddr)
+	a.mu.Lock()
+	p, router := a.project, a.router
+	a.mu.Unlock()
 	shadowed := map[*config.Route]*config.API{}
-	for _, sh := range a.router.Shadowed() {
+	for _, sh := range router.Shadowed() {
 		shadowed[sh.Route] = sh.By
 	}
-	fmt.Fprintf(w, "gatescope serving %s (session %q)\n", displayPath(a.project.Path), a.session.Name)
-	for _, api := range a.project.APIs {
+	for _, api := range p.APIs {
 		if !api.Emulated() {
 			continue // in the not-emulated list
 		}
@@ -447,10 +641,6 @@ func (a *app) printBanner(w io.Writer) {
 			fmt.Fprintf(w, "    %-7s %s%s → %s%s\n", method, base, path, r.Function, note)
 		}
 	}
-	printNotEmulated(w, a.project.NotEmulated)
-	fmt.Fprintf(w, "  API   %s  (every API; each also on its own host above)\n  UI    %s\n", merged, ui)
-	fmt.Fprintf(w, "  Traces  X-Ray daemon udp %s, OTLP %s/v1/traces\n", browsable(a.daemon.Addr().String()),
-		"http://"+browsable(a.uiLn.Addr().String()))
 }
 
 // browsable turns a listener address into one a browser can open: an

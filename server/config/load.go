@@ -122,6 +122,7 @@ type loader struct {
 	busy    map[string]bool // memo keys being computed, to break cycles
 	steps   int             // resolve calls so far, see maxResolveSteps
 
+	includes    []string          // files read besides the template (Project.Includes)
 	built       bool              // the template is sam build's output
 	layers      map[string]*Layer // by logical id
 	functions   []*Function
@@ -238,7 +239,7 @@ func (l *loader) load(data []byte) (*Project, error) {
 	slices.SortStableFunc(l.notEmulated, func(a, b Warning) int { return a.Line - b.Line })
 	return &Project{Region: l.opts.Region, AccountID: l.opts.AccountID,
 		Functions: l.functions, APIs: apis, NotEmulated: l.notEmulated, Warnings: l.warnings,
-		APIKeys: l.apiKeys, UsagePlans: l.usagePlans, Permissions: l.permissions}, nil
+		APIKeys: l.apiKeys, UsagePlans: l.usagePlans, Permissions: l.permissions, Includes: l.includes}, nil
 }
 
 // parseYAML parses one YAML document and rewrites its short-form tags.

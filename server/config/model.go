@@ -12,6 +12,11 @@ import (
 type Project struct {
 	// Path is the template file the project was loaded from ("" for built-ins).
 	Path string
+	// Includes are the other files loading read, absolute, in the order
+	// read: AWS::Include locations and OpenAPI documents (DefinitionUri,
+	// BodyS3Location). A change to one changes the project as a change to
+	// the template does.
+	Includes []string
 	// Region and AccountID are where the stack lives: what functions see as
 	// AWS_REGION and what ARNs and events name.
 	Region    string

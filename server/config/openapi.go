@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -472,7 +473,11 @@ func (l *loader) functionForURI(uri string) string {
 
 // readDoc parses a YAML or JSON file named relative to the template.
 func (l *loader) readDoc(path string) (*yaml.Node, error) {
-	data, err := os.ReadFile(l.localPath(path))
+	abs := l.localPath(path)
+	if !slices.Contains(l.includes, abs) {
+		l.includes = append(l.includes, abs)
+	}
+	data, err := os.ReadFile(abs)
 	if err != nil {
 		return nil, err
 	}

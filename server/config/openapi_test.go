@@ -203,7 +203,8 @@ func TestOpenAPIFiles(t *testing.T) {
 		{
 			path: "testdata/defuri/template.yaml",
 			want: &Project{
-				Path: abs("testdata/defuri/template.yaml"),
+				Path:     abs("testdata/defuri/template.yaml"),
+				Includes: []string{abs("testdata/defuri/openapi.yaml")},
 				Functions: []*Function{{Name: "Items", FunctionName: "Items", Runtime: "python3.12", Handler: "app.handler",
 					CodeDir: abs("testdata/defuri/items"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}},
 				APIs: []*API{{ID: "Api", Type: RESTAPI, Stage: "live", BinaryMediaTypes: []string{"image/png"},
@@ -213,7 +214,8 @@ func TestOpenAPIFiles(t *testing.T) {
 		{
 			path: "testdata/include/template.yaml",
 			want: &Project{
-				Path: abs("testdata/include/template.yaml"),
+				Path:     abs("testdata/include/template.yaml"),
+				Includes: []string{abs("testdata/include/api.yaml")},
 				Functions: []*Function{{Name: "Hello", FunctionName: "hello-fn", Runtime: "provided.al2023", Handler: "bootstrap",
 					CodeDir: abs("testdata/include"), Architecture: "x86_64", Timeout: 3 * time.Second, MemoryMB: 128}},
 				APIs: []*API{{ID: "Api", Type: HTTPAPI, Stage: "$default",

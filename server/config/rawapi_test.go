@@ -303,6 +303,7 @@ func TestRawBodies(t *testing.T) {
 	fn.CodeDir = filepath.Join(dir, "src")
 	want := &Project{
 		Path:      p.Path,
+		Includes:  []string{filepath.Join(dir, "openapi.yaml")},
 		Functions: []*Function{fn},
 		APIs: []*API{
 			{ID: "Rest", Type: RESTAPI, Stage: "live", StageVariables: map[string]string{"table": "items"}, Routes: []*Route{list}},

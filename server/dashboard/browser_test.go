@@ -484,3 +484,49 @@ func TestBrowserSearchFollowsBodiesAndLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserDeployments: the strip above the list follows deployments
+// live: one appears as it builds, then says how it ended, a failure with
+// its error; a newer one goes on top.
+func TestBrowserDeployments(t *testing.T) {
+	e := newBrowserEnv(t)
+	e.do(t, "open the list", chromedp.Navigate(e.url+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=rows]`)))
+	e.waitJS(t, "live feed connects", `document.querySelector('[data-testid=live-status]').dataset.state === 'live'`)
+	if hidden := run(t, e, "strip hidden", chromedp.Evaluate[bool](`document.querySelector('[data-testid=deploys]').hidden`)); !hidden {
+		t.Error("the strip shows before any deployment")
+	}
+	d := &exchange.Deployment{StartedAt: time.Now(), Trigger: "code", Status: "building", Files: []string{"hello/main.go"},
+		Changes: []string{"function Hello: code changed"}, Functions: []exchange.DeployedFunction{{Name: "Hello", Change: "code", Status: "building"}}}
+	if err := e.db.CreateDeployment(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	e.live.current().PublishDeployment(d)
+	row := fmt.Sprintf(`document.querySelector('[data-testid=deployment][data-id="%d"]')`, d.ID)
+	e.waitJS(t, "the deployment shows building", row+` && `+row+`.querySelector('[data-f=status]').textContent === 'building…'`)
+
+	d.Status, d.DurationMs = "failed", 1834
+	d.Functions[0].Status, d.Functions[0].Error = "failed", "function Hello: go build in /src/hello failed:\n./main.go:4:2: undefined: x"
+	e.live.current().PublishDeployment(d)
+	e.waitJS(t, "it says it failed", row+`.dataset.status === 'failed'`)
+	got := run(t, e, "read the row", chromedp.Evaluate[map[string]string](`(() => {
+		const r = `+row+`, q = s => r.querySelector('[data-f=' + s + ']');
+		return {label: q('label').textContent, status: q('status').textContent, took: q('took').textContent,
+			what: q('what').textContent, errors: q('errors').textContent, errorsHidden: String(q('errors').hidden), cls: r.className,
+			rows: String(document.querySelectorAll('[data-testid=deployment]').length)};
+	})()`))
+	want := map[string]string{"label": fmt.Sprintf("Deployment %d", d.ID), "status": "failed: the last good version keeps serving",
+		"took": "in 1.83 s", "what": "function Hello: code changed (hello/main.go)",
+		"errors": "function Hello: go build in /src/hello failed:\n./main.go:4:2: undefined: x", "errorsHidden": "false",
+		"cls": "deploy d-failed", "rows": "1"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("deployment row %s = %q, want %q", k, got[k], v)
+		}
+	}
+	e.screenshot(t, "deployments.png")
+
+	next := &exchange.Deployment{ID: d.ID + 1, StartedAt: time.Now(), Trigger: "code", Status: "deployed", DurationMs: 900,
+		Changes: []string{"function Hello: code changed"}}
+	e.live.current().PublishDeployment(next)
+	e.waitJS(t, "the newer one on top", fmt.Sprintf(`document.querySelector('[data-testid=deployment]').dataset.id === "%d"`, next.ID))
+}

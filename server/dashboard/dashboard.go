@@ -32,6 +32,9 @@ type Store interface {
 	TraceOf(ctx context.Context, exchangeID string) (*store.ExchangeTrace, error)
 	TraceDocs(ctx context.Context, traceID string) ([]json.RawMessage, error)
 	TraceDocsMany(ctx context.Context, traceIDs []string) (map[string][]json.RawMessage, error)
+	// Deployments are gatescope's start and its reloads, newest first.
+	Deployments(ctx context.Context, limit int) ([]*exchange.Deployment, error)
+	Deployment(ctx context.Context, id int64) (*exchange.Deployment, error)
 }
 
 var _ Store = (*store.DB)(nil)
@@ -66,6 +69,9 @@ type Options struct {
 	// Connections are the open WebSocket connections (connections.go);
 	// nil when there are none to show or send to.
 	Connections Connections
+	// NotEmulatedNow, when set, gives that list as it is now, in place of
+	// NotEmulated: a reload of the template changes it.
+	NotEmulatedNow func() []Notice
 }
 
 // Notice is one feature the template declares that gatescope does not

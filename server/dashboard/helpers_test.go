@@ -155,6 +155,8 @@ func testMux(h *Handlers) *http.ServeMux {
 	mux.HandleFunc("GET /api/sessions", h.ListSessions)
 	mux.HandleFunc("PATCH /api/sessions/{id}", h.UpdateSession)
 	mux.HandleFunc("DELETE /api/sessions/{id}", h.DeleteSession)
+	mux.HandleFunc("GET /api/deployments", h.ListDeployments)
+	mux.HandleFunc("GET /api/deployments/{id}", h.GetDeployment)
 	mux.HandleFunc("/api/", h.APINotFound)
 	mux.HandleFunc("GET /{$}", h.ListPage)
 	mux.HandleFunc("GET /exchanges/{id}", h.ExchangePage)

@@ -29,7 +29,11 @@ var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS
 func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r.URL.Query(), listPageSize)
 	v := web.ListView{Filter: q.Form, MaxRows: maxRows, Live: q.Before == "" && q.After == ""}
-	for _, n := range h.opts.NotEmulated {
+	notEmulated := h.opts.NotEmulated
+	if h.opts.NotEmulatedNow != nil {
+		notEmulated = h.opts.NotEmulatedNow()
+	}
+	for _, n := range notEmulated {
 		v.NotEmulated = append(v.NotEmulated, web.Notice{Message: n.Message, Where: n.Where})
 	}
 	c := h.counters()
@@ -56,6 +60,14 @@ func (h *Handlers) ListPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.fillOptions(r.Context(), &v, q.Session)
+	if v.Live {
+		// A convenience, as the filters: a failing query leaves it out.
+		if ds, err := h.opts.Store.Deployments(r.Context(), shownDeployments); err == nil {
+			for _, d := range ds {
+				v.Deployments = append(v.Deployments, deployRowOf(d))
+			}
+		}
+	}
 	httpio.Page(h.log, w, r, code, web.List(v))
 }
 

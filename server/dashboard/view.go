@@ -124,6 +124,7 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		{Label: "Started", Value: x.StartedAt.Local().Format("2006-01-02 15:04:05.000 MST")},
 		{Label: "Route", Value: x.RouteKey},
 		{Label: "Function", Value: fn},
+		{Label: "Code", Value: codeFact(x)},
 		{Label: "Authorizer", Value: authorizerFact(x.Authorizer)},
 		{Label: "API", Value: strings.TrimSpace(x.API.Type + " " + x.API.ID + " " + x.API.Stage)},
 		{Label: "Session", Value: session, Href: "/?session=" + url.QueryEscape(x.Session)},
@@ -146,6 +147,19 @@ func inspectorOf(x *exchange.Exchange, sessionName string, canReplay bool, apiAd
 		}
 	}
 	return v
+}
+
+// codeFact says which code served the exchange: its deployment and the
+// version of the function's code ("" when neither was recorded).
+func codeFact(x *exchange.Exchange) string {
+	var parts []string
+	if x.Deployment > 0 {
+		parts = append(parts, fmt.Sprintf("deployment %d", x.Deployment))
+	}
+	if x.Function.Version != "" {
+		parts = append(parts, "version "+x.Function.Version)
+	}
+	return strings.Join(parts, " · ")
 }
 
 func responseLine(status int) string {

@@ -46,6 +46,10 @@ type Exchange struct {
 	// (websocket.go).
 	ConnectionID string  `json:"connectionId,omitempty"`
 	Frames       []Frame `json:"frames,omitempty"`
+	// Deployment is the deployment that served the exchange: the latest
+	// one whose routes or whose build of the function's code it ran on
+	// (0: not recorded, as in imports and older exchanges).
+	Deployment int64 `json:"deployment,omitempty"`
 	// Starred and Note are the user's annotations; the store keeps them
 	// beside the exchange and exports carry them.
 	Starred bool   `json:"starred,omitempty"`
@@ -113,6 +117,9 @@ type FunctionCall struct {
 	// Error is set when the function or the invoke failed.
 	Error *FunctionError `json:"error,omitempty"`
 	Cold  bool           `json:"cold"`
+	// Version identifies the code that ran (a local function's code
+	// digest, as its deployment reports it); "" for deployed functions.
+	Version string `json:"version,omitempty"`
 }
 
 // FunctionError is a function error payload or an invoke failure.

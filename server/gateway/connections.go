@@ -70,7 +70,7 @@ func (g *Gateway) manage(req *apigw.Request, size int) (*apigw.Response, *exchan
 	}
 	c := g.ws.get(id)
 	var resp *apigw.Response
-	router := g.router.For(req.Host)
+	router := g.current.Load().router.For(req.Host)
 	switch {
 	case c == nil:
 		resp = apigw.GoneResponse(req, id, "")

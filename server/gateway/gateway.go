@@ -18,6 +18,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -54,19 +55,33 @@ var _ Access = (*authz.Service)(nil)
 // Gateway serves a project's APIs.
 type Gateway struct {
 	logger  *slog.Logger
-	router  *apigw.Router
 	invoker Invoker
 	sink    Sink
 	session func() string
 	now     func() time.Time
-	access  Access  // nil: every caller is let in
 	ws      wsState // WebSocket connections (websocket.go)
+	// current is what the gateway serves: a deployment replaces it whole,
+	// so each request sees one deployment's routes and access control.
+	current atomic.Pointer[deployed]
+}
+
+// deployed is the routes of one deployment and the access control that
+// goes with them.
+type deployed struct {
+	router *apigw.Router
+	access Access // nil: every caller is let in
+	// deployment numbers the deployment (0: none numbered).
+	deployment int64
+	// before is the routes before it, to tell a request for a route it
+	// removed why it is gone; nil at start.
+	before *apigw.Router
 }
 
 // New returns a Gateway. session returns the id of the session new
 // exchanges belong to.
 func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, session func() string, opts ...Option) *Gateway {
-	g := &Gateway{logger: logger, router: router, invoker: invoker, sink: sink, session: session, now: time.Now}
+	g := &Gateway{logger: logger, invoker: invoker, sink: sink, session: session, now: time.Now}
+	g.current.Store(&deployed{router: router})
 	g.ws.limits = WSLimits{}.withDefaults()
 	for _, o := range opts {
 		o(g)
@@ -75,10 +90,31 @@ func New(logger *slog.Logger, router *apigw.Router, invoker Invoker, sink Sink, 
 }
 
 // WithAccess makes the gateway enforce access control (authorizers, IAM,
-// API keys, the functions' resource-based policies) and returns it.
+// API keys, the functions' resource-based policies) and returns it. Call
+// it before serving.
 func (g *Gateway) WithAccess(a Access) *Gateway {
-	g.access = a
+	s := *g.current.Load()
+	s.access = a
+	g.current.Store(&s)
 	return g
+}
+
+// WithDeployment numbers what the gateway serves at start and returns it.
+// Call it before serving.
+func (g *Gateway) WithDeployment(deployment int64) *Gateway {
+	s := *g.current.Load()
+	s.deployment = deployment
+	g.current.Store(&s)
+	return g
+}
+
+// Deploy replaces the routes and access control at once: a request is
+// served wholly by the deployment it arrived in, and requests arriving
+// after Deploy returns by the new one. A request for a route the
+// deployment removed is answered as a missing route, explained as such.
+func (g *Gateway) Deploy(router *apigw.Router, access Access, deployment int64) {
+	before := g.current.Load().router
+	g.current.Store(&deployed{router: router, access: access, deployment: deployment, before: before})
 }
 
 // ServeHTTP answers one request as API Gateway would, then captures it.
@@ -216,8 +252,10 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 	req.TraceID = awsid.TraceRoot(start, rb)
 	x.TraceID = req.TraceID
 
+	sv := g.current.Load()
+	x.Deployment = sv.deployment
 	// A Host naming one API (<api-id>.localhost) is routed within it alone.
-	router := g.router.For(req.Host)
+	router := sv.router.For(req.Host)
 	m, matched := router.Match(req.Method, req.RawPath)
 	apiType := config.HTTPAPI
 	if matched {
@@ -241,13 +279,14 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 		}
 		if !matched {
 			resp = router.NoRouteResponse(req)
+			sv.explainRemoved(req, resp)
 			break
 		}
 		if !m.Route.Emulated() && target == "" {
 			resp = apigw.NotServedResponse(m, req)
 			break
 		}
-		if refused := g.authorize(ctx, m, req, x); refused != nil {
+		if refused := g.authorize(ctx, sv.access, m, req, x); refused != nil {
 			resp = refused
 			break
 		}
@@ -255,7 +294,7 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 			resp = g.integrate(ctx, m, req, x, target)
 			break
 		}
-		resp = g.invoke(ctx, m, req, x, target, tr)
+		resp = g.invoke(ctx, sv.access, m, req, x, target, tr)
 	}
 	if matched {
 		x.API = exchange.APIRef{ID: m.API.ID, Type: string(m.API.Type), Stage: m.API.Stage}
@@ -273,6 +312,18 @@ func (g *Gateway) do(ctx context.Context, req *apigw.Request, target string) (*a
 	x.Explanation = resp.Explanation
 	x.Timings.ResponseMappedMs = ms(g.now().Sub(start))
 	return resp, x, tr
+}
+
+// explainRemoved adds to a missing route's explanation that the route
+// was there before this deployment, when it was.
+func (s *deployed) explainRemoved(req *apigw.Request, resp *apigw.Response) {
+	if s.before == nil || s.deployment == 0 {
+		return
+	}
+	if m, ok := s.before.For(req.Host).Match(req.Method, req.RawPath); ok && m.Route.Emulated() {
+		resp.Explanation = strings.TrimSuffix(resp.Explanation, ".") +
+			fmt.Sprintf(". Route %s was removed from the template by deployment %d.", m.Route.Key(), s.deployment)
+	}
 }
 
 // assignIDs gives the request the ids its API type uses: a UUID request id
@@ -293,12 +344,12 @@ func (g *Gateway) assignIDs(req *apigw.Request, t config.APIType) {
 // (or IAM authorization) and its API key, as API Gateway runs them. It
 // records the step on the exchange, puts what it established on the
 // request for the event, and returns the answer when access is refused.
-func (g *Gateway) authorize(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange) *apigw.Response {
-	if g.access == nil {
+func (g *Gateway) authorize(ctx context.Context, access Access, m *apigw.Match, req *apigw.Request, x *exchange.Exchange) *apigw.Response {
+	if access == nil {
 		return nil
 	}
 	x.Timings.RouteMatchedMs = ms(g.now().Sub(req.Time))
-	d := g.access.Authorize(ctx, m, req)
+	d := access.Authorize(ctx, m, req)
 	x.Authorizer = d.Step
 	req.Auth = d.Auth
 	if d.Refused != nil {
@@ -307,7 +358,7 @@ func (g *Gateway) authorize(ctx context.Context, m *apigw.Match, req *apigw.Requ
 	return nil
 }
 
-func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string, tr *pendingTrace) *apigw.Response {
+func (g *Gateway) invoke(ctx context.Context, access Access, m *apigw.Match, req *apigw.Request, x *exchange.Exchange, target string, tr *pendingTrace) *apigw.Response {
 	fn := m.Route.Function
 	if target != "" {
 		fn = target
@@ -318,8 +369,8 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 	}
 	// A replay aimed at another target is the user's choice; a route's own
 	// function is invoked only if its policy lets API Gateway.
-	if g.access != nil && target == "" {
-		if ok, why := g.access.MayInvoke(fn, m); !ok {
+	if access != nil && target == "" {
+		if ok, why := access.MayInvoke(fn, m); !ok {
 			return apigw.PermissionDenied(m, req, upperFirst(why))
 		}
 	}
@@ -348,6 +399,10 @@ func (g *Gateway) invoke(ctx context.Context, m *apigw.Match, req *apigw.Request
 	}
 	if res != nil {
 		recordResult(x, res)
+		// Served by the later of the routes' deployment and that of the
+		// code that ran (an environment started before a deployment that
+		// did not change its function runs on).
+		x.Deployment = max(x.Deployment, res.Deployment)
 	} else {
 		x.Function.Target = "local"
 	}
@@ -402,6 +457,7 @@ func errorType(err error, ctx context.Context) string {
 func recordResult(x *exchange.Exchange, res *lambda.Result) {
 	x.Function.Target = res.Target
 	x.Function.Cold = res.Cold
+	x.Function.Version = res.Version
 	x.Function.RawResponse = rawJSON(res.Payload)
 	x.Logs, x.LogsTruncated = res.Log, res.LogTruncated
 	x.Timings.InitDurationMs = ms(res.InitDuration)
@@ -532,6 +588,7 @@ func InvokeExchange(session, fn string, event []byte, res *lambda.Result, err er
 	}
 	recordResult(x, res)
 	x.RequestID = res.RequestID
+	x.Deployment = res.Deployment
 	h := map[string][]string{"Content-Type": {"application/json"}, "X-Amz-Executed-Version": {"$LATEST"}}
 	if res.FunctionError != "" {
 		h["X-Amz-Function-Error"] = []string{res.FunctionError}

@@ -137,7 +137,7 @@ func newID() string {
 // WebSocket API's stage and calls to the @connections API. It reports
 // whether it answered r.
 func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) bool {
-	router := g.router.For(r.Host)
+	router := g.current.Load().router.For(r.Host)
 	apis := router.WebSocketAPIs()
 	if len(apis) == 0 {
 		return false

@@ -36,8 +36,8 @@ func (m *Manager) code(ctx context.Context, fn *config.Function) (codeDir, error
 			return codeDir{}, fmt.Errorf("function %s: %w", fn.Name, err)
 		}
 		src := ""
-		if m.project.Path != "" {
-			src = filepath.Dir(m.project.Path)
+		if path := m.project.Load().Path; path != "" {
+			src = filepath.Dir(path)
 		}
 		return codeDir{dir: dir, src: src}, nil
 	}

@@ -34,12 +34,24 @@ type Code struct {
 	// LayerDirs are the layers' contents (what Lambda extracts into /opt),
 	// in the function's layer order. nil until Active.
 	LayerDirs []string
-	// Updated is when the code was last prepared.
+	// Updated is when the code was last prepared, and Took how long
+	// that took (a build, mostly).
 	Updated time.Time
+	Took    time.Duration
+	// Version identifies the code (12 hex digits of its sources'
+	// digest), and Deployment numbers the deployment that made it.
+	Version    string
+	Deployment int64
+	// Updating: a deployment is preparing its code anew (Lambda's
+	// LastUpdateStatus InProgress); the code above serves until it ends.
+	Updating bool
+	// UpdateErr is why the last deployment's build failed while the
+	// code above kept serving (LastUpdateStatus Failed).
+	UpdateErr error
 }
 
 // Functions are the project's functions, local and remote, in template order.
-func (m *Manager) Functions() []*config.Function { return m.project.Functions }
+func (m *Manager) Functions() []*config.Function { return m.project.Load().Functions }
 
 // Code reports how the local function name (logical name, physical name or
 // ARN) stands. A remote or unknown function is Inactive with no code.
@@ -49,7 +61,7 @@ func (m *Manager) Code(name string) Code {
 		return Code{State: StateInactive}
 	}
 	m.mu.Lock()
-	p := m.preps[fn.Name]
+	p, updating, failed := m.preps[fn.Name], m.nexts[fn.Name] != nil, m.failed[fn.Name]
 	m.mu.Unlock()
 	if p == nil {
 		return Code{State: StateInactive}
@@ -60,13 +72,18 @@ func (m *Manager) Code(name string) Code {
 		return Code{State: StatePending}
 	}
 	if p.err != nil {
-		return Code{State: StateFailed, Err: p.err, Updated: p.at}
+		return Code{State: StateFailed, Err: p.err, Updated: p.at, Took: p.took, Updating: updating}
 	}
 	var layers []string
 	for _, l := range p.cmd.layers {
 		layers = append(layers, l.dir)
 	}
-	return Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at}
+	c := Code{State: StateActive, Dir: p.cmd.dir, LayerDirs: layers, Updated: p.at, Took: p.took,
+		Version: p.cmd.version, Deployment: p.cmd.deployment, Updating: updating}
+	if failed != nil {
+		c.UpdateErr = failed.err
+	}
+	return c
 }
 
 // ARN is the function's ARN: its remote ARN, or the local one GetFunction

@@ -22,8 +22,15 @@ import (
 // env is one execution environment: a function process and the Runtime API
 // endpoint that only it talks to. It runs one invocation at a time.
 type env struct {
-	id     string // its processes carry envMarker=id
-	fn     *config.Function
+	id string // its processes carry envMarker=id
+	fn *config.Function
+	// gen, deployment and version are those of the code it runs (command's).
+	gen        uint64
+	deployment int64
+	version    string
+	// fresh: started ahead of any invoke (a deployment's trial); its
+	// first invocation reports its init. Only the pool's holder uses it.
+	fresh  bool
 	logger *slog.Logger
 	procs  *procTracker
 	cmd    *exec.Cmd
@@ -81,15 +88,18 @@ func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec
 		return nil, fmt.Errorf("listen for runtime API of %s: %w", fn.Name, err)
 	}
 	e := &env{
-		id:     procs.ids.next(),
-		fn:     fn,
-		logger: logger,
-		procs:  procs,
-		next:   make(chan *invocation),
-		ready:  make(chan struct{}),
-		exited: make(chan struct{}),
-		stop:   make(chan struct{}),
-		swept:  make(chan struct{}),
+		id:         procs.ids.next(),
+		fn:         fn,
+		gen:        spec.gen,
+		deployment: spec.deployment,
+		version:    spec.version,
+		logger:     logger,
+		procs:      procs,
+		next:       make(chan *invocation),
+		ready:      make(chan struct{}),
+		exited:     make(chan struct{}),
+		stop:       make(chan struct{}),
+		swept:      make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)

@@ -59,7 +59,7 @@ func (m *Manager) buildEsbuild(fn *config.Function) (codeDir, error) {
 	if err != nil {
 		return codeDir{}, fmt.Errorf("%s: esbuild: %w", where, err)
 	}
-	tree, err := hashTree(fn.CodeDir)
+	tree, err := m.sums.tree(fn.CodeDir, func(string) bool { return true })
 	if err != nil {
 		return codeDir{}, fmt.Errorf("hash sources: %w", err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -111,7 +113,10 @@ func majorMinor(version, lang string) string {
 }
 
 // probeVersion finds prog on PATH and asks its version, which also proves
-// it runs.
+// it runs, and the program that really runs: a version manager's shim
+// (pyenv, nodenv, asdf) starts another process to pick one, which costs
+// every cold start (120 ms a start for pyenv's here), so functions run the
+// program the probe found behind it.
 func probeVersion(ctx context.Context, prog string) (path, version string, err error) {
 	path, err = exec.LookPath(prog)
 	if err != nil {
@@ -119,11 +124,11 @@ func probeVersion(ctx context.Context, prog string) (path, version string, err e
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	args := []string{"--version"}
+	// "Python 3.11.7" comes on stdout or stderr depending on the version;
+	// asking sys is unambiguous.
+	args, where := []string{"--version"}, []string{"-e", "process.stdout.write(process.execPath)"}
 	if strings.HasPrefix(prog, "python") {
-		// "Python 3.11.7" on stdout or stderr depending on the version;
-		// asking sys is unambiguous.
-		args = []string{"-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"}
+		args, where = []string{"-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"}, []string{"-c", "import sys; print(sys.executable)"}
 	}
 	out, err := exec.CommandContext(ctx, path, args...).Output()
 	if err != nil {
@@ -132,6 +137,12 @@ func probeVersion(ctx context.Context, prog string) (path, version string, err e
 	version = strings.TrimSpace(string(out))
 	if version == "" {
 		return "", "", fmt.Errorf("%s reports no version", path)
+	}
+	out, _ = exec.CommandContext(ctx, path, where...).Output()
+	if real := strings.TrimSpace(string(out)); real != "" && real != path && filepath.IsAbs(real) {
+		if st, err := os.Stat(real); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			path = real
+		}
 	}
 	return path, version, nil
 }

@@ -92,13 +92,27 @@ func TestLocalInterpreter(t *testing.T) {
 		}
 	})
 	t.Run("the exact version's own program is used when present", func(t *testing.T) {
-		// A stand-in for an installed node22: it says it is that version,
-		// and runs the real node.
+		// A stand-in for an installed node22 that is its own program (it
+		// says where it is, as a real node22 would).
 		dir := pathOf(t, map[string]string{"node": node}, map[string]string{
-			"node" + otherNode: fmt.Sprintf("if [ \"$1\" = --version ]; then echo v%s.1.0; exit; fi\nexec %q \"$@\"\n", otherNode, node)})
+			"node" + otherNode: fmt.Sprintf("if [ \"$1\" = --version ]; then echo v%s.1.0; exit; fi\nif [ \"$1\" = -e ]; then printf %%s \"$0\"; exit; fi\nexec %q \"$@\"\n",
+				otherNode, node)})
 		in, err := LocalInterpreter(ctx, "nodejs"+otherNode+".x")
 		if err != nil || in.Path != filepath.Join(dir, "node"+otherNode) || in.Warning != "" {
 			t.Errorf("got %+v, %v; want node%s without a warning", in, err, otherNode)
+		}
+	})
+	t.Run("a version manager's shim is skipped", func(t *testing.T) {
+		// pyenv's, nodenv's and asdf's shims start another process to pick
+		// the program: functions run the program behind them.
+		pathOf(t, nil, map[string]string{"python3": fmt.Sprintf("exec %q \"$@\"\n", python), "node": fmt.Sprintf("exec %q \"$@\"\n", node)})
+		realPy := strings.TrimSpace(version(t, python, "-c", "import sys; print(sys.executable)"))
+		realNode := strings.TrimSpace(version(t, node, "-e", "process.stdout.write(process.execPath)"))
+		if in, err := LocalInterpreter(ctx, "python"+pyMinor); err != nil || in.Path != realPy {
+			t.Errorf("python behind a shim: %+v, %v; want %s", in, err, realPy)
+		}
+		if in, err := LocalInterpreter(ctx, "nodejs"+nodeMajor+".x"); err != nil || in.Path != realNode {
+			t.Errorf("node behind a shim: %+v, %v; want %s", in, err, realNode)
 		}
 	})
 	t.Run("the same major version is no warning", func(t *testing.T) {

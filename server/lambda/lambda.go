@@ -66,6 +66,11 @@ type Result struct {
 	// LogTimes say when the function wrote its output: offsets in Log
 	// where a read began, and its time.
 	LogTimes []LogTime
+	// Deployment is the deployment of the code that ran (see
+	// Manager.Deploy), and Version identifies that code (a digest of its
+	// sources, 12 hex digits); both zero for remote functions.
+	Deployment int64
+	Version    string
 }
 
 // LogTime is one read of a function's output: where in Log, and when.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -66,6 +67,7 @@ func (m *Manager) buildMake(ctx context.Context, id, codeDir string, b *config.B
 		cmd := exec.CommandContext(ctx, "make", "--makefile", manifest, "build-"+id)
 		cmd.Dir = work
 		cmd.Env = append(os.Environ(), "ARTIFACTS_DIR="+artifacts)
+		cancelsGroup(cmd)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		start := time.Now()
@@ -139,4 +141,14 @@ func tail(s string, n int) string {
 		s = s[i+1:]
 	}
 	return "…\n" + s
+}
+
+// cancelsGroup makes cmd a process group of its own that its context's
+// end kills whole: a build superseded by a later save stops at once, with
+// the compilers and recipe shells it started, which would otherwise hold
+// its output pipe open (and Wait with it) until they finished.
+func cancelsGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
 }

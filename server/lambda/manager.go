@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatescope/gatescope/server/awsid"
@@ -44,6 +47,13 @@ type Options struct {
 	// (OTEL_EXPORTER_OTLP_ENDPOINT), and OTLPHeaders what exporters must
 	// send with it (OTEL_EXPORTER_OTLP_HEADERS: the dashboard's token).
 	OTLPEndpoint, OTLPHeaders string
+	// Deployment numbers the code prepared first (see Deploy); results
+	// carry it. 0 when nothing numbers deployments.
+	Deployment int64
+	// Ignore are paths that are no function's code wherever they lie
+	// (gatescope's database and cache): a change to them changes no
+	// function's version.
+	Ignore []string
 }
 
 // DefaultMaxEnvironments is eight environments per CPU. Lambda functions
@@ -55,16 +65,25 @@ func DefaultMaxEnvironments() int { return 8 * runtime.NumCPU() }
 // Manager runs a project's functions: a pool of execution environments per
 // local function, remote functions through the AWS SDK.
 type Manager struct {
-	logger  *slog.Logger
-	project *config.Project
+	logger *slog.Logger
+	// project is what Deploy last deployed.
+	project atomic.Pointer[config.Project]
 	opts    Options
 
-	pools map[string]*pool // by logical name
 	procs *procTracker
+	sums  digester      // of the functions' sources
+	gens  atomic.Uint64 // numbers preparations (preparation.gen)
 
 	mu    sync.Mutex
+	pools map[string]*pool        // by logical name
 	envs  map[*env]struct{}       // every started environment, for Close
-	preps map[string]*preparation // by logical name
+	preps map[string]*preparation // by logical name: the code new environments start from
+	// nexts are redeployments under way, by logical name: invokes wait
+	// for them, then start from what they made (see Deploy).
+	nexts map[string]*preparation
+	// failed are redeployments whose build failed while the code before
+	// them keeps serving, by logical name, until one succeeds.
+	failed map[string]*preparation
 	// preparing bounds the preparations running at once (one per CPU).
 	preparing chan struct{}
 	closed    bool
@@ -104,11 +123,12 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 	}
 	m := &Manager{
 		logger:     logger,
-		project:    project,
 		opts:       opts,
 		pools:      make(map[string]*pool),
 		envs:       make(map[*env]struct{}),
 		preps:      make(map[string]*preparation),
+		nexts:      make(map[string]*preparation),
+		failed:     make(map[string]*preparation),
 		preparing:  make(chan struct{}, runtime.NumCPU()),
 		probes:     make(map[string]probe),
 		cacheLocks: make(map[string]*sync.Mutex),
@@ -116,9 +136,11 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 		stopReaper: make(chan struct{}),
 	}
 	m.buildCtx, m.cancelBuilds = context.WithCancel(context.Background())
+	m.project.Store(project)
+	m.sums.skip = m.notCode
 	// Functions are taken as config made them, defaults filled in.
 	for _, fn := range project.Functions {
-		m.pools[fn.Name] = newPool(m, fn)
+		m.pools[fn.Name] = newPool(m, fn, opts.Deployment)
 	}
 	// Also ends the function processes of a gatescope that was killed
 	// before it could (see procs_linux.go).
@@ -127,21 +149,36 @@ func New(logger *slog.Logger, project *config.Project, opts Options) *Manager {
 	return m
 }
 
+// notCode reports whether path is no function's code: the template, a
+// file it includes, or a path of Options.Ignore (or under one).
+func (m *Manager) notCode(path string) bool {
+	p := m.project.Load()
+	if path == p.Path || slices.Contains(p.Includes, path) {
+		return true
+	}
+	for _, ig := range m.opts.Ignore {
+		if path == ig || strings.HasPrefix(path, ig+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
 // region is where the project's functions run; projects built by hand (not
 // by config.Parse) run in the default region.
 func (m *Manager) region() string {
-	if m.project.Region == "" {
-		return config.DefaultRegion
+	if r := m.project.Load().Region; r != "" {
+		return r
 	}
-	return m.project.Region
+	return config.DefaultRegion
 }
 
 // accountID is the account local functions live in.
 func (m *Manager) accountID() string {
-	if m.project.AccountID == "" {
-		return config.DefaultAccountID
+	if a := m.project.Load().AccountID; a != "" {
+		return a
 	}
-	return m.project.AccountID
+	return config.DefaultAccountID
 }
 
 // Prepare builds what local functions need (Go bootstraps, shipped runtime
@@ -151,7 +188,7 @@ func (m *Manager) accountID() string {
 // for their function's preparation rather than start another.
 func (m *Manager) Prepare(ctx context.Context) error {
 	var preps []*preparation
-	for _, fn := range m.project.Functions {
+	for _, fn := range m.project.Load().Functions {
 		if !fn.Remote() {
 			preps = append(preps, m.startPrepare(fn, true))
 		}
@@ -191,7 +228,7 @@ func (m *Manager) Function(name string) *config.Function {
 	} else if i := strings.IndexByte(name, ':'); i > 0 {
 		name = name[:i] // "Name:qualifier"
 	}
-	for _, fn := range m.project.Functions {
+	for _, fn := range m.project.Load().Functions {
 		if fn.Name == name || fn.FunctionName == name {
 			return fn
 		}
@@ -234,7 +271,34 @@ func (m *Manager) Invoke(ctx context.Context, name string, req Request) (*Result
 		}
 		return r.Invoke(ctx, fn.ARN, req)
 	}
-	return m.pools[fn.Name].invoke(ctx, req)
+	// A redeployment under way: this invoke runs what it makes (or, if
+	// its build fails, on the last good code).
+	if err := m.settle(ctx, fn); err != nil {
+		return nil, err
+	}
+	p := m.pool(fn.Name)
+	if p == nil { // removed by a deployment since Function found it
+		return nil, &ServiceError{Type: "ResourceNotFoundException", Message: "Function not found: " + m.arnFor(name), Status: 404, Err: ErrFunctionNotFound}
+	}
+	return p.invoke(ctx, req)
+}
+
+// pool is the pool of the function named name, nil if there is none.
+func (m *Manager) pool(name string) *pool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.pools[name]
+}
+
+// allPools is every function's pool.
+func (m *Manager) allPools() []*pool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*pool, 0, len(m.pools))
+	for _, p := range m.pools {
+		out = append(out, p)
+	}
+	return out
 }
 
 // Busy reports how many execution environments of a local function are in
@@ -248,7 +312,10 @@ func (m *Manager) Busy(name string) int {
 	if fn == nil || fn.Remote() {
 		return 0
 	}
-	return m.pools[fn.Name].busy()
+	if p := m.pool(fn.Name); p != nil {
+		return p.busy()
+	}
+	return 0
 }
 
 // Close ends every execution environment, with the processes each spawned.
@@ -266,7 +333,7 @@ func (m *Manager) Close() {
 	m.mu.Unlock()
 	close(m.stopReaper)
 	m.cancelBuilds()
-	for _, p := range m.pools {
+	for _, p := range m.allPools() {
 		p.closeAll()
 	}
 	for _, e := range envs {
@@ -290,7 +357,7 @@ func (m *Manager) reapLoop() {
 		case <-m.stopReaper:
 			return
 		case now := <-t.C:
-			for _, p := range m.pools {
+			for _, p := range m.allPools() {
 				if n := p.reap(now.Add(-m.opts.IdleTimeout)); n > 0 {
 					m.logger.Debug("reaped idle environments", slog.String("function", p.fn.Name), slog.Int("count", n))
 				}

@@ -32,10 +32,19 @@ type pool struct {
 	idle  []*env
 	count int           // environments running, idle or starting
 	freed chan struct{} // closed (and replaced) when an environment or a slot frees up
+	// gen is the generation of the code new environments start from
+	// (preparation.gen); an environment of another is stale: it finishes
+	// what it runs, and is never used again. deployment numbers that code
+	// for a function prepared lazily.
+	gen        uint64
+	deployment int64
+	// retired: the function was removed or its configuration replaced
+	// by a deployment; no environment goes back to idle.
+	retired bool
 }
 
-func newPool(m *Manager, fn *config.Function) *pool {
-	p := &pool{m: m, fn: fn, max: m.opts.MaxEnvironments, freed: make(chan struct{})}
+func newPool(m *Manager, fn *config.Function, deployment int64) *pool {
+	p := &pool{m: m, fn: fn, max: m.opts.MaxEnvironments, freed: make(chan struct{}), deployment: deployment}
 	if r := fn.ReservedConcurrency; r != nil {
 		p.max, p.reserved = *r, true
 	}
@@ -105,8 +114,13 @@ func (p *pool) tryAcquire() (e *env, ok bool, freed <-chan struct{}, throttled b
 			p.count--
 			continue
 		default:
-			return e, true, nil, false
 		}
+		if p.stale(e) { // setDeployment ends these; one may be on its way
+			p.count--
+			e.kill()
+			continue
+		}
+		return e, true, nil, false
 	}
 	if p.count < p.max {
 		p.count++
@@ -131,10 +145,84 @@ func (p *pool) busy() int {
 
 func (p *pool) release(e *env) {
 	p.mu.Lock()
-	e.lastUsed = time.Now()
-	p.idle = append(p.idle, e)
+	stale := p.stale(e)
+	if stale {
+		p.count-- // finished on the code it started with: never used again
+	} else {
+		e.lastUsed = time.Now()
+		p.idle = append(p.idle, e)
+	}
 	p.signal()
 	p.mu.Unlock()
+	if stale {
+		e.kill()
+	}
+}
+
+// stale reports whether e runs code other than what new environments
+// start from. Callers hold p.mu.
+func (p *pool) stale(e *env) bool { return p.retired || e.gen != p.gen }
+
+// setCode makes new environments start from the code of preparation
+// generation gen and ends the idle ones that run other code; busy ones end
+// when they finish.
+func (p *pool) setCode(gen uint64, deployment int64) {
+	p.mu.Lock()
+	p.gen, p.deployment = gen, deployment
+	gone := p.dropStale()
+	p.mu.Unlock()
+	for _, e := range gone {
+		e.kill()
+	}
+}
+
+// adopt takes an environment started ahead of any invoke (a deployment's
+// trial of its new code) as an idle one, unless it is stale already or the
+// pool is full.
+func (p *pool) adopt(e *env) {
+	p.mu.Lock()
+	ok := !p.stale(e) && p.count < p.max
+	if ok {
+		p.count++
+		e.lastUsed = time.Now()
+		p.idle = append(p.idle, e)
+		p.signal()
+	}
+	p.mu.Unlock()
+	if !ok {
+		e.kill()
+	}
+}
+
+// retire ends the pool's idle environments and keeps busy ones from
+// going back to idle: its function was removed or replaced.
+func (p *pool) retire() {
+	p.mu.Lock()
+	p.retired = true
+	gone := p.dropStale()
+	p.mu.Unlock()
+	for _, e := range gone {
+		e.kill()
+	}
+}
+
+// dropStale takes the stale environments out of idle and returns them.
+// Callers hold p.mu.
+func (p *pool) dropStale() []*env {
+	var keep, gone []*env
+	for _, e := range p.idle {
+		if p.stale(e) {
+			gone = append(gone, e)
+		} else {
+			keep = append(keep, e)
+		}
+	}
+	p.idle = keep
+	p.count -= len(gone)
+	if len(gone) > 0 {
+		p.signal()
+	}
+	return gone
 }
 
 // discard ends an environment that must not serve again.
@@ -201,12 +289,20 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 	}
 	res := &Result{RequestID: awsid.NewUUID(), Target: "local", Queued: waited}
 	tr, header := p.newTrace(req, res.RequestID, begin)
+	if e != nil && e.fresh {
+		// Started by a deployment before any invoke: its first invocation
+		// reports its init, as a cold start does.
+		e.fresh = false
+		res.Cold, res.InitDuration = true, e.initDur
+		tr.InitStart, tr.InitEnd = e.started, e.started.Add(e.initDur)
+	}
 	if e == nil {
 		var initErr []byte
 		if e, initErr, err = p.coldStart(ctx, res); err != nil {
 			return nil, err
 		}
 		tr.InitStart, tr.InitEnd = e.started, e.started.Add(e.initDur)
+		res.Deployment, res.Version = e.deployment, e.version
 		if initErr != nil {
 			res = p.initFailed(e, res, initErr)
 			tr.InitEnd = time.Now()
@@ -216,6 +312,7 @@ func (p *pool) invokeOnce(ctx context.Context, req Request) (*Result, error) {
 			return res, nil
 		}
 	}
+	res.Deployment, res.Version = e.deployment, e.version
 
 	inv := p.newInvocation(res.RequestID, req, header)
 	out := newLogBuf(MaxLogBytes, LogTailBytes).stamp() // kept as it streams, never more

@@ -36,6 +36,10 @@ type command struct {
 	layers []optLayer // in the function's layer order
 	// env is added after the template's variables (what sam build adds).
 	env []string
+	// gen, deployment and version are those of the preparation that made it.
+	gen        uint64
+	deployment int64
+	version    string
 }
 
 // prepare resolves how to run fn: its code (built, unpacked from a .zip or
@@ -118,7 +122,7 @@ func (m *Manager) prepareBinary(ctx context.Context, fn *config.Function, dir st
 // hash of its sources, and returns the binary's path. A cached build is
 // reused, so a restart with unchanged code starts at once.
 func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir string) (string, error) {
-	key, err := hashTree(srcDir)
+	key, err := m.goKey(fn, srcDir)
 	if err != nil {
 		return "", fmt.Errorf("function %s: hash sources: %w", fn.Name, err)
 	}
@@ -144,6 +148,7 @@ func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir strin
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-o", tmp, ".")
 	cmd.Dir = srcDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cancelsGroup(cmd)
 	start := time.Now()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("function %s: go build in %s failed:\n%s", fn.Name, srcDir, strings.TrimSpace(string(b)))
@@ -155,14 +160,29 @@ func (m *Manager) buildGo(ctx context.Context, fn *config.Function, srcDir strin
 	return out, nil
 }
 
-// hashTree hashes the names and contents of the files under dir, skipping
-// version control, installed packages and build output, plus the platform
-// the build targets.
-func hashTree(dir string) (string, error) {
-	return hashTreeSkipping(dir, ".git", "node_modules", ".aws-sam", ".gatescope")
+// goKey is the cache key of a Go build: the sources in srcDir and, when
+// the module's go.mod lies above it, the module's Go files (packages the
+// build may import from there), plus the platform the build targets.
+func (m *Manager) goKey(fn *config.Function, srcDir string) (string, error) {
+	tree, err := m.sums.tree(srcDir, func(string) bool { return true })
+	if err != nil {
+		return "", err
+	}
+	key := keyOf("go", runtime.GOOS+"/"+runtime.GOARCH, tree)
+	if root := goModuleRoot(fn); root != "" && srcDir == fn.CodeDir {
+		mod, err := m.sums.tree(root, goSource)
+		if err != nil {
+			return "", err
+		}
+		rel, _ := filepath.Rel(root, srcDir)
+		key = keyOf(key, rel, mod)
+	}
+	return key, nil
 }
 
-// hashTreeSkipping is hashTree skipping the directories named in skip.
+// hashTreeSkipping hashes the names and contents of the files under dir,
+// skipping the directories named in skip, plus the platform the build
+// targets.
 func hashTreeSkipping(dir string, skip ...string) (string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

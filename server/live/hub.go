@@ -28,6 +28,10 @@ const (
 	sendBuffer = 64
 	// publishBuffer is how many batches may wait for the hub goroutine.
 	publishBuffer = 256
+	// deployBuffer is how many deployment frames may wait: deployments
+	// come one per save, and a page that missed one asks /api/deployments
+	// when it reconnects.
+	deployBuffer = 16
 	// statsEvery is how often the hub looks at the counts while a client is
 	// connected; a stats frame goes out only when they changed, so a burst
 	// costs at most four frames a second and an idle feed none.
@@ -93,6 +97,14 @@ type StatsMessage struct {
 	Counts
 }
 
+// DeploymentMessage is the frame of a deployment (a reload): sent when it
+// starts and again when its builds end, so a page shows it building and
+// then how it went. Pages keep the newest frame of each id.
+type DeploymentMessage struct {
+	Type       string               `json:"type"` // "deployment"
+	Deployment *exchange.Deployment `json:"deployment"`
+}
+
 // HubOption configures a Hub.
 type HubOption func(*Hub)
 
@@ -132,6 +144,7 @@ type Hub struct {
 	register   chan *client
 	unregister chan *client
 	publish    chan []*exchange.Exchange
+	deploys    chan *websocket.PreparedMessage
 	done       chan struct{} // closed when Run returns
 
 	clients atomic.Int64  // connected clients, read by Publish
@@ -152,6 +165,7 @@ func NewHub(logger *slog.Logger, opts ...HubOption) *Hub {
 		register:   make(chan *client),
 		unregister: make(chan *client),
 		publish:    make(chan []*exchange.Exchange, publishBuffer),
+		deploys:    make(chan *websocket.PreparedMessage, deployBuffer),
 		done:       make(chan struct{}),
 		// Without WithCheckOrigin, gorilla's same-origin check (Origin
 		// equals Host): a page on another site must not read the traffic.
@@ -173,6 +187,27 @@ func (h *Hub) Publish(xs []*exchange.Exchange) {
 	case h.publish <- xs:
 	default:
 		h.dropped.Add(uint64(len(xs)))
+	}
+}
+
+// PublishDeployment sends d's current state to every client. It never
+// blocks: d is encoded at once, so the caller may change it afterwards.
+func (h *Hub) PublishDeployment(d *exchange.Deployment) {
+	if d == nil || h.clients.Load() == 0 {
+		return
+	}
+	b, err := json.Marshal(DeploymentMessage{Type: "deployment", Deployment: d})
+	var msg *websocket.PreparedMessage
+	if err == nil {
+		msg, err = websocket.NewPreparedMessage(websocket.TextMessage, b)
+	}
+	if err != nil {
+		h.log.Error("live feed: encode deployment", slog.Any("err", err))
+		return
+	}
+	select {
+	case h.deploys <- msg:
+	default:
 	}
 }
 
@@ -234,6 +269,11 @@ func (h *Hub) Run(ctx context.Context) {
 			sent = cur
 			h.broadcast(clients, msg)
 			setClients()
+		case msg := <-h.deploys:
+			if len(clients) > 0 {
+				h.broadcast(clients, msg)
+				setClients()
+			}
 		case xs := <-h.publish:
 			if len(clients) == 0 {
 				continue

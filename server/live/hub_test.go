@@ -266,3 +266,36 @@ func TestMessageJSON(t *testing.T) {
 }
 
 func ex(i int) *exchange.Exchange { return &exchange.Exchange{ID: fmt.Sprintf("x%04d", i)} }
+
+// TestHubDeployments: a deployment's frames carry its state when each was
+// published, in order, beside exchange frames.
+func TestHubDeployments(t *testing.T) {
+	h, srv := startHub(t)
+	h.PublishDeployment(&exchange.Deployment{ID: 1}) // nobody connected: nothing queued
+	c := dial(t, srv, "")
+	waitClients(t, h, 1)
+	d := &exchange.Deployment{ID: 14, Trigger: exchange.TriggerCode, Status: exchange.DeployBuilding,
+		Functions: []exchange.DeployedFunction{{Name: "Hello", Change: "code", Status: exchange.DeployBuilding}}}
+	h.PublishDeployment(d)
+	d.Status, d.Functions[0].Status, d.Functions[0].Error = exchange.DeployFailed, exchange.DeployFailed, "main.go:3:1: syntax error"
+	h.PublishDeployment(d)
+	h.Publish([]*exchange.Exchange{ex(1)})
+	// Deployment frames keep their order; an exchanges frame, published on
+	// its own channel, may come before, between or after them.
+	wants, sawExchanges := []string{exchange.DeployBuilding, exchange.DeployFailed}, false
+	for len(wants) > 0 || !sawExchanges {
+		typ, b := readFrame(t, c)
+		if typ == "exchanges" {
+			sawExchanges = true
+			continue
+		}
+		var m DeploymentMessage
+		if len(wants) == 0 || json.Unmarshal(b, &m) != nil || typ != "deployment" || m.Deployment.ID != 14 || m.Deployment.Status != wants[0] {
+			t.Fatalf("frame %s, want deployment 14 %v", b, wants)
+		}
+		if wants[0] == exchange.DeployFailed && m.Deployment.Functions[0].Error != "main.go:3:1: syntax error" {
+			t.Errorf("failed frame: %s", b)
+		}
+		wants = wants[1:]
+	}
+}

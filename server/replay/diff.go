@@ -48,6 +48,10 @@ type Diff struct {
 	// MaxChanges changes, or more work than the bodies' size warrants);
 	// Changes then holds what was found until then. "" when complete.
 	Incomplete string `json:"incomplete,omitempty"`
+	// Since is the deployment the difference dates from, when the replay
+	// ran on a later deployment than the original and one between them
+	// changed what it runs (see Verdict).
+	Since *Since `json:"since,omitempty"`
 }
 
 // MaxChanges bounds the changes a diff lists: past it the comparison

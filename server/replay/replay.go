@@ -51,6 +51,9 @@ type Store interface {
 	InsertExchanges(ctx context.Context, xs []*exchange.Exchange) error
 	Exchanges(ctx context.Context, f store.Filter) ([]*exchange.Exchange, string, error)
 	Session(ctx context.Context, idOrName string) (*store.Session, error)
+	// DeploymentsBetween says what was deployed between an original and
+	// its replay (Diff.Since).
+	DeploymentsBetween(ctx context.Context, after, upto int64) ([]*exchange.Deployment, error)
 }
 
 var _ Store = (*store.DB)(nil)

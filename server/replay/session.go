@@ -132,6 +132,7 @@ func (r *Replayer) ReplaySession(ctx context.Context, session string, opts Sessi
 					continue
 				}
 				res.Replay, res.Diff = x, Compare(res.Original, x, opts.Ignore)
+				r.since(ctx, res.Diff, res.Original, x)
 			}
 		})
 	}
@@ -163,7 +164,9 @@ func (r *Replayer) ReplayOne(ctx context.Context, id string, e Edit, ignore []st
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Original: orig, Replay: x, Diff: Compare(orig, x, ignore)}, nil
+	d := Compare(orig, x, ignore)
+	r.since(ctx, d, orig, x)
+	return &Result{Original: orig, Replay: x, Diff: d}, nil
 }
 
 // sessionExchanges returns every exchange of a session, oldest first.
@@ -226,5 +229,6 @@ func (r *Replayer) DiffOf(ctx context.Context, id, against string, ignore []stri
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("diff %s against %s: %w", id, rep.ID, err)
 	}
+	r.since(ctx, d, orig, rep)
 	return d, orig, rep, nil
 }

@@ -47,6 +47,8 @@ func routes(d Deps) *http.ServeMux {
 	handle("GET /api/connections/{id}", dash.GetConnection)
 	handle("POST /api/connections/{id}/messages", dash.SendMessage)
 	handle("POST /api/connections/{id}/posts", dash.PostMessage)
+	handle("GET /api/deployments", dash.ListDeployments)
+	handle("GET /api/deployments/{id}", dash.GetDeployment)
 	mux.Handle("GET /api/live", d.Live)
 	handle("/api/", dash.APINotFound)
 

@@ -12,6 +12,7 @@
 //   Feed     the websocket, reconnecting with jittered backoff
 //   Bar      the live state, the counters and the pause button
 import { api, filterOf, filterQuery, formatMs, formatTime, hook, href, matches, summarize } from './common.js';
+import { Deployments } from './deploys.js';
 
 // In a burst (more than burstSize rows waiting) the table is redrawn at most
 // every burstGap ms, so the tab keeps idle frames between batches instead of
@@ -38,6 +39,7 @@ export function initList() {
   hook('filters').querySelectorAll('select').forEach(s => s.addEventListener('change', () => s.form.requestSubmit()));
 
   if (tbody.dataset.live !== 'true') return;
+  const deploys = new Deployments(hook('deploys'));
   const filter = filterOf(params, tbody.dataset.session);
   // With a text search or a service map node only the server knows what matches.
   const searching = filter.q !== '' || filter.node !== '';
@@ -52,6 +54,7 @@ export function initList() {
     open() {
       bar.setConnected(true, queue.paused);
       catchup.request(); // what was stored while we were not listening
+      deploys.refresh(); // and deployed
     },
     lost(wasConnected) {
       if (wasConnected) bar.setConnected(false, queue.paused);
@@ -59,6 +62,10 @@ export function initList() {
     frame(m) {
       if (m.type === 'stats') {
         bar.setCounts(m);
+        return;
+      }
+      if (m.type === 'deployment') {
+        deploys.update(m.deployment);
         return;
       }
       if (m.type !== 'exchanges') return;

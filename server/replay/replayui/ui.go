@@ -97,7 +97,7 @@ const (
 // DiffView builds the diff page's view model.
 func DiffView(d *replay.Diff, orig, rep *exchange.Exchange, hist web.HistoryView) web.DiffView {
 	v := web.DiffView{
-		Class: string(d.Class), ClassKey: classKey(d.Class),
+		Class: d.Verdict(), ClassKey: classKey(d.Class),
 		EditHref:   "/exchanges/" + orig.ID + "/edit",
 		History:    hist,
 		BodyTitle:  "Body",
