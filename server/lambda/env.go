@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -205,7 +206,10 @@ func (e *env) handleNext(w http.ResponseWriter, r *http.Request) {
 		if inv.cognito != "" {
 			h["Lambda-Runtime-Cognito-Identity"] = []string{inv.cognito}
 		}
-		h["Content-Type"] = []string{"application/json"}
+		h["Content-Type"] = jsonType
+		// Known up front: net/http would chunk an event over its 2 KB
+		// buffer, and the runtime's client would read it in pieces.
+		h["Content-Length"] = []string{strconv.Itoa(len(inv.payload))}
 		w.WriteHeader(http.StatusOK)
 		w.Write(inv.payload)
 	case <-e.stop:
@@ -247,9 +251,7 @@ func (e *env) handleResponse(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
+	writeAccepted(w)
 	inv.done <- reply{payload: body, finished: time.Now()}
 }
 
@@ -261,9 +263,7 @@ func (e *env) handleError(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
 	body = normalizeErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
+	writeAccepted(w)
 	inv.done <- reply{payload: body, isError: true, finished: time.Now(),
 		cause: errorCause(r.Header.Get("Lambda-Runtime-Function-Xray-Error-Cause"))}
 }
@@ -274,9 +274,7 @@ func (e *env) handleInitError(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	e.initErr = body
 	e.mu.Unlock()
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
+	writeAccepted(w)
 }
 
 // errorCause is a runtime's Lambda-Runtime-Function-Xray-Error-Cause (an
@@ -302,6 +300,24 @@ func normalizeErrorBody(body []byte, errType string) []byte {
 	}
 	return errorPayload(errType, string(b))
 }
+
+// accepted is the Runtime API's answer to a posted response or error.
+var accepted = []byte(`{"status":"OK"}`)
+
+// acceptedLength is accepted's Content-Length header value, made once.
+var acceptedLength = []string{strconv.Itoa(len(accepted))}
+
+func writeAccepted(w http.ResponseWriter) {
+	h := w.Header()
+	h["Content-Type"] = jsonType
+	h["Content-Length"] = acceptedLength
+	w.WriteHeader(http.StatusAccepted)
+	w.Write(accepted)
+}
+
+// jsonType is the Content-Type header value of the Runtime API's answers.
+// Header values are never modified by net/http, so one slice serves all.
+var jsonType = []string{"application/json"}
 
 func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
 	w.Header()["Content-Type"] = []string{"application/json"}
@@ -329,10 +345,19 @@ func (e *env) maxMemoryMB() int {
 const memoryRefresh = 100 * time.Millisecond
 
 func readPeakMB(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	// Three system calls: os.ReadFile would add a stat, an epoll
+	// registration the kernel refuses for /proc, and fcntls undoing it.
+	fd, err := syscall.Open("/proc/"+strconv.Itoa(pid)+"/status", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return 0
 	}
+	var buf [4096]byte // VmHWM is within the first kilobyte
+	n, err := syscall.Read(fd, buf[:])
+	syscall.Close(fd)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	b := buf[:n]
 	i := bytes.Index(b, []byte("VmHWM:"))
 	if i < 0 {
 		return 0
