@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ func main() {
 	every := flag.Int64("every", 100_000, "requests per row")
 	c := flag.Int("c", 16, "connections")
 	pid := flag.Int("pid", 0, "process whose memory is reported (and its tree)")
+	stats := flag.String("stats", "", "gatescope's /api/stats URL: captured and dropped exchanges per row")
 	flag.Parse()
 	if *url == "" || *pid == 0 || !strings.HasPrefix(*url, "http://127.0.0.1:") {
 		log.Fatal("soakload: -url http://127.0.0.1:… and -pid are needed (loopback only)")
@@ -61,7 +63,7 @@ func main() {
 	}
 	go func() { wg.Wait(); close(rows) }()
 
-	fmt.Printf("%10s %9s %8s %14s %14s\n", "requests", "req/s", "non-2xx", "gatescope MB", "with fns MB")
+	fmt.Printf("%10s %9s %8s %14s %14s %10s %9s\n", "requests", "req/s", "non-2xx", "gatescope MB", "with fns MB", "captured", "dropped")
 	last, lastBad := time.Now(), int64(0)
 	var first, final [2]float64 // req/s, RSS of gatescope
 	for d := range rows {
@@ -69,7 +71,8 @@ func main() {
 		rps := float64(*every) / now.Sub(last).Seconds()
 		own, tree := rssMB(*pid), treeRSSMB(*pid)
 		b := bad.Load()
-		fmt.Printf("%10d %9.0f %8d %14.1f %14.1f\n", d, rps, b-lastBad, own, tree)
+		captured, dropped := captureCounts(*stats)
+		fmt.Printf("%10d %9.0f %8d %14.1f %14.1f %10s %9s\n", d, rps, b-lastBad, own, tree, captured, dropped)
 		if first[0] == 0 {
 			first = [2]float64{rps, own}
 		}
@@ -80,6 +83,24 @@ func main() {
 		fmt.Printf("last ÷ first: throughput %.2f, gatescope RSS %.2f; non-2xx in all: %d\n",
 			final[0]/first[0], final[1]/first[1], bad.Load())
 	}
+}
+
+// captureCounts reads gatescope's capture counters, "-" when not asked
+// or not answered.
+func captureCounts(url string) (captured, dropped string) {
+	if url == "" {
+		return "-", "-"
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		return "-", "-"
+	}
+	defer resp.Body.Close()
+	var st struct{ Captured, Dropped *int64 }
+	if json.NewDecoder(resp.Body).Decode(&st) != nil || st.Captured == nil || st.Dropped == nil {
+		return "-", "-"
+	}
+	return strconv.FormatInt(*st.Captured, 10), strconv.FormatInt(*st.Dropped, 10)
 }
 
 // rssMB is a process's resident set (VmRSS) in MB; 0 if unknown.
