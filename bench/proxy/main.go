@@ -4,6 +4,7 @@
 package main
 
 import (
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
@@ -20,5 +21,7 @@ func main() {
 	// As many idle connections to the target as wrk opens to us, so every
 	// request reuses one (the default keeps 2 per host).
 	p.Transport = &http.Transport{MaxIdleConnsPerHost: 256}
+	// wrk ends with requests in flight: each would log "context canceled".
+	p.ErrorLog = log.New(io.Discard, "", 0)
 	log.Fatal(http.ListenAndServe(os.Args[1], p))
 }
