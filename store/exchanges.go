@@ -138,6 +138,12 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 		return err
 	}
 	defer ins.Close()
+	var traceIns *sql.Stmt
+	defer func() {
+		if traceIns != nil {
+			traceIns.Close()
+		}
+	}()
 	sessions := map[string]string{} // as given → id
 	for _, x := range xs {
 		sid, ok := sessions[x.Session]
@@ -195,7 +201,7 @@ func (db *DB) insertExchangesTx(ctx context.Context, tx *sql.Tx, xs []*exchange.
 		if err := annotateTx(ctx, tx, x, now); err != nil {
 			return fmt.Errorf("exchange %s: %w", x.ID, err)
 		}
-		if err := insertTraceTx(ctx, tx, x); err != nil {
+		if err := insertTrace(ctx, tx, &traceIns, x); err != nil {
 			return fmt.Errorf("exchange %s: trace: %w", x.ID, err)
 		}
 	}

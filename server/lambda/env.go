@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
@@ -34,7 +33,7 @@ type env struct {
 	logger *slog.Logger
 	procs  *procTracker
 	cmd    *exec.Cmd
-	srv    *http.Server
+	ln     net.Listener // the Runtime API's (runtimeapi.go)
 	logs   *logSink
 
 	next   chan *invocation // handed to the runtime's waiting GET /next
@@ -52,6 +51,8 @@ type env struct {
 	polled atomic.Int64 // unix ns of the runtime's last GET /next: the end of Overhead
 
 	mu        sync.Mutex
+	conns     map[net.Conn]struct{} // the Runtime API's open connections
+	waiting   chan struct{}         // closed to end the GET /next waiting now
 	cur       *invocation
 	initErr   []byte // body of POST /runtime/init/error
 	lastUsed  time.Time
@@ -101,14 +102,7 @@ func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec
 		stop:       make(chan struct{}),
 		swept:      make(chan struct{}),
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", e.handleNext)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", e.handleResponse)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", e.handleError)
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", e.handleInitError)
-	// No read or write timeout: GET /next is a long poll that lasts until
-	// the next event. Request heads must still arrive promptly.
-	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	e.ln = ln
 
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -122,11 +116,11 @@ func startEnv(logger *slog.Logger, procs *procTracker, fn *config.Function, spec
 	e.cmd = cmd
 	e.logs = newLogSink(pr)
 	e.started = time.Now()
-	go e.srv.Serve(ln) // after every field the handlers read is set
+	go e.serveRuntimeAPI(ln) // after every field the handlers read is set
 	if err := procs.start(cmd, e.id); err != nil {
 		pw.Close()
 		pr.Close()
-		e.srv.Close()
+		e.closeConns()
 		return nil, fmt.Errorf("start %s for function %s: %w", spec.path, fn.Name, err)
 	}
 	pw.Close() // the child holds its copy; EOF comes when every writer is gone
@@ -152,7 +146,7 @@ func (e *env) kill() {
 				close(e.swept)
 			}()
 		}
-		e.srv.Close()
+		e.closeConns()
 	})
 }
 
@@ -182,37 +176,6 @@ func (e *env) waitReady(ctx context.Context, limit time.Duration) ([]byte, error
 	}
 }
 
-func (e *env) handleNext(w http.ResponseWriter, r *http.Request) {
-	e.polled.Store(time.Now().UnixNano())
-	e.readyOnce.Do(func() {
-		e.initDur = time.Since(e.started)
-		close(e.ready)
-	})
-	select {
-	case inv := <-e.next:
-		inv.started = time.Now()
-		e.mu.Lock()
-		e.cur = inv
-		e.mu.Unlock()
-		h := w.Header()
-		h["Lambda-Runtime-Aws-Request-Id"] = []string{inv.id}
-		h["Lambda-Runtime-Deadline-Ms"] = []string{strconv.FormatInt(inv.deadline.UnixMilli(), 10)}
-		h["Lambda-Runtime-Invoked-Function-Arn"] = []string{inv.arn}
-		h["Lambda-Runtime-Trace-Id"] = []string{inv.traceID}
-		if inv.clientCtx != "" {
-			h["Lambda-Runtime-Client-Context"] = []string{inv.clientCtx}
-		}
-		if inv.cognito != "" {
-			h["Lambda-Runtime-Cognito-Identity"] = []string{inv.cognito}
-		}
-		h["Content-Type"] = []string{"application/json"}
-		w.WriteHeader(http.StatusOK)
-		w.Write(inv.payload)
-	case <-e.stop:
-	case <-r.Context().Done():
-	}
-}
-
 // take returns the running invocation if its id is id, and ends it: a
 // second response for the same id is an invalid request id, as in Lambda.
 func (e *env) take(id string) *invocation {
@@ -224,59 +187,6 @@ func (e *env) take(id string) *invocation {
 	}
 	e.cur = nil
 	return inv
-}
-
-func (e *env) handleResponse(w http.ResponseWriter, r *http.Request) {
-	inv := e.take(r.PathValue("id"))
-	if inv == nil {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes+1))
-	if err != nil {
-		inv.done <- reply{payload: errorPayload("Runtime.ExitError", "reading the response: "+err.Error()), isError: true, finished: time.Now()}
-		return
-	}
-	if len(body) > MaxResponseBytes {
-		msg := fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes)
-		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", msg)
-		inv.done <- reply{
-			payload:  errorPayload("Function.ResponseSizeTooLarge", fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes)),
-			isError:  true,
-			finished: time.Now(),
-		}
-		return
-	}
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
-	inv.done <- reply{payload: body, finished: time.Now()}
-}
-
-func (e *env) handleError(w http.ResponseWriter, r *http.Request) {
-	inv := e.take(r.PathValue("id"))
-	if inv == nil {
-		writeRuntimeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
-		return
-	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
-	body = normalizeErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
-	inv.done <- reply{payload: body, isError: true, finished: time.Now(),
-		cause: errorCause(r.Header.Get("Lambda-Runtime-Function-Xray-Error-Cause"))}
-}
-
-func (e *env) handleInitError(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, MaxResponseBytes))
-	body = normalizeErrorBody(body, r.Header.Get("Lambda-Runtime-Function-Error-Type"))
-	e.mu.Lock()
-	e.initErr = body
-	e.mu.Unlock()
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(http.StatusAccepted)
-	io.WriteString(w, `{"status":"OK"}`)
 }
 
 // errorCause is a runtime's Lambda-Runtime-Function-Xray-Error-Cause (an
@@ -303,12 +213,6 @@ func normalizeErrorBody(body []byte, errType string) []byte {
 	return errorPayload(errType, string(b))
 }
 
-func writeRuntimeError(w http.ResponseWriter, status int, errType, msg string) {
-	w.Header()["Content-Type"] = []string{"application/json"}
-	w.WriteHeader(status)
-	w.Write(errorPayload(errType, msg))
-}
-
 // maxMemoryMB is the process's peak resident set (VmHWM), rounded up to MB;
 // 0 where /proc is not available. Reading /proc/<pid>/status costs about as
 // much as the rest of a warm invoke, and the peak only grows, so it is read
@@ -329,10 +233,19 @@ func (e *env) maxMemoryMB() int {
 const memoryRefresh = 100 * time.Millisecond
 
 func readPeakMB(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	// Three system calls: os.ReadFile would add a stat, an epoll
+	// registration the kernel refuses for /proc, and fcntls undoing it.
+	fd, err := syscall.Open("/proc/"+strconv.Itoa(pid)+"/status", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return 0
 	}
+	var buf [4096]byte // VmHWM is within the first kilobyte
+	n, err := syscall.Read(fd, buf[:])
+	syscall.Close(fd)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	b := buf[:n]
 	i := bytes.Index(b, []byte("VmHWM:"))
 	if i < 0 {
 		return 0

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"context"
-	"net/http"
 	"os/exec"
 	"testing"
 )
@@ -17,7 +16,7 @@ func TestWarmEnvironmentDiedBeforeDispatch(t *testing.T) {
 	p := m.pools["GoFn"]
 
 	// A warm environment whose runtime never asks for the next event.
-	dying := &env{fn: fn, cmd: &exec.Cmd{}, srv: &http.Server{}, logs: newLogSink(nil),
+	dying := &env{fn: fn, cmd: &exec.Cmd{}, logs: newLogSink(nil),
 		next: make(chan *invocation), exited: make(chan struct{}), stop: make(chan struct{})}
 	dying.logs.closed = true
 	p.mu.Lock()
