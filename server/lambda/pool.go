@@ -208,10 +208,15 @@ func (p *pool) retire() {
 
 // dropStale takes the stale environments out of idle and returns them.
 // Callers hold p.mu.
-func (p *pool) dropStale() []*env {
+func (p *pool) dropStale() []*env { return p.removeIdle(p.stale) }
+
+// removeIdle takes the idle environments that end says to end out of the
+// pool and returns them, for the caller to kill outside the lock.
+// Callers hold p.mu.
+func (p *pool) removeIdle(end func(*env) bool) []*env {
 	var keep, gone []*env
 	for _, e := range p.idle {
-		if p.stale(e) {
+		if end(e) {
 			gone = append(gone, e)
 		} else {
 			keep = append(keep, e)
@@ -239,19 +244,7 @@ func (p *pool) discard(e *env) {
 // reap ends environments idle since before cutoff and returns how many.
 func (p *pool) reap(cutoff time.Time) int {
 	p.mu.Lock()
-	var keep, gone []*env
-	for _, e := range p.idle {
-		if e.lastUsed.Before(cutoff) {
-			gone = append(gone, e)
-		} else {
-			keep = append(keep, e)
-		}
-	}
-	p.idle = keep
-	p.count -= len(gone)
-	if len(gone) > 0 {
-		p.signal()
-	}
+	gone := p.removeIdle(func(e *env) bool { return e.lastUsed.Before(cutoff) })
 	p.mu.Unlock()
 	for _, e := range gone {
 		e.kill()
