@@ -69,8 +69,12 @@ func TestBrowserMapping(t *testing.T) {
 		 && document.querySelector('[data-testid=step-output-response-template]').innerText.includes('"statuscode": 650')`)
 	screenshot(t, tab, "inspector-mapping.png")
 
-	do("edit the response template", chromedp.Click(chromedp.CSS(`[data-testid=edit-templates]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=edit-response-template]`)),
+	// The link navigates: wait by evaluating in a loop, since a query
+	// begun on the inspector dies with it.
+	do("open edit & replay at its templates", chromedp.Click(chromedp.CSS(`[data-testid=edit-templates]`)))
+	testenv.WaitJS(t, tab, "the edit page with the response template",
+		`location.pathname.includes('/edit') && document.readyState === 'complete' && !!document.querySelector('[data-testid=edit-response-template]')`)
+	do("edit the response template",
 		chromedp.SetValue(chromedp.CSS(`[data-testid=edit-response-template]`), `#set($context.responseOverride.status = 202){"edited": $input.json('$.statuscode')}`),
 		chromedp.Click(chromedp.CSS(`[data-testid=edit-submit]`)))
 	testenv.WaitJS(t, tab, "the diff of the replay through the edited template",
