@@ -84,10 +84,11 @@ func TestBrowserExportImport(t *testing.T) {
 	}
 	if err := chromedp.Do(step, chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=share-row]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=share-row]:nth-child(2) [data-testid=share-link]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=share-inspector]`))); err != nil {
+		chromedp.Click(chromedp.CSS(`[data-testid=share-row]:nth-child(2) [data-testid=share-link]`))); err != nil {
 		t.Fatal(err)
 	}
+	// The link navigates: wait across the navigation.
+	testenv.WaitJS(t, step, "the shared exchange", `document.readyState === 'complete' && !!document.querySelector('[data-testid=share-inspector]')`)
 	if got, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(`[data-testid=share-logs]`))); err != nil || !strings.Contains(got, "ERROR boom") {
 		t.Errorf("shared inspector logs = %q, %v", got, err)
 	}

@@ -227,8 +227,9 @@ func TestBrowserEditAndReplay(t *testing.T) {
 			chromedp.WaitVisible(css(`[data-testid=edit-query]`)),
 			chromedp.SetValue(css(`[data-testid=edit-query]`), "name=browser"),
 			chromedp.Click(css(`[data-testid=edit-submit]`)),
-			chromedp.WaitVisible(css(`[data-testid=diff]`)),
 		)
+		// The replay navigates to its diff: wait across the navigation.
+		testenv.WaitJS(t, ctx, "the replay's diff", `document.readyState === 'complete' && !!document.querySelector('[data-testid=diff]')`)
 		loc, err := chromedp.Run(ctx, chromedp.Location())
 		if err != nil {
 			t.Fatal(err)
@@ -259,8 +260,9 @@ func TestBrowserEditAndReplay(t *testing.T) {
 			chromedp.Click(css(`[data-testid=mode-event]`)),
 			chromedp.SetValue(css(`[data-testid=edit-event]`), string(b)),
 			chromedp.Click(css(`[data-testid=edit-submit]`)),
-			chromedp.WaitVisible(css(`[data-testid=diff]`)),
 		)
+		// The replay navigates to its diff: wait across the navigation.
+		testenv.WaitJS(t, ctx, "the replay's diff", `document.readyState === 'complete' && !!document.querySelector('[data-testid=diff]')`)
 		class, changes := text(t, `[data-testid=diff-class]`), text(t, `[data-testid=changes]`)
 		if class != "changed" || !strings.Contains(changes, "output.body.greeting") || !strings.Contains(changes, "hi event from v1") {
 			t.Errorf("class %q changes %q", class, changes)
