@@ -398,22 +398,7 @@ func (g *Gateway) invoke(ctx context.Context, access Access, m *apigw.Match, req
 	if res != nil {
 		inv.Log = res.Log
 	}
-	var qt *lambda.QueueTimeout
-	if errors.As(err, &qt) {
-		x.Timings.EnvWaitMs = ms(qt.Waited)
-	}
-	if res != nil {
-		recordResult(x, res)
-		// Served by the later of the routes' deployment and that of the
-		// code that ran (an environment started before a deployment that
-		// did not change its function runs on).
-		x.Deployment = max(x.Deployment, res.Deployment)
-	} else {
-		x.Function.Target = "local"
-	}
-	if err != nil {
-		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
-	}
+	recordInvoke(ictx, x, res, err, inv.Detail)
 	return apigw.MapResponse(m, req, inv)
 }
 
@@ -467,8 +452,31 @@ func errorType(err error, ctx context.Context) string {
 	}
 }
 
+// recordInvoke writes an invoke made within ctx into x: how long it waited
+// for an environment, what the function did, and an error's type with
+// detail, its explanation for apigw. Every invoke the gateway makes
+// (proxy, mapped, WebSocket) records itself here.
+func recordInvoke(ctx context.Context, x *exchange.Exchange, res *lambda.Result, err error, detail string) {
+	var qt *lambda.QueueTimeout
+	if errors.As(err, &qt) {
+		x.Timings.EnvWaitMs = ms(qt.Waited)
+	}
+	if res != nil {
+		recordResult(x, res)
+	} else {
+		x.Function.Target = "local"
+	}
+	if err != nil {
+		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ctx), Message: detail}
+	}
+}
+
 // recordResult copies what Lambda answered into the exchange.
 func recordResult(x *exchange.Exchange, res *lambda.Result) {
+	// Served by the later of the routes' deployment and that of the code
+	// that ran (an environment started before a deployment that did not
+	// change its function runs on).
+	x.Deployment = max(x.Deployment, res.Deployment)
 	x.Function.Target = res.Target
 	x.Function.Cold = res.Cold
 	x.Function.Version = res.Version

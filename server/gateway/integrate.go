@@ -62,18 +62,7 @@ func (g *Gateway) invokeMapped(ctx context.Context, m *apigw.Match, req *apigw.R
 	})
 	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
 	inv := invocation(ictx, err, res, fn)
-	var qt *lambda.QueueTimeout
-	if errors.As(err, &qt) {
-		x.Timings.EnvWaitMs = ms(qt.Waited)
-	}
-	if res != nil {
-		recordResult(x, res)
-	} else {
-		x.Function.Target = "local"
-	}
-	if err != nil {
-		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
-	}
+	recordInvoke(ictx, x, res, err, inv.Detail)
 	return inv
 }
 

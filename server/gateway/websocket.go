@@ -284,18 +284,7 @@ func (g *Gateway) invokeRoute(ctx context.Context, api *config.API, route *confi
 	res, err := g.invoker.Invoke(ictx, route.Function, lambda.Request{Payload: event, TraceID: traceID + ";Parent=" + awsid.Hex(8) + ";Sampled=0"})
 	x.Timings.InvokeEndMs = ms(g.now().Sub(start))
 	inv := invocation(ictx, err, res, route.Function)
-	var qt *lambda.QueueTimeout
-	if errors.As(err, &qt) {
-		x.Timings.EnvWaitMs = ms(qt.Waited)
-	}
-	if res != nil {
-		recordResult(x, res)
-	} else {
-		x.Function.Target = "local"
-	}
-	if err != nil {
-		x.Function.Error = &exchange.FunctionError{Type: errorType(err, ictx), Message: inv.Detail}
-	}
+	recordInvoke(ictx, x, res, err, inv.Detail)
 	return inv
 }
 
