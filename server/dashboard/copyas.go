@@ -71,23 +71,40 @@ func clientRequest(x *exchange.Exchange, apiAddr string) sentRequest {
 
 // curlBash is a curl command for bash and other POSIX shells.
 func curlBash(r sentRequest) string {
+	return curl(r, shell{quote: shellQuote, next: " \\\n  ",
+		binary: func(r sentRequest) string { return "printf %s " + shellQuote(r.B64) + " | base64 -d | " }, stdin: "@-"})
+}
+
+// shell is what a curl command's text depends on: how an argument is
+// quoted, how a line continues, and where a binary body comes from.
+type shell struct {
+	quote func(string) string
+	next  string // ends a line and starts the next argument's
+	// binary is what comes before curl for a binary body, which curl
+	// reads from stdin ("@-") or a file.
+	binary func(sentRequest) string
+	stdin  string
+}
+
+// curl is the curl command that sends r again, for sh.
+func curl(r sentRequest, sh shell) string {
 	var b strings.Builder
 	if r.Binary {
-		b.WriteString("printf %s " + shellQuote(r.B64) + " | base64 -d | ")
+		b.WriteString(sh.binary(r))
 	}
 	b.WriteString("curl")
 	if r.Method != http.MethodGet || len(r.Body) > 0 {
-		b.WriteString(" -X " + shellQuote(r.Method))
+		b.WriteString(" -X " + sh.quote(r.Method))
 	}
-	b.WriteString(" " + shellQuote(r.URL))
+	b.WriteString(" " + sh.quote(r.URL))
 	for _, h := range r.Headers {
-		b.WriteString(" \\\n  -H " + shellQuote(h[0]+": "+h[1]))
+		b.WriteString(sh.next + "-H " + sh.quote(h[0]+": "+h[1]))
 	}
 	switch {
 	case r.Binary:
-		b.WriteString(" \\\n  --data-binary @-")
+		b.WriteString(sh.next + "--data-binary " + sh.stdin)
 	case len(r.Body) > 0:
-		b.WriteString(" \\\n  --data-binary " + shellQuote(string(r.Body)))
+		b.WriteString(sh.next + "--data-binary " + sh.quote(string(r.Body)))
 	}
 	return b.String()
 }
@@ -101,25 +118,10 @@ func shellQuote(s string) string {
 // as cURL (cmd)" quotes. cmd cannot pipe binary data from a literal, so a
 // binary body is read from body.bin, the inspector's download.
 func curlCmd(r sentRequest) string {
-	var b strings.Builder
-	if r.Binary {
-		b.WriteString("REM The body is binary: save it as body.bin with the inspector's download link.\r\n")
-	}
-	b.WriteString("curl")
-	if r.Method != http.MethodGet || len(r.Body) > 0 {
-		b.WriteString(" -X " + cmdQuote(r.Method))
-	}
-	b.WriteString(" " + cmdQuote(r.URL))
-	for _, h := range r.Headers {
-		b.WriteString(" ^\r\n  -H " + cmdQuote(h[0]+": "+h[1]))
-	}
-	switch {
-	case r.Binary:
-		b.WriteString(" ^\r\n  --data-binary @body.bin")
-	case len(r.Body) > 0:
-		b.WriteString(" ^\r\n  --data-binary " + cmdQuote(string(r.Body)))
-	}
-	return b.String()
+	return curl(r, shell{quote: cmdQuote, next: " ^\r\n  ", stdin: "@body.bin",
+		binary: func(sentRequest) string {
+			return "REM The body is binary: save it as body.bin with the inspector's download link.\r\n"
+		}})
 }
 
 // cmdQuote quotes s for cmd.exe and the C runtime's argument parser, as
