@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatescope/gatescope/server/testenv"
 )
 
 // harness runs a Watcher and collects its batches.
@@ -203,19 +205,12 @@ func TestNodeModulesMadeLater(t *testing.T) {
 // handles the directory's creation).
 func testWatched(t *testing.T, w *Watcher, dir string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testenv.Eventually(t, 10*time.Second, dir+" watched", func() bool {
 		w.mu.Lock()
+		defer w.mu.Unlock()
 		_, ok := w.dirs[dir]
-		w.mu.Unlock()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is not watched after 10s", dir)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return ok
+	})
 }
 
 // TestTemporaryFiles: a file made and renamed over another (sed -i, an
