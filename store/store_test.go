@@ -238,6 +238,38 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+// TestConnectionPragmas pins what each pool's connections are opened
+// with: the writer keeps temporary files (the insert trigger's statement
+// journal) in memory, readers leave theirs to SQLite's default, and both
+// are in WAL mode with foreign keys on.
+func TestConnectionPragmas(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "g.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []struct {
+		name      string
+		conn      *sql.DB
+		tempStore int // 0 default, 2 memory
+		queryOnly int
+	}{
+		{"writer", db.w, 2, 0},
+		{"reader", db.r, 0, 1},
+	} {
+		var temp, qo, fk int
+		var mode string
+		row := c.conn.QueryRow("SELECT * FROM pragma_temp_store, pragma_query_only, pragma_foreign_keys, pragma_journal_mode")
+		if err := row.Scan(&temp, &qo, &fk, &mode); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if temp != c.tempStore || qo != c.queryOnly || fk != 1 || mode != "wal" {
+			t.Errorf("%s: temp_store %d query_only %d foreign_keys %d journal_mode %s; want %d %d 1 wal",
+				c.name, temp, qo, fk, mode, c.tempStore, c.queryOnly)
+		}
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.db")
