@@ -260,9 +260,11 @@ func startApp(ctx context.Context, logger *slog.Logger, f serveFlags) (*app, err
 			return xs, err
 		}))
 	a.pipeline.Subscribe(a.hub.Publish)
+	retain := newRetention(logger, db, f.retain, f.retainFor)
+	a.pipeline.Subscribe(retain.Written)
 	a.goBG(func() { a.pipeline.Run(runCtx) })
 	a.goBG(func() { a.hub.Run(runCtx) })
-	a.goBG(func() { a.retain(runCtx, f.retain, f.retainFor) })
+	a.goBG(func() { retain.Run(runCtx) })
 	a.goBG(func() { a.prepare(runCtx) })
 
 	sessionID := func() string { return sess.ID }
@@ -510,33 +512,6 @@ func (a *app) health() error {
 
 func (a *app) counters() dashboard.Counters {
 	return dashboard.Counters{Captured: a.pipeline.Written(), Dropped: a.pipeline.Dropped()}
-}
-
-// retain prunes old exchanges in the background.
-func (a *app) retain(ctx context.Context, keep int, age time.Duration) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		var cutoff time.Time
-		if age > 0 {
-			cutoff = time.Now().Add(-age)
-		}
-		if n, err := a.store.Prune(ctx, keep, cutoff); err != nil && ctx.Err() == nil {
-			a.logger.Warn("prune exchanges", slog.Any("err", err))
-		} else if n > 0 {
-			a.logger.Debug("pruned exchanges", slog.Int("count", n))
-		}
-		if n, err := a.store.PruneTraces(ctx); err != nil && ctx.Err() == nil {
-			a.logger.Warn("prune trace documents", slog.Any("err", err))
-		} else if n > 0 {
-			a.logger.Debug("pruned trace documents", slog.Int("count", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // shutdown stops the listeners (draining in-flight requests), flushes the
