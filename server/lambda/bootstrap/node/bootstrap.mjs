@@ -8,7 +8,7 @@
 //
 // Launched as `node <dir>/bootstrap.mjs` with cwd = LAMBDA_TASK_ROOT.
 
-import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
@@ -107,25 +107,108 @@ function apiAddress() {
   return { hostname: api.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(api.slice(i + 1)) };
 }
 const { hostname, port } = apiAddress();
-// Keep-alive: idle pooled sockets are unref'd, so they never keep the event
-// loop alive (which would break the beforeExit rule below).
-const agent = new http.Agent({ keepAlive: true });
+// One keep-alive connection to gatescope's Runtime API, one request at a
+// time (the loop never has two in flight; calls queue behind each other),
+// answers read by hand (gatescope's Runtime API sends Content-Length;
+// chunked answers are read too). Node's http client cost more CPU per
+// invoke than the rest of this loop and the handler together. The socket is unref'd while idle, so it never keeps the
+// event loop alive (which would break the beforeExit rule below).
+let sock = null;   // the connection, or null until the next request dials
+let pending = null; // { resolve, reject } of the request in flight
+let buf = Buffer.alloc(0);
+let queue = Promise.resolve();
+
+function dial() {
+  const s = net.connect({ host: hostname, port });
+  s.setNoDelay(true);
+  // A socket given up on (closed after "Connection: close") may still
+  // report; only the current one's events count.
+  s.on('data', (chunk) => {
+    if (sock !== s) return;
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    answer();
+  });
+  const gone = (err) => {
+    if (sock !== s) return;
+    sock = null;
+    buf = Buffer.alloc(0);
+    const p = pending;
+    pending = null;
+    if (p) p.reject(err || new Error('connection closed by the Runtime API'));
+  };
+  s.on('error', gone);
+  s.on('close', () => gone());
+  return s;
+}
+
+// answer resolves the request in flight once its whole answer is in buf.
+function answer() {
+  if (!pending) return;
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) return;
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const status = Number(lines[0].split(' ')[1]);
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const c = lines[i].indexOf(':');
+    if (c > 0) headers[lines[i].slice(0, c).trim().toLowerCase()] = lines[i].slice(c + 1).trim();
+  }
+  let body, rest;
+  if ((headers['transfer-encoding'] || '').toLowerCase() === 'chunked') {
+    const parts = [];
+    let at = end + 4;
+    for (;;) {
+      const eol = buf.indexOf('\r\n', at);
+      if (eol < 0) return;
+      const size = parseInt(buf.toString('latin1', at, eol), 16);
+      if (size === 0) {
+        const fin = buf.indexOf('\r\n\r\n', eol); // after any trailers
+        if (fin < 0) return;
+        rest = fin + 4;
+        break;
+      }
+      if (buf.length < eol + 2 + size + 2) return;
+      parts.push(buf.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+    body = Buffer.concat(parts).toString('utf8');
+  } else {
+    const len = Number(headers['content-length'] || 0);
+    if (buf.length < end + 4 + len) return;
+    body = buf.toString('utf8', end + 4, end + 4 + len);
+    rest = end + 4 + len;
+  }
+  const close = (headers.connection || '').toLowerCase() === 'close';
+  buf = buf.subarray(rest);
+  const p = pending;
+  pending = null;
+  if (close && sock) {
+    sock.destroy();
+    sock = null;
+  } else if (sock) {
+    sock.unref();
+  }
+  p.resolve({ status, headers, body });
+}
+
+function send(method, p, body, headers) {
+  return new Promise((resolve, reject) => {
+    if (!sock) sock = dial();
+    sock.ref();
+    pending = { resolve, reject };
+    const data = body === undefined ? undefined : Buffer.from(body);
+    let head = `${method} ${p} HTTP/1.1\r\nHost: ${hostname}:${port}\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    if (data) head += `Content-Type: application/json\r\nContent-Length: ${data.length}\r\n`;
+    head += '\r\n';
+    sock.write(data ? Buffer.concat([Buffer.from(head, 'latin1'), data]) : head);
+  });
+}
 
 function request(method, p, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(body);
-    const req = http.request({
-      hostname, port, method, path: p, agent,
-      headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length, ...headers } : headers,
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+  const r = queue.then(() => send(method, p, body, headers));
+  queue = r.catch(() => {});
+  return r;
 }
 
 function fatal(what, err) {
