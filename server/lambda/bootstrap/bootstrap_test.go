@@ -397,6 +397,41 @@ func TestNodeInvoke(t *testing.T) {
 	}
 }
 
+// TestRuntimeAPIConnection pins the bootstraps' own HTTP clients: an
+// event too large for net/http to announce with Content-Length arrives
+// chunked and is read whole, a large result goes out whole, and after an
+// answer that closes the connection the next request dials a new one.
+func TestRuntimeAPIConnection(t *testing.T) {
+	big := strings.Repeat("é", 150<<10) // 300 KB of UTF-8
+	for _, rt := range []struct{ runtime, dir, handler string }{
+		{"nodejs20.x", "testdata/node/cjs", "index.echo"},
+		{"python3.12", "testdata/python", "app.lambda_handler"},
+	} {
+		t.Run(rt.runtime, func(t *testing.T) {
+			t.Parallel()
+			api := newFakeAPI(t)
+			start(t, api, rt.runtime, rt.dir, rt.handler)
+			for _, c := range []struct {
+				ev   invocation
+				want string
+			}{
+				{invocation{id: "big", body: `{"n":"` + big + `"}`}, big},
+				{invocation{id: "closing", body: `{"n":"a"}`, headers: map[string]string{"Connection": "close"}}, "a"},
+				{invocation{id: "after", body: `{"n":"b"}`}, "b"},
+			} {
+				p := api.invoke(t, c.ev)
+				var got struct{ Event struct{ N string } }
+				if err := json.Unmarshal(p.body, &got); err != nil || p.kind != "response" {
+					t.Fatalf("%s: posted %s of %d bytes: %v", c.ev.id, p.kind, len(p.body), err)
+				}
+				if got.Event.N != c.want {
+					t.Errorf("%s: echoed %d bytes, want %d", c.ev.id, len(got.Event.N), len(c.want))
+				}
+			}
+		})
+	}
+}
+
 func TestNodeInitError(t *testing.T) {
 	for _, tc := range []struct{ name, dir, handler, errorType, message string }{
 		{"missing module", "cjs", "nope.handler", "Runtime.ImportModuleError", "Error: Cannot find module 'nope'"},
