@@ -223,8 +223,9 @@ class RuntimeClient:
         self.rfile = None
 
     def close(self):
-        if self.sock is not None:
+        if self.rfile is not None:
             self.rfile.close()
+        if self.sock is not None:
             self.sock.close()
         self.sock = self.rfile = None
 
@@ -239,11 +240,11 @@ class RuntimeClient:
         data = head.encode("latin-1") + b"\r\n" + (body or b"")
         # Reconnect once if gatescope closed the connection.
         for attempt in (0, 1):
-            if self.sock is None:
-                self.sock = socket.create_connection((self.host, self.port))
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.rfile = self.sock.makefile("rb")
             try:
+                if self.sock is None:
+                    self.sock = socket.create_connection((self.host, self.port))
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.rfile = self.sock.makefile("rb")
                 self.sock.sendall(data)
                 status, headers, payload, close = self.answer()
             except (OSError, ValueError):
