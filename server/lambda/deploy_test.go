@@ -439,3 +439,18 @@ func TestSyntaxErrorInANewFile(t *testing.T) {
 		t.Errorf("the error: %v\nwant it to name util.js:2 and no frame of gatescope's runtime client", err)
 	}
 }
+
+// TestInitErrorLeavesOutTheRuntimeClient: a failed deployment quotes the
+// user's frames of an init error's stack, not gatescope's runtime client's
+// (installed under runtimes/<version>/ of the cache).
+func TestInitErrorLeavesOutTheRuntimeClient(t *testing.T) {
+	payload := `{"errorType":"Error","errorMessage":"boom","trace":["Error: boom",` +
+		`"    at Object.<anonymous> (/app/index.js:3:7)",` +
+		`"    at loadModule (file:///home/u/.cache/gatescope/runtimes/3f2a9c0d1e4b/bootstrap.mjs:190:10)"],` +
+		`"stackTrace":["  File \"/home/u/.cache/gatescope/runtimes/77aa00bb11cc/bootstrap.py\", line 90, in load"]}`
+	err := initError(&config.Function{Name: "Fn"}, []byte(payload), "", "")
+	want := "function Fn: the new code fails to start: Error: boom\n    at Object.<anonymous> (/app/index.js:3:7)"
+	if err.Error() != want {
+		t.Errorf("got\n%s\nwant\n%s", err, want)
+	}
+}

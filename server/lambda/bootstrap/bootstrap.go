@@ -20,7 +20,9 @@ package bootstrap
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,15 +76,20 @@ func family(runtime string) string {
 	return ""
 }
 
-// Install writes the runtime's bootstrap into dir (created if needed) and
-// returns the argv that starts it, e.g. ["node", "<dir>/bootstrap.mjs"].
-// The file is only rewritten when its content differs, and then through a
-// rename so a process starting concurrently never reads a half-written script.
+// Install writes the runtime's bootstrap into a directory of dir named for
+// the script's content (created if needed) and returns the argv that
+// starts it, e.g. ["node", "<dir>/<hash>/bootstrap.mjs"]: gatescopes of
+// different versions sharing a cache directory each run their own script,
+// whichever installed last. The file is only rewritten when its content
+// differs, and then through a rename so a process starting concurrently
+// never reads a half-written script.
 func Install(dir, runtime string) ([]string, error) {
 	name, data, ok := Script(runtime)
 	if !ok {
 		return nil, fmt.Errorf("bootstrap: no bootstrap for runtime %q", runtime)
 	}
+	sum := sha256.Sum256(data)
+	dir = filepath.Join(dir, hex.EncodeToString(sum[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}

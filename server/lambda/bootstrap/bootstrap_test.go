@@ -2,6 +2,8 @@ package bootstrap
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -296,6 +298,9 @@ func TestScript(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
+	// Another gatescope's script where an older layout kept it: never run.
+	os.WriteFile(filepath.Join(dir, "bootstrap.mjs"), []byte("another version"), 0o644)
+	sum := sha256.Sum256(Node)
 	for range 2 { // the second call finds the file up to date
 		argv, err := Install(dir, "nodejs22.x")
 		if err != nil {
@@ -303,6 +308,10 @@ func TestScript(t *testing.T) {
 		}
 		if got, err := os.ReadFile(argv[1]); err != nil || !bytes.Equal(got, Node) || argv[0] != "node" {
 			t.Fatalf("Install wrote %v (%v)", argv, err)
+		}
+		// Named for its content, so versions sharing a cache stay apart.
+		if want := filepath.Join(dir, hex.EncodeToString(sum[:6]), "bootstrap.mjs"); argv[1] != want {
+			t.Errorf("installed at %s, want %s", argv[1], want)
 		}
 	}
 	if _, err := Install(dir, "java21"); err == nil {
