@@ -109,6 +109,15 @@ func ExecuteAPIPrefix(api *config.API) (logical, derived string) {
 	return base + api.ID + "/", base + APIID(api.ID) + "/"
 }
 
+// AuthorizerRefARN is an authorizer's execute-api ARN as a template
+// writes it with the authorizer's Ref (its logical id, locally) and as
+// API Gateway invokes the function (the authorizer id), for rewriting as
+// ExecuteAPIPrefix does.
+func AuthorizerRefARN(api *config.API, az *config.Authorizer) (logical, derived string) {
+	l, d := ExecuteAPIPrefix(api)
+	return l + "authorizers/" + az.Name, d + "authorizers/" + AuthorizerID(APIID(api.ID), az.Name)
+}
+
 // IdentityValue reads one identity source from the request: a header
 // (any case), a query string parameter (its last value), a stage
 // variable, or a context value ($context.requestId, sourceIp, ...); ""

@@ -402,3 +402,103 @@ func TestAPIKeyFromAuthorizer(t *testing.T) {
 		t.Errorf("usageIdentifierKey: %d %+v", status(d), d.Auth)
 	}
 }
+
+// TestAuthorizerPermissionByRef: a permission whose SourceArn names the
+// authorizer by its Ref (${Api}/authorizers/${Authorizer}, as
+// serverless-patterns' apigw-lambda-authorizer writes it) allows API
+// Gateway to invoke that authorizer's function, as deployed, where the
+// Ref is the authorizer id the call's ARN carries; another authorizer's
+// Ref does not. Spec: websocket-authorizers-permissions.md, Lambda
+// permissions (authorizers …:<api>/authorizers/<id>).
+func TestAuthorizerPermissionByRef(t *testing.T) {
+	const src = `Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: a}
+  Get:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref Token
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+  Token:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      Name: token
+      Type: TOKEN
+      RestApiId: !Ref Api
+      IdentitySource: method.request.header.authorizationToken
+      AuthorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuthFn.Arn}/invocations
+  TokenTwo:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      Name: token-two
+      Type: TOKEN
+      RestApiId: !Ref Api
+      IdentitySource: method.request.header.authorizationToken
+      AuthorizerUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${OtherFn.Arn}/invocations
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: index.handler}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: auth.handler}
+  OtherFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: nodejs20.x, Handler: other.handler}
+  AuthPerm:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref AuthFn
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Token}
+  OtherPerm:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref OtherFn
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${TokenTwo}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [Get]
+    Properties: {RestApiId: !Ref Api}
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties: {RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: Prod}
+`
+	inv := &fakeInvoker{answer: func(map[string]any) (string, string) { return policy("Allow", "*", `{}`), "" }}
+	h := newHarness(t, src, inv, Options{})
+	if d := h.do("GET", "/", "authorizationToken: Bearer allow"); status(d) != 200 || inv.calls.Load() != 1 {
+		t.Fatalf("the authorizer its permission names: %d %v, %d calls", status(d), d.Refused, inv.calls.Load())
+	}
+	// Each statement names its own authorizer: Token's is not TokenTwo's,
+	// though one logical id extends the other.
+	p, err := config.Parse("/srv/app/template.yaml", []byte(src), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := NewPolicies(p)
+	arn := map[string]string{}
+	for _, az := range p.APIs[0].Authorizers {
+		_, arn[az.Name] = apigw.AuthorizerRefARN(p.APIs[0], az)
+	}
+	for _, c := range []struct {
+		fn, authorizer string
+		want           bool
+	}{
+		{"AuthFn", "Token", true}, {"AuthFn", "TokenTwo", false},
+		{"OtherFn", "TokenTwo", true}, {"OtherFn", "Token", false},
+	} {
+		if ok, why := ps.MayInvoke(c.fn, arn[c.authorizer]); ok != c.want {
+			t.Errorf("%s as %s (%s): %v, want %v; %s", c.fn, c.authorizer, arn[c.authorizer], ok, c.want, why)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,8 +26,9 @@ type Policies struct {
 	account string
 	region  string
 	fns     []*config.Function
-	// rewrite turns ARNs the template wrote with an API's logical id (its
-	// Ref locally) into ARNs with the API id events carry.
+	// rewrite turns ARNs the template wrote with an API's or an
+	// authorizer's logical id (their Refs locally) into ARNs with the ids
+	// API Gateway calls with.
 	rewrite *strings.Replacer
 
 	mu       sync.RWMutex
@@ -41,10 +43,23 @@ type fnPolicy struct {
 
 // NewPolicies builds the policies a project's template declares.
 func NewPolicies(p *config.Project) *Policies {
-	var pairs []string
+	// An authorizer's ARN first: the API's prefix is a prefix of it, and
+	// a Replacer tries its pairs in order. Longer logical ids first, so
+	// one that another extends never matches in its place.
+	type arns struct{ logical, derived string }
+	var azs, apis []arns
 	for _, a := range p.APIs {
+		for _, az := range a.Authorizers {
+			logical, derived := apigw.AuthorizerRefARN(a, az)
+			azs = append(azs, arns{logical, derived})
+		}
 		logical, derived := apigw.ExecuteAPIPrefix(a)
-		pairs = append(pairs, logical, derived)
+		apis = append(apis, arns{logical, derived})
+	}
+	slices.SortStableFunc(azs, func(a, b arns) int { return len(b.logical) - len(a.logical) })
+	var pairs []string
+	for _, r := range append(azs, apis...) {
+		pairs = append(pairs, r.logical, r.derived)
 	}
 	ps := &Policies{account: p.AccountID, region: p.Region, fns: p.Functions, rewrite: strings.NewReplacer(pairs...), policies: map[string]*fnPolicy{}}
 	for _, perm := range p.Permissions {
