@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatescope/gatescope/server/config"
+	"github.com/gatescope/gatescope/server/lambda/bootstrap"
 )
 
 // Hot reload. A deployment replaces what some functions run: their code
@@ -338,7 +339,7 @@ func initError(fn *config.Function, payload []byte, where, printed string) error
 	for _, l := range append(fe.Stack, fe.Trace...) {
 		// Frames of gatescope's own runtime client say nothing of the
 		// user's code, and a first line repeating the error says it twice.
-		if isBootstrapFrame(l) || strings.TrimSpace(l) == fe.Type+": "+fe.Message {
+		if bootstrap.OwnFrame(l) || strings.TrimSpace(l) == fe.Type+": "+fe.Message {
 			continue
 		}
 		lines = append(lines, l)
@@ -476,11 +477,4 @@ func nodeCheckText(out string) string {
 		keep = append(keep, l)
 	}
 	return strings.TrimSpace(strings.Join(keep, "\n"))
-}
-
-// isBootstrapFrame says whether a stack line is in gatescope's runtime
-// client (installed under the cache's runtimes/<version>/).
-func isBootstrapFrame(l string) bool {
-	_, rest, ok := strings.Cut(l, "/runtimes/")
-	return ok && (strings.Contains(rest, "/bootstrap.mjs") || strings.Contains(rest, "/bootstrap.py"))
 }

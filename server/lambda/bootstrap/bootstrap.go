@@ -76,6 +76,27 @@ func family(runtime string) string {
 	return ""
 }
 
+// versionBytes is how much of a script's SHA-256 names its directory.
+const versionBytes = 6
+
+// OwnFrame reports whether a line of a stack trace is in one of these
+// scripts as Install lays them out (<dir>/<version>/<name>): a frame of
+// gatescope's runtime client, which says nothing of the user's code.
+func OwnFrame(line string) bool {
+	for _, name := range []string{"/bootstrap.mjs", "/bootstrap.py"} {
+		i := strings.Index(line, name)
+		if i < 0 {
+			continue
+		}
+		dir := line[:i]
+		version := dir[strings.LastIndexAny(dir, `/\`)+1:]
+		if _, err := hex.DecodeString(version); err == nil && len(version) == 2*versionBytes {
+			return true
+		}
+	}
+	return false
+}
+
 // Install writes the runtime's bootstrap into a directory of dir named for
 // the script's content (created if needed) and returns the argv that
 // starts it, e.g. ["node", "<dir>/<hash>/bootstrap.mjs"]: gatescopes of
@@ -89,7 +110,7 @@ func Install(dir, runtime string) ([]string, error) {
 		return nil, fmt.Errorf("bootstrap: no bootstrap for runtime %q", runtime)
 	}
 	sum := sha256.Sum256(data)
-	dir = filepath.Join(dir, hex.EncodeToString(sum[:6]))
+	dir = filepath.Join(dir, hex.EncodeToString(sum[:versionBytes]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}

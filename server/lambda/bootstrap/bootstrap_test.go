@@ -310,7 +310,7 @@ func TestScript(t *testing.T) {
 			t.Fatalf("Install wrote %v (%v)", argv, err)
 		}
 		// Named for its content, so versions sharing a cache stay apart.
-		if want := filepath.Join(dir, hex.EncodeToString(sum[:6]), "bootstrap.mjs"); argv[1] != want {
+		if want := filepath.Join(dir, hex.EncodeToString(sum[:versionBytes]), "bootstrap.mjs"); argv[1] != want {
 			t.Errorf("installed at %s, want %s", argv[1], want)
 		}
 	}
@@ -628,5 +628,26 @@ func TestNodeNeverSettles(t *testing.T) {
 	case <-p.exited:
 		t.Fatalf("runtime exited: %v", p.err)
 	case <-time.After(700 * time.Millisecond):
+	}
+}
+
+// TestOwnFrame: a frame is the runtime client's only where Install puts
+// it, under a directory named for its version; a user's own bootstrap.py
+// is the user's.
+func TestOwnFrame(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want bool
+	}{
+		{"    at invoke (file:///home/u/.cache/gatescope/runtimes/3f2a9c0d1e4b/bootstrap.mjs:429:20)", true},
+		{`  File "/home/u/.cache/gatescope/runtimes/77aa00bb11cc/bootstrap.py", line 90, in load`, true},
+		{`    at invoke (C:\cache\runtimes\3f2a9c0d1e4b/bootstrap.mjs:1:2)`, true},
+		{`  File "/app/src/bootstrap.py", line 3, in handler`, false},
+		{"    at loadModule (file:///cache/runtimes/bootstrap.mjs:190:10)", false},
+		{"    at Object.<anonymous> (/app/index.js:3:7)", false},
+	} {
+		if got := OwnFrame(c.line); got != c.want {
+			t.Errorf("OwnFrame(%q) = %v, want %v", c.line, got, c.want)
+		}
 	}
 }
